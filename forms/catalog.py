@@ -14,7 +14,7 @@ class UnknownForm(KeyError):
 
 
 class FormCatalog:
-    """Every form under one folder, keyed by its path without `.json` (`birth_registration/review`)."""
+    """Every form under one folder, keyed by path without `.json` (`birth_registration/review`)."""
 
     def __init__(self, root: Path = FORMS_DIR):
         self.root = root
