@@ -1,0 +1,141 @@
+"""Domain errors, each named for its condition and classed by what the caller did wrong."""
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What went wrong, independent of any transport."""
+
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    FORBIDDEN = "forbidden"
+    INVALID = "invalid"
+    ENGINE = "engine"
+
+
+class DomainError(Exception):
+    """Base of every error a use case raises on purpose."""
+
+    kind: Kind = Kind.INVALID
+    code: str = "invalid"
+
+    def __init__(self, message: str, **details):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(DomainError):
+    """Something named by the caller does not exist."""
+
+    kind = Kind.NOT_FOUND
+    code = "not_found"
+
+
+class ProcedureNotFound(NotFound):
+    """No procedure has this code."""
+
+    code = "procedure_not_found"
+
+
+class DossierNotFound(NotFound):
+    """No dossier has this code."""
+
+    code = "dossier_not_found"
+
+
+class TaskNotFound(NotFound):
+    """No step has this id."""
+
+    code = "task_not_found"
+
+
+class UserNotFound(NotFound):
+    """No user has this name or id."""
+
+    code = "user_not_found"
+
+
+class DepartmentNotFound(NotFound):
+    """No department has this code."""
+
+    code = "department_not_found"
+
+
+class TaskAlreadyClaimed(DomainError):
+    """The step is held by someone else."""
+
+    kind = Kind.CONFLICT
+    code = "task_already_claimed"
+
+
+class TaskNotClaimedByCaller(DomainError):
+    """The step must be claimed by the caller before this action."""
+
+    kind = Kind.CONFLICT
+    code = "task_not_claimed_by_caller"
+
+
+class TaskNotOpen(DomainError):
+    """The step is completed or cancelled."""
+
+    kind = Kind.CONFLICT
+    code = "task_not_open"
+
+
+class ConcurrentUpdate(DomainError):
+    """Someone else changed the dossier at the same moment; retry with fresh data."""
+
+    kind = Kind.CONFLICT
+    code = "concurrent_update"
+
+
+class NotPermitted(DomainError):
+    """The caller's role or department does not allow this action."""
+
+    kind = Kind.FORBIDDEN
+    code = "not_permitted"
+
+
+class InvalidFormData(DomainError):
+    """Submitted form data does not satisfy the step's JSON Schema."""
+
+    code = "invalid_form_data"
+
+    def __init__(self, form_key: str, fields: list[dict]):
+        super().__init__(
+            f"The data does not satisfy form '{form_key}': fix the fields listed.",
+            form=form_key,
+            fields=fields,
+        )
+
+
+class InvalidInput(DomainError):
+    """A value is not acceptable for a reason the message states."""
+
+    code = "invalid_input"
+
+
+class ModelInvalid(DomainError):
+    """A BPMN model or procedure folder cannot be loaded."""
+
+    code = "model_invalid"
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 element: str | None = None):
+        where = ", ".join(
+            part for part in (
+                file and f"file {file}",
+                line and f"line {line}",
+                element and f"element {element}",
+            ) if part
+        )
+        super().__init__(f"{where}: {message}" if where else message,
+                         file=file, line=line, element=element)
+
+
+class EngineIncident(DomainError):
+    """The workflow engine failed on a step; the dossier kept its last committed state."""
+
+    kind = Kind.ENGINE
+    code = "engine_incident"

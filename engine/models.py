@@ -1,0 +1,205 @@
+"""Tables of the one-stop shop: departments, users, procedures, dossiers, steps, audit."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator):
+    """Store aware datetimes as UTC; SQLite keeps no zone, so normalise on the way in and out."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        """Refuse naive datetimes and store UTC without a zone."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware one is required")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        """Give back an aware UTC datetime."""
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base shared by the engine and Flask-SQLAlchemy."""
+
+
+class Department(Base):
+    """A specialised department or the Center's reception, owner of BPMN lanes."""
+
+    __tablename__ = "departments"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_vi: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+
+
+class User(Base):
+    """A member of staff with one role and, for most roles, one department."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(32))
+    department_code: Mapped[str | None] = mapped_column(
+        ForeignKey("departments.code"), nullable=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WorkflowSpec(Base):
+    """A BPMN model stored once per content hash; dossiers name the hash they run on."""
+
+    __tablename__ = "workflow_specs"
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(100))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Procedure(Base):
+    """An administrative procedure as posted by the center, pointing at its current model."""
+
+    __tablename__ = "procedures"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    folder: Mapped[str] = mapped_column(String(100), unique=True)
+    name_vi: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
+    spec_hash: Mapped[str] = mapped_column(ForeignKey("workflow_specs.hash"))
+    meta: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DossierSequence(Base):
+    """The daily receipt counter behind dossier codes, one row per agency and day."""
+
+    __tablename__ = "dossier_sequences"
+
+    prefix: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class Dossier(Base):
+    """A citizen's dossier and the committed state of its workflow."""
+
+    __tablename__ = "dossiers"
+    __table_args__ = (
+        Index("ix_dossiers_procedure_status", "procedure_code", "status"),
+        Index("ix_dossiers_received_at", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    procedure_code: Mapped[str] = mapped_column(ForeignKey("procedures.code"))
+    spec_hash: Mapped[str] = mapped_column(ForeignKey("workflow_specs.hash"))
+    status: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[int] = mapped_column(Integer)
+    applicant: Mapped[dict] = mapped_column(JSON)
+    intake: Mapped[dict] = mapped_column(JSON)
+    fee_vnd: Mapped[int] = mapped_column(Integer, default=0)
+    pin_hash: Mapped[str] = mapped_column(String(64))
+    received_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    workflow_state: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class HumanTask(Base):
+    """A human step of a dossier, projected out of the workflow so inboxes are plain queries."""
+
+    __tablename__ = "human_tasks"
+    __table_args__ = (
+        Index("ix_human_tasks_inbox", "department_code", "state", "created_at"),
+        Index("ix_human_tasks_assignee", "assignee_id", "state"),
+        Index("ix_human_tasks_dossier", "dossier_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
+    dossier_code: Mapped[str] = mapped_column(String(64))
+    workflow_task_id: Mapped[str] = mapped_column(String(36), unique=True)
+    step: Mapped[str] = mapped_column(String(100))
+    step_name: Mapped[str] = mapped_column(String(300))
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
+    required_role: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    form_key: Mapped[str] = mapped_column(String(200))
+    budget_hours: Mapped[float] = mapped_column()
+    counted: Mapped[bool] = mapped_column(default=True)
+    state: Mapped[str] = mapped_column(String(16))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    completed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    form_data: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+
+
+class Incident(Base):
+    """An engine failure on a dossier; the dossier stays at its last committed state."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), nullable=True)
+    step: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    error_type: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class AuditEvent(Base):
+    """One state change, chained to the previous event by hash so tampering is detectable."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_dossier", "dossier_code", "seq"),)
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                     autoincrement=False)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    dossier_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    task_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    before: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """The single row that records the chain's last event; locking it serialises appends."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    last_hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,142 @@
+"""Load the procedure folders under workflows/ and publish them to the database."""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.errors import ModelInvalid, ProcedureNotFound
+from engine.models import Department, Procedure, WorkflowSpec
+from engine.specs import ParsedModel, parse_model
+from forms import FormCatalog
+
+WORKFLOWS_DIR = Path(__file__).resolve().parent.parent / "workflows"
+METADATA_FILE = "procedure.json"
+DEPARTMENTS_FILE = "departments.json"
+REQUIRED_KEYS = ("code", "name_vi", "name_en", "process_id", "bpmn", "department",
+                 "intake_form", "deadline", "fee", "required_documents")
+
+
+@dataclass
+class ProcedureDefinition:
+    """A procedure folder: its metadata and its checked BPMN model."""
+
+    folder: str
+    meta: dict
+    model: ParsedModel
+
+    @property
+    def code(self) -> str:
+        """Return the procedure code."""
+        return self.meta["code"]
+
+
+def load_departments(root: Path = WORKFLOWS_DIR) -> list[dict]:
+    """Read the departments that lanes may name."""
+    path = root / DEPARTMENTS_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as err:
+        raise ModelInvalid(f"cannot read the department list: {err}", file=str(path)) from None
+
+
+def load_procedure(folder: Path, *, forms: FormCatalog, department_codes: set[str]
+                   ) -> ProcedureDefinition:
+    """Read and check one procedure folder; raise ModelInvalid saying what to fix."""
+    meta_path = folder / METADATA_FILE
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as err:
+        raise ModelInvalid(f"cannot read procedure metadata: {err}", file=str(meta_path)) from None
+    missing = [key for key in REQUIRED_KEYS if key not in meta]
+    if missing:
+        raise ModelInvalid(f"procedure metadata lacks {missing}", file=str(meta_path))
+    bpmn_path = folder / meta["bpmn"]
+    try:
+        xml = bpmn_path.read_bytes()
+    except OSError as err:
+        raise ModelInvalid(f"cannot read the BPMN model: {err.strerror}",
+                           file=str(bpmn_path)) from None
+    model = parse_model(xml, process_id=meta["process_id"], file_name=str(bpmn_path))
+    _check_references(meta, model, meta_path, bpmn_path, forms, department_codes)
+    return ProcedureDefinition(folder=folder.name, meta=meta, model=model)
+
+
+def _check_references(meta, model, meta_path, bpmn_path, forms, department_codes) -> None:
+    known_forms = set(forms.keys())
+    if meta["department"] not in department_codes:
+        raise ModelInvalid(f"unknown department '{meta['department']}'; known: "
+                           f"{sorted(department_codes)}", file=str(meta_path))
+    if meta["intake_form"] not in known_forms:
+        raise ModelInvalid(f"intake form '{meta['intake_form']}' has no file under forms/",
+                           file=str(meta_path))
+    for step in model.steps.values():
+        if step.lane not in department_codes:
+            raise ModelInvalid(f"lane '{step.lane}' is not a department code; known: "
+                               f"{sorted(department_codes)}", file=str(bpmn_path),
+                               element=step.bpmn_id)
+        if step.form_key not in known_forms:
+            raise ModelInvalid(f"form '{step.form_key}' has no file forms/{step.form_key}.json",
+                               file=str(bpmn_path), element=step.bpmn_id)
+
+
+def load_procedures(root: Path = WORKFLOWS_DIR, *, forms: FormCatalog
+                    ) -> tuple[list[dict], list[ProcedureDefinition]]:
+    """Read every procedure folder under `root`; raise on the first invalid one."""
+    departments = load_departments(root)
+    codes = {d["code"] for d in departments}
+    definitions = [
+        load_procedure(folder, forms=forms, department_codes=codes)
+        for folder in sorted(p.parent for p in root.glob(f"*/{METADATA_FILE}"))
+    ]
+    seen: dict[str, str] = {}
+    for definition in definitions:
+        if definition.code in seen:
+            raise ModelInvalid(f"procedure code '{definition.code}' is used by both "
+                               f"'{seen[definition.code]}' and '{definition.folder}'",
+                               file=str(root / definition.folder / METADATA_FILE))
+        seen[definition.code] = definition.folder
+    return departments, definitions
+
+
+def publish_procedures(session: Session, *, departments: list[dict],
+                       definitions: list[ProcedureDefinition], now: datetime) -> None:
+    """Store departments, models and procedures; dossiers in flight keep their model hash."""
+    for dept in departments:
+        session.merge(Department(code=dept["code"], name_vi=dept["name_vi"],
+                                 name_en=dept["name_en"]))
+    for definition in definitions:
+        model = definition.model
+        if session.get(WorkflowSpec, model.hash) is None:
+            session.add(WorkflowSpec(hash=model.hash, process_id=model.process_id,
+                                     bpmn_xml=model.bpmn_xml, created_at=now))
+        meta = definition.meta
+        session.merge(Procedure(
+            code=meta["code"], folder=definition.folder, name_vi=meta["name_vi"],
+            name_en=meta["name_en"], department_code=meta["department"],
+            spec_hash=model.hash, meta=meta, updated_at=now,
+        ))
+    session.commit()
+
+
+def get_procedure_or_raise(session: Session, code: str) -> Procedure:
+    """Return the procedure with this code."""
+    procedure = session.get(Procedure, code)
+    if procedure is None:
+        raise ProcedureNotFound(f"No procedure has code '{code}'; GET /api/v1/procedures "
+                                "lists the codes.", code=code)
+    return procedure
+
+
+def get_all_procedures(session: Session) -> list[Procedure]:
+    """Return every procedure, by code."""
+    return list(session.scalars(select(Procedure).order_by(Procedure.code)))
+
+
+def stored_model_xml(session: Session, spec_hash: str) -> tuple[str, str]:
+    """Return the BPMN XML and process id stored under a model hash."""
+    spec = session.get(WorkflowSpec, spec_hash)
+    return spec.bpmn_xml, spec.process_id

@@ -1,0 +1,105 @@
+"""Run dossiers' workflows: start, restore, advance a human step, and read what is open."""
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState as SpiffTaskState
+
+from engine.serialization import WorkflowSerializer
+from engine.specs import ParsedModel, Step, parse_model
+from engine.statuses import DossierStatus
+
+
+@dataclass(frozen=True)
+class OpenStep:
+    """A human step the workflow is waiting on."""
+
+    workflow_task_id: str
+    step: Step
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a workflow waits for after its engine steps ran."""
+
+    open_steps: list[OpenStep]
+    finished: bool
+    status: DossierStatus
+
+
+class StepNotReady(Exception):
+    """The workflow task behind a human step is not ready to run."""
+
+
+class ProcessRuntime:
+    """The one place that drives SpiffWorkflow: models by hash, the serializer, the sandbox."""
+
+    def __init__(self, *, script_engine, serializer: WorkflowSerializer | None = None):
+        self.script_engine = script_engine
+        self.serializer = serializer or WorkflowSerializer()
+        self._models: dict[str, ParsedModel] = {}
+
+    def remember(self, model: ParsedModel) -> None:
+        """Cache a parsed model under its hash."""
+        self._models[model.hash] = model
+
+    def model(self, spec_hash: str, load_xml) -> ParsedModel:
+        """Return the model with this hash, parsing the stored XML the first time it is needed."""
+        model = self._models.get(spec_hash)
+        if model is None:
+            xml, process_id = load_xml(spec_hash)
+            model = parse_model(xml.encode("utf-8"), process_id=process_id,
+                                file_name=f"stored model {spec_hash[:12]}")
+            self._models[spec_hash] = model
+        return model
+
+    def start(self, model: ParsedModel, data: dict) -> BpmnWorkflow:
+        """Create a workflow for a new dossier and run it up to its first human steps."""
+        workflow = BpmnWorkflow(model.spec, model.subprocess_specs,
+                                script_engine=self.script_engine)
+        workflow.data.update(data)
+        start = workflow.get_tasks(state=SpiffTaskState.READY)
+        for task in start:
+            task.data.update(data)
+        workflow.do_engine_steps()
+        return workflow
+
+    def restore(self, model: ParsedModel, state: str) -> BpmnWorkflow:
+        """Rebuild a dossier's workflow from its committed state."""
+        return self.serializer.load_workflow(state, model.spec, model.subprocess_specs,
+                                             self.script_engine)
+
+    def dump(self, workflow: BpmnWorkflow) -> str:
+        """Return the workflow state to commit."""
+        return self.serializer.dump_workflow(workflow)
+
+    def complete_step(self, workflow: BpmnWorkflow, workflow_task_id: str, data: dict) -> None:
+        """Run a ready human step with its form data, then the engine steps that follow."""
+        task = workflow.get_task_from_id(UUID(workflow_task_id))
+        # task.run() does not check state: running a predicted task would mark it completed.
+        if task is None or task.state != SpiffTaskState.READY:
+            raise StepNotReady(workflow_task_id)
+        task.set_data(**data)
+        task.run()
+        workflow.do_engine_steps()
+
+    def progress(self, model: ParsedModel, workflow: BpmnWorkflow) -> Progress:
+        """Describe the open human steps and the dossier status they imply."""
+        ready = workflow.get_tasks(state=SpiffTaskState.READY, manual=True)
+        open_steps = [OpenStep(str(t.id), model.step(t.task_spec.bpmn_id)) for t in ready]
+        if workflow.is_completed():
+            return Progress([], True, _final_status(model, workflow))
+        explicit = [s.step.status for s in open_steps if s.step.status is not None]
+        status = max(explicit) if explicit else DossierStatus.PROCESSING
+        return Progress(open_steps, False, status)
+
+
+def _final_status(model: ParsedModel, workflow: BpmnWorkflow) -> DossierStatus:
+    """Return the status named by the end event the workflow finished on."""
+    ended = workflow.get_tasks(state=SpiffTaskState.COMPLETED)
+    for task in ended:
+        status = model.end_statuses.get(task.task_spec.bpmn_id)
+        if status is not None:
+            return status
+    return DossierStatus.RESULT_RETURNED
