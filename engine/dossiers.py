@@ -1,0 +1,156 @@
+"""Receive dossiers, keep their steps and status in step with the workflow, and look them up."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine import audit
+from engine.accounts import check_can_read_dossiers, check_can_receive
+from engine.codes import new_pin, next_dossier_code, pin_hash, pin_matches
+from engine.context import EngineContext
+from engine.errors import DossierNotFound, InvalidFormData
+from engine.fees import fee_vnd
+from engine.incidents import record_incident
+from engine.models import Dossier, HumanTask, User
+from engine.procedures import get_procedure_or_raise
+from engine.runtime import Progress
+from engine.statuses import OPEN_TASK_STATES, Channel, DossierStatus, TaskState
+
+
+def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str,
+                    applicant: dict, channel: Channel, intake: dict, user: User,
+                    now: datetime) -> tuple[Dossier, str]:
+    """Receive a complete dossier, start its procedure, and return it with the citizen's PIN."""
+    check_can_receive(user)
+    procedure = get_procedure_or_raise(session, procedure_code)
+    form_key = procedure.meta["intake_form"]
+    errors = ctx.forms.field_errors(form_key, intake)
+    if errors:
+        raise InvalidFormData(form_key, errors)
+    model = ctx.model(session, procedure.spec_hash)
+    try:
+        workflow = ctx.runtime.start(model, {**intake, "channel": int(channel)})
+        progress = ctx.runtime.progress(model, workflow)
+        state = ctx.runtime.dump(workflow)
+    except Exception as err:  # noqa: BLE001 - any engine failure becomes an incident
+        raise record_incident(session, dossier=None, step="start", error=err,
+                              actor=user.username, now=now) from err
+    code = next_dossier_code(session, agency_code=ctx.agency_code, received_at=now)
+    pin = new_pin()
+    dossier = Dossier(
+        code=code, procedure_code=procedure.code, spec_hash=procedure.spec_hash,
+        status=DossierStatus.ACCEPTED, channel=int(channel), applicant=applicant,
+        intake=intake, fee_vnd=fee_vnd(procedure.meta["fee"], intake),
+        pin_hash=pin_hash(code, pin), received_by=user.id, received_at=now, updated_at=now,
+        workflow_state=state,
+    )
+    session.add(dossier)
+    session.flush()
+    changes = [audit.Change(actor=user.username, action="dossier.received", dossier_code=code,
+                            after={"procedure": procedure.code, "channel": int(channel),
+                                   "status": int(DossierStatus.ACCEPTED),
+                                   "fee_vnd": dossier.fee_vnd})]
+    changes += apply_progress(session, dossier, progress, actor=user.username, now=now)
+    audit.append(session, changes, now=now)
+    session.commit()
+    return dossier, pin
+
+
+def apply_progress(session: Session, dossier: Dossier, progress: Progress, *, actor: str,
+                   now: datetime) -> list[audit.Change]:
+    """Project the workflow's open steps and status onto the dossier's rows."""
+    changes = []
+    open_rows = {row.workflow_task_id: row for row in open_tasks(session, dossier)}
+    open_ids = {s.workflow_task_id for s in progress.open_steps}
+    for workflow_task_id, row in open_rows.items():
+        if workflow_task_id not in open_ids:
+            row.state = TaskState.CANCELLED
+            changes.append(audit.Change(actor=actor, action="task.cancelled",
+                                        dossier_code=dossier.code, task_id=row.id,
+                                        after={"step": row.step}))
+    new_rows = [
+        HumanTask(dossier_id=dossier.id, dossier_code=dossier.code,
+                  workflow_task_id=s.workflow_task_id, step=s.step.bpmn_id,
+                  step_name=s.step.name, department_code=s.step.lane,
+                  required_role=s.step.role, form_key=s.step.form_key,
+                  budget_hours=s.step.budget_hours, counted=s.step.counted,
+                  state=TaskState.READY, created_at=now)
+        for s in progress.open_steps if s.workflow_task_id not in open_rows
+    ]
+    session.add_all(new_rows)
+    session.flush()
+    changes += [audit.Change(actor=actor, action="task.opened", dossier_code=dossier.code,
+                             task_id=row.id,
+                             after={"step": row.step, "department": row.department_code})
+                for row in new_rows]
+    if dossier.status != progress.status:
+        changes.append(audit.Change(actor=actor, action="dossier.status_changed",
+                                    dossier_code=dossier.code,
+                                    before={"status": dossier.status},
+                                    after={"status": int(progress.status)}))
+        dossier.status = progress.status
+    if progress.finished:
+        dossier.finished_at = now
+    dossier.updated_at = now
+    return changes
+
+
+def open_tasks(session: Session, dossier: Dossier) -> list[HumanTask]:
+    """Return the dossier's steps that are ready or claimed."""
+    return list(session.scalars(
+        select(HumanTask).where(HumanTask.dossier_id == dossier.id,
+                                HumanTask.state.in_(OPEN_TASK_STATES))
+        .order_by(HumanTask.id)))
+
+
+def get_dossier_or_raise(session: Session, code: str, *, user: User) -> Dossier:
+    """Return the dossier with this code, for staff allowed to read it."""
+    check_can_read_dossiers(user)
+    dossier = session.scalars(select(Dossier).where(Dossier.code == code)).one_or_none()
+    if dossier is None:
+        raise DossierNotFound(f"No dossier has code '{code}'.", code=code)
+    return dossier
+
+
+@dataclass(frozen=True)
+class DossierFilter:
+    """What a dossier list may be narrowed by."""
+
+    procedure_code: str | None = None
+    status: int | None = None
+    channel: int | None = None
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+
+
+def get_all_dossiers(session: Session, *, user: User, where: DossierFilter, page: int,
+                     page_size: int) -> tuple[list[Dossier], int]:
+    """Return one page of dossiers, newest first, and how many match in all."""
+    check_can_read_dossiers(user)
+    conditions = []
+    if where.procedure_code:
+        conditions.append(Dossier.procedure_code == where.procedure_code)
+    if where.status is not None:
+        conditions.append(Dossier.status == where.status)
+    if where.channel is not None:
+        conditions.append(Dossier.channel == where.channel)
+    if where.received_from:
+        conditions.append(Dossier.received_at >= where.received_from)
+    if where.received_to:
+        conditions.append(Dossier.received_at < where.received_to)
+    total = session.scalar(select(func.count()).select_from(Dossier).where(*conditions))
+    items = session.scalars(select(Dossier).where(*conditions)
+                            .order_by(Dossier.received_at.desc(), Dossier.id.desc())
+                            .offset((page - 1) * page_size).limit(page_size)).all()
+    return list(items), total
+
+
+def public_lookup(session: Session, *, code: str, pin: str) -> Dossier:
+    """Return a dossier for a citizen holding its PIN; a wrong PIN looks like an unknown code."""
+    dossier = session.scalars(select(Dossier).where(Dossier.code == code)).one_or_none()
+    if dossier is None or not pin_matches(code, pin, dossier.pin_hash):
+        raise DossierNotFound("No dossier matches this code and PIN; check both on the "
+                              "receipt slip.", code=code)
+    return dossier

@@ -1,0 +1,214 @@
+"""Departments' work on steps: inbox, claim, unclaim, assign, complete."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine import audit
+from engine.accounts import (
+    ROLES_SEEING_ALL_TASKS,
+    check_can_assign,
+    check_can_see_task,
+    check_can_work_on,
+    get_user_or_raise,
+)
+from engine.context import EngineContext
+from engine.dossiers import apply_progress
+from engine.errors import (
+    ConcurrentUpdate,
+    InvalidFormData,
+    NotPermitted,
+    TaskAlreadyClaimed,
+    TaskNotClaimedByCaller,
+    TaskNotFound,
+    TaskNotOpen,
+)
+from engine.incidents import record_incident
+from engine.models import Dossier, HumanTask, User
+from engine.runtime import StepNotReady
+from engine.statuses import OPEN_TASK_STATES, Role, TaskState
+
+
+def get_task_or_raise(session: Session, task_id: int, *, user: User) -> HumanTask:
+    """Return a step the caller may see."""
+    task = session.get(HumanTask, task_id)
+    if task is None:
+        raise TaskNotFound(f"No step has id {task_id}.", task_id=task_id)
+    check_can_see_task(user, task)
+    return task
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """What an inbox may be narrowed by."""
+
+    department_code: str | None = None
+    state: str | None = None
+    assignee_id: int | None = None
+    dossier_code: str | None = None
+
+
+def get_all_tasks(session: Session, *, user: User, where: TaskFilter, page: int,
+                  page_size: int) -> list[HumanTask]:
+    """Return the caller's inbox: their department's open steps unless a filter says otherwise."""
+    department = where.department_code or user.department_code
+    if Role(user.role) not in ROLES_SEEING_ALL_TASKS and department != user.department_code:
+        raise NotPermitted(f"you see the steps of department {user.department_code} only")
+    query = select(HumanTask)
+    if department:
+        query = query.where(HumanTask.department_code == department)
+    if where.state:
+        query = query.where(HumanTask.state == where.state)
+    else:
+        query = query.where(HumanTask.state.in_(OPEN_TASK_STATES))
+    if where.assignee_id is not None:
+        query = query.where(HumanTask.assignee_id == where.assignee_id)
+    if where.dossier_code:
+        query = query.where(HumanTask.dossier_code == where.dossier_code)
+    query = query.order_by(HumanTask.created_at, HumanTask.id)
+    return list(session.scalars(query.offset((page - 1) * page_size).limit(page_size)))
+
+
+def claim_task(session: Session, *, task_id: int, user: User, now: datetime) -> HumanTask:
+    """Take a ready step; exactly one of several racing claimants wins."""
+    task = get_task_or_raise(session, task_id, user=user)
+    check_can_work_on(user, task)
+    _take(session, task, assignee=user, expected_state=TaskState.READY, now=now)
+    audit.append(session, [audit.Change(actor=user.username, action="task.claimed",
+                                        dossier_code=task.dossier_code,
+                                        task_id=task.id, after={"assignee": user.username})],
+                 now=now)
+    session.commit()
+    return task
+
+
+def unclaim_task(session: Session, *, task_id: int, user: User, now: datetime) -> HumanTask:
+    """Give a claimed step back to the department's queue (its holder or the head)."""
+    task = get_task_or_raise(session, task_id, user=user)
+    holder, holder_name = task.assignee_id, _holder(task)
+    if holder != user.id:
+        check_can_assign(user, task)
+    result = session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task.id, HumanTask.state == TaskState.CLAIMED,
+               HumanTask.assignee_id == holder)
+        .values(state=TaskState.READY, assignee_id=None, claimed_at=None)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        session.rollback()
+        raise _why_not_open(session, task, user)
+    session.refresh(task)
+    audit.append(session, [audit.Change(actor=user.username, action="task.unclaimed",
+                                        dossier_code=task.dossier_code,
+                                        task_id=task.id,
+                                        before={"assignee": holder_name})],
+                 now=now)
+    session.commit()
+    return task
+
+
+def assign_task(session: Session, *, task_id: int, assignee_id: int, user: User,
+                now: datetime) -> HumanTask:
+    """Hand a step to a member of its department; the head reassigns as needed."""
+    task = get_task_or_raise(session, task_id, user=user)
+    check_can_assign(user, task)
+    assignee = get_user_or_raise(session, assignee_id)
+    check_can_work_on(assignee, task)
+    before = _holder(task)
+    if task.state not in OPEN_TASK_STATES:
+        raise TaskNotOpen(f"step {task.id} is {task.state}; only open steps can be assigned",
+                          state=task.state)
+    _take(session, task, assignee=assignee, expected_state=task.state, now=now,
+          expected_assignee=task.assignee_id)
+    audit.append(session, [audit.Change(actor=user.username, action="task.assigned",
+                                        dossier_code=task.dossier_code,
+                                        task_id=task.id, before={"assignee": before},
+                                        after={"assignee": assignee.username})], now=now)
+    session.commit()
+    return task
+
+
+def _take(session: Session, task: HumanTask, *, assignee: User, expected_state: str,
+          now: datetime, expected_assignee: int | None = None) -> None:
+    """Set the holder with one conditional UPDATE, so a concurrent change makes it fail."""
+    result = session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task.id, HumanTask.state == expected_state,
+               HumanTask.assignee_id.is_(expected_assignee) if expected_assignee is None
+               else HumanTask.assignee_id == expected_assignee)
+        .values(state=TaskState.CLAIMED, assignee_id=assignee.id, claimed_at=now)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        session.rollback()
+        raise _why_not_open(session, task, assignee)
+    session.refresh(task)
+
+
+def _why_not_open(session: Session, task: HumanTask, user: User) -> Exception:
+    session.refresh(task)
+    if task.state == TaskState.CLAIMED and task.assignee_id != user.id:
+        return TaskAlreadyClaimed(
+            f"step {task.id} is held by {_holder(task)}; ask them or the head of department "
+            "to release it", assignee=_holder(task))
+    if task.state == TaskState.CLAIMED:
+        return TaskAlreadyClaimed(f"you already hold step {task.id}", assignee=_holder(task))
+    if task.state == TaskState.READY:
+        return TaskNotClaimedByCaller(f"step {task.id} is not claimed; claim it first")
+    return TaskNotOpen(f"step {task.id} is {task.state}", state=task.state)
+
+
+def complete_task(session: Session, ctx: EngineContext, *, task_id: int, data: dict,
+                  user: User, now: datetime) -> HumanTask:
+    """Complete the caller's claimed step with its form data and advance the dossier."""
+    task = get_task_or_raise(session, task_id, user=user)
+    check_can_work_on(user, task)
+    _check_held_by(task, user)
+    errors = ctx.forms.field_errors(task.form_key, data)
+    if errors:
+        raise InvalidFormData(task.form_key, errors)
+    # Lock the dossier: its steps complete one at a time, each on the state the last one left.
+    dossier = session.scalars(select(Dossier).where(Dossier.id == task.dossier_id)
+                              .with_for_update()).one()
+    session.refresh(task)
+    _check_held_by(task, user)
+    model = ctx.model(session, dossier.spec_hash)
+    try:
+        workflow = ctx.runtime.restore(model, dossier.workflow_state)
+        ctx.runtime.complete_step(workflow, task.workflow_task_id, data)
+        progress = ctx.runtime.progress(model, workflow)
+        dossier.workflow_state = ctx.runtime.dump(workflow)
+    except StepNotReady:
+        session.rollback()
+        raise TaskNotOpen(f"step {task.id} is no longer waiting in the workflow") from None
+    except Exception as err:  # noqa: BLE001 - any engine failure becomes an incident
+        raise record_incident(session, dossier=dossier, step=task.step, error=err,
+                              actor=user.username, now=now) from err
+    task.state, task.completed_at, task.completed_by = TaskState.COMPLETED, now, user.id
+    task.form_data = data
+    changes = [audit.Change(actor=user.username, action="task.completed",
+                            dossier_code=dossier.code, task_id=task.id,
+                            after={"step": task.step, "data": data})]
+    changes += apply_progress(session, dossier, progress, actor=user.username, now=now)
+    audit.append(session, changes, now=now)
+    try:
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise ConcurrentUpdate("the dossier changed meanwhile; reload it and retry") from None
+    return task
+
+
+def _check_held_by(task: HumanTask, user: User) -> None:
+    if task.state not in OPEN_TASK_STATES:
+        raise TaskNotOpen(f"step {task.id} is {task.state}", state=task.state)
+    if task.state != TaskState.CLAIMED or task.assignee_id != user.id:
+        raise TaskNotClaimedByCaller(f"claim step {task.id} before completing it"
+                                     if task.state == TaskState.READY else
+                                     f"step {task.id} is held by someone else")
+
+
+def _holder(task: HumanTask) -> str | None:
+    return task.assignee.username if task.assignee is not None else None
