@@ -1,0 +1,76 @@
+"""The Flask application: the composition root where engine, database and HTTP meet."""
+
+from flask import Flask
+from flask_smorest import Api
+from sqlalchemy import event
+
+from api import auth, errors
+from api.config import PROJECT_ROOT, from_environment
+from api.extensions import db, migrate
+from engine.context import EngineContext
+from engine.runtime import ProcessRuntime
+from engine.scripting import create_script_engine
+from forms import FormCatalog
+
+API_TITLE = "motcua"
+API_VERSION = "v1"
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the application from the environment, with optional config overrides."""
+    app = Flask(__name__)
+    app.config.update(from_environment())
+    app.config.update(_openapi_settings())
+    app.config.update(overrides or {})
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _tune_sqlite(db.engine)
+    app.extensions["motcua"] = EngineContext(
+        runtime=ProcessRuntime(script_engine=create_script_engine(
+            time_limit=app.config["MOTCUA_SCRIPT_TIME_LIMIT"])),
+        forms=FormCatalog(),
+        agency_code=app.config["MOTCUA_AGENCY_CODE"],
+    )
+    _register_api(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    return app
+
+
+def _openapi_settings() -> dict:
+    return {
+        "API_TITLE": API_TITLE,
+        "API_VERSION": API_VERSION,
+        "OPENAPI_VERSION": "3.1.0",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "API_SPEC_OPTIONS": {
+            "components": {"securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer",
+                           "description": "A staff token from `motcua user add`."}}},
+            "security": [{"bearer": []}],
+            "info": {"description": "One-stop-shop case management: procedures run as BPMN "
+                                    "models, dossiers move through departments' steps."},
+        },
+    }
+
+
+def _register_api(app: Flask) -> None:
+    from api import dossiers, procedures, public, tasks
+    api = Api(app)
+    for module in (procedures, dossiers, tasks, public):
+        api.register_blueprint(module.blp)
+
+
+def _tune_sqlite(engine) -> None:
+    """Let the embedded database serve a few concurrent requests without 'database is locked'."""
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

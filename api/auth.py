@@ -1,0 +1,56 @@
+"""Bearer-token authentication: every endpoint needs a token unless marked public."""
+
+from flask import current_app, g, request
+
+from api.errors import error_response
+from api.extensions import db
+from engine.accounts import authenticate
+from engine.models import User
+
+PUBLIC_ATTR = "_motcua_public"
+
+
+def public(view):
+    """Mark a view as reachable without a token."""
+    setattr(view, PUBLIC_ATTR, True)
+    return view
+
+
+def current_user() -> User:
+    """Return the user the request authenticated as."""
+    return g.user
+
+
+def _is_public(endpoint: str | None) -> bool:
+    if endpoint is None:
+        return True  # unknown URLs fall through to the 404 handler
+    if endpoint in ("static",) or endpoint.startswith("api-docs."):
+        return True
+    view = current_app.view_functions.get(endpoint)
+    method = getattr(getattr(view, "view_class", None), request.method.lower(), None)
+    return bool(getattr(view, PUBLIC_ATTR, False) or getattr(method, PUBLIC_ATTR, False))
+
+
+def _authenticate_request():
+    if request.method == "OPTIONS" or _is_public(request.endpoint):
+        return None
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return _unauthenticated("Send 'Authorization: Bearer <token>'; `motcua user add` "
+                                "prints a token.")
+    user = authenticate(db.session, token.strip())
+    if user is None:
+        return _unauthenticated("The token is unknown or revoked.")
+    g.user = user
+    return None
+
+
+def _unauthenticated(message: str):
+    response, status = error_response(401, "unauthenticated", message)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="motcua"'
+    return response, status
+
+
+def init_app(app) -> None:
+    """Check the token before every request."""
+    app.before_request(_authenticate_request)

@@ -1,0 +1,30 @@
+"""Settings read from the environment, with defaults that run out of the box."""
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE = PROJECT_ROOT / "var" / "motcua.db"
+
+
+def from_environment() -> dict:
+    """Return the Flask config for this process."""
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url(os.environ.get("MOTCUA_DATABASE_URL")),
+        "MOTCUA_AGENCY_CODE": os.environ.get("MOTCUA_AGENCY_CODE", "000.00.00.H00"),
+        "MOTCUA_WORKFLOWS_DIR": os.environ.get("MOTCUA_WORKFLOWS_DIR",
+                                               str(PROJECT_ROOT / "workflows")),
+        "MOTCUA_SCRIPT_TIME_LIMIT": float(os.environ.get("MOTCUA_SCRIPT_TIME_LIMIT", "1.0")),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MOTCUA_MAX_BODY_BYTES", str(1024 * 1024))),
+    }
+
+
+def database_url(url: str | None) -> str:
+    """Return a SQLAlchemy URL; PostgreSQL URLs are sent through psycopg 3."""
+    if not url:
+        DEFAULT_SQLITE.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{DEFAULT_SQLITE}"
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

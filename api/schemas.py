@@ -1,0 +1,209 @@
+"""Request and response bodies of the REST API."""
+
+from marshmallow import Schema, fields, validate
+from marshmallow.utils import get_value
+
+from engine.statuses import Channel, DossierStatus, TaskState
+
+PAGE_SIZE_MAX = 200
+
+
+class PageQuery(Schema):
+    """Pagination of a list."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=PAGE_SIZE_MAX))
+
+
+class StepSchema(Schema):
+    """A human step of a procedure's model."""
+
+    id = fields.String()
+    name = fields.String()
+    department = fields.String()
+    role = fields.String(allow_none=True)
+    budget_hours = fields.Float()
+    counted = fields.Boolean()
+    form = fields.String()
+
+
+class ProcedureSummarySchema(Schema):
+    """A procedure in the list the center posts."""
+
+    code = fields.String()
+    name_vi = fields.String()
+    name_en = fields.String()
+    department = fields.String(attribute="department_code")
+    deadline = fields.Dict(attribute="meta.deadline")
+    fee = fields.Dict(attribute="meta.fee")
+
+
+class ProcedureSchema(ProcedureSummarySchema):
+    """A procedure with its documents, intake form and steps."""
+
+    required_documents = fields.List(fields.Dict(), attribute="meta.required_documents")
+    legal_basis = fields.List(fields.String(), attribute="meta.legal_basis")
+    intake_form = fields.String(attribute="meta.intake_form")
+    intake_schema = fields.Dict()
+    model_hash = fields.String(attribute="spec_hash")
+    steps = fields.List(fields.Nested(StepSchema))
+
+
+class ApplicantSchema(Schema):
+    """The citizen or organisation submitting the dossier."""
+
+    full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    id_number = fields.String(required=True, validate=validate.Regexp(
+        r"^(\d{9}|\d{12})$", error="a citizen ID has 12 digits (or 9 for an old ID card)"))
+    phone = fields.String(validate=validate.Regexp(r"^\+?\d{9,15}$"))
+    email = fields.Email()
+    address = fields.String(validate=validate.Length(max=500))
+
+
+class ReceiveDossierSchema(Schema):
+    """What reception enters when a complete dossier is received."""
+
+    procedure_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    applicant = fields.Nested(ApplicantSchema, required=True)
+    channel = fields.Integer(load_default=int(Channel.COUNTER),
+                             validate=validate.OneOf([int(c) for c in Channel]),
+                             metadata={"description": "1 counter, 2 online, 3 post"})
+    form_data = fields.Dict(load_default=dict,
+                            metadata={"description": "the procedure's intake form"})
+
+
+class TaskSchema(Schema):
+    """A human step of a dossier."""
+
+    id = fields.Integer()
+    dossier_code = fields.String()
+    step = fields.String()
+    step_name = fields.String()
+    department = fields.String(attribute="department_code")
+    required_role = fields.String(allow_none=True)
+    form = fields.String(attribute="form_key")
+    state = fields.String(validate=validate.OneOf([s.value for s in TaskState]))
+    assignee = fields.Function(lambda t: t.assignee.username if t.assignee else None)
+    budget_hours = fields.Float()
+    counted = fields.Boolean()
+    created_at = fields.DateTime()
+    claimed_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+
+
+class TaskDetailSchema(TaskSchema):
+    """A step with its form's schema and submitted data."""
+
+    form_schema = fields.Dict()
+    form_data = fields.Dict(allow_none=True)
+
+
+class DossierStatusFields(Schema):
+    """A dossier's status with its labels."""
+
+    status = fields.Integer(metadata={"description": "DVCQG status code"})
+    status_label_vi = fields.Method("_label_vi")
+    status_label_en = fields.Method("_label_en")
+
+    def _label_vi(self, obj) -> str:
+        return DossierStatus(get_value(obj, "status")).label_vi
+
+    def _label_en(self, obj) -> str:
+        return DossierStatus(get_value(obj, "status")).label_en
+
+
+class DossierSchema(DossierStatusFields):
+    """A dossier as staff see it."""
+
+    code = fields.String()
+    procedure_code = fields.String()
+    channel = fields.Integer()
+    applicant = fields.Dict()
+    form_data = fields.Dict(attribute="intake")
+    fee_vnd = fields.Integer()
+    received_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+    open_steps = fields.List(fields.Nested(TaskSchema))
+
+
+class ReceiptSchema(DossierSchema):
+    """A received dossier with the PIN for the citizen's receipt slip (shown only now)."""
+
+    pin = fields.String()
+
+
+class DossierListQuery(PageQuery):
+    """Filters of the dossier list."""
+
+    procedure_code = fields.String()
+    status = fields.Integer(validate=validate.OneOf([int(s) for s in DossierStatus]))
+    channel = fields.Integer(validate=validate.OneOf([int(c) for c in Channel]))
+    received_from = fields.AwareDateTime()
+    received_to = fields.AwareDateTime()
+
+
+class DossierListItemSchema(DossierSchema):
+    """A dossier in a list, without its steps."""
+
+    class Meta:
+        exclude = ("open_steps",)
+
+
+class DossierPageSchema(Schema):
+    """One page of dossiers."""
+
+    items = fields.List(fields.Nested(DossierListItemSchema))
+    page = fields.Integer()
+    page_size = fields.Integer()
+    total = fields.Integer()
+
+
+class HistoryEventSchema(Schema):
+    """One audited change of a dossier."""
+
+    seq = fields.Integer()
+    occurred_at = fields.DateTime()
+    actor = fields.String()
+    action = fields.String()
+    task_id = fields.Integer(allow_none=True)
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict(allow_none=True)
+
+
+class TaskListQuery(PageQuery):
+    """Filters of the task inbox."""
+
+    department = fields.String()
+    state = fields.String(validate=validate.OneOf([s.value for s in TaskState]))
+    assignee_id = fields.Integer()
+    dossier_code = fields.String()
+
+
+class CompleteTaskSchema(Schema):
+    """The step's form data."""
+
+    form_data = fields.Dict(load_default=dict)
+
+
+class AssignTaskSchema(Schema):
+    """Who takes the step."""
+
+    assignee_id = fields.Integer(required=True)
+
+
+class PublicLookupQuery(Schema):
+    """The PIN printed on the receipt slip."""
+
+    pin = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+
+
+class PublicDossierSchema(DossierStatusFields):
+    """What a citizen sees: no personal data."""
+
+    code = fields.String()
+    procedure_code = fields.String()
+    procedure_name_vi = fields.String()
+    received_at = fields.DateTime()
+    appointment_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)

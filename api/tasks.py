@@ -1,0 +1,108 @@
+"""Steps: the department inbox and the claim / complete cycle."""
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.auth import current_user
+from api.clock import now
+from api.extensions import db
+from api.schemas import (
+    AssignTaskSchema,
+    CompleteTaskSchema,
+    TaskDetailSchema,
+    TaskListQuery,
+    TaskSchema,
+)
+from engine.tasks import (
+    TaskFilter,
+    assign_task,
+    claim_task,
+    complete_task,
+    get_all_tasks,
+    get_task_or_raise,
+    unclaim_task,
+)
+
+blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks",
+                description="Human steps of dossiers")
+
+
+def task_detail(task) -> dict:
+    """Return a step with its form schema, ready to dump."""
+    ctx = current_app.extensions["motcua"]
+    return {**{c.key: getattr(task, c.key) for c in task.__table__.columns},
+            "assignee": task.assignee, "form_schema": ctx.forms.schema(task.form_key)}
+
+
+@blp.route("")
+class Tasks(MethodView):
+    """The inbox."""
+
+    @blp.arguments(TaskListQuery, location="query")
+    @blp.response(200, TaskSchema(many=True))
+    def get(self, query):
+        """List open steps of the caller's department, oldest first; filter by state or assignee."""
+        page, page_size = query.pop("page"), query.pop("page_size")
+        where = TaskFilter(department_code=query.get("department"), state=query.get("state"),
+                           assignee_id=query.get("assignee_id"),
+                           dossier_code=query.get("dossier_code"))
+        return get_all_tasks(db.session, user=current_user(), where=where, page=page,
+                             page_size=page_size)
+
+
+@blp.route("/<int:task_id>")
+class TaskById(MethodView):
+    """One step."""
+
+    @blp.response(200, TaskDetailSchema)
+    def get(self, task_id):
+        """Show a step with the JSON Schema of its form."""
+        return task_detail(get_task_or_raise(db.session, task_id, user=current_user()))
+
+
+@blp.route("/<int:task_id>/claim")
+class ClaimTask(MethodView):
+    """Take a step."""
+
+    @blp.response(200, TaskSchema)
+    def post(self, task_id):
+        """Claim a ready step of your department; 409 if someone else holds it."""
+        return claim_task(db.session, task_id=task_id, user=current_user(), now=now())
+
+
+@blp.route("/<int:task_id>/unclaim")
+class UnclaimTask(MethodView):
+    """Give a step back."""
+
+    @blp.response(200, TaskSchema)
+    def post(self, task_id):
+        """Release a step you hold (the head may release anyone's) back to the queue."""
+        return unclaim_task(db.session, task_id=task_id, user=current_user(), now=now())
+
+
+@blp.route("/<int:task_id>/assign")
+class AssignTask(MethodView):
+    """Hand a step to someone."""
+
+    @blp.arguments(AssignTaskSchema)
+    @blp.response(200, TaskSchema)
+    def post(self, body, task_id):
+        """Assign or reassign a step to a member of its department (head of department)."""
+        return assign_task(db.session, task_id=task_id, assignee_id=body["assignee_id"],
+                           user=current_user(), now=now())
+
+
+@blp.route("/<int:task_id>/complete")
+class CompleteTask(MethodView):
+    """Finish a step."""
+
+    @blp.arguments(CompleteTaskSchema)
+    @blp.response(200, TaskSchema)
+    def post(self, body, task_id):
+        """Complete a step you hold with its form data; the dossier moves to its next steps.
+
+        Invalid form data gives 422 with one entry per field.
+        """
+        return complete_task(db.session, current_app.extensions["motcua"], task_id=task_id,
+                             data=body["form_data"], user=current_user(), now=now())
