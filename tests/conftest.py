@@ -1,0 +1,189 @@
+"""Fixtures: a migrated database per backend, a fresh app per test, a live HTTP server, users."""
+
+import os
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+import psycopg
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import delete, inspect, text
+from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
+from api import create_app
+from api.config import database_url
+from api.extensions import db
+from engine.accounts import create_user
+from engine.models import (
+    AuditChainHead,
+    AuditEvent,
+    Dossier,
+    DossierSequence,
+    HumanTask,
+    Incident,
+    User,
+)
+from engine.procedures import load_procedures, publish_procedures
+
+PG_URL = os.environ.get("MOTCUA_TEST_DATABASE_URL")
+BACKENDS = ["sqlite", "postgresql"]
+DATA_TABLES = (AuditEvent, AuditChainHead, Incident, HumanTask, Dossier, DossierSequence, User)
+NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hà Nội
+
+
+def pytest_collection_modifyitems(items):
+    """Mark tests that need PostgreSQL so `-m` can select them."""
+    for item in items:
+        if "pg_only" in item.fixturenames:
+            item.add_marker(pytest.mark.postgresql)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgresql: runs only against PostgreSQL")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request):
+    """Each test runs on SQLite and, when MOTCUA_TEST_DATABASE_URL is set, on PostgreSQL."""
+    if request.param == "postgresql" and not PG_URL:
+        pytest.skip("set MOTCUA_TEST_DATABASE_URL to also run on PostgreSQL")
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def database(backend, tmp_path_factory):
+    """Create a fresh, migrated database with the procedures of workflows/ published."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'motcua.db'}"
+        drop = None
+    else:
+        url, drop = _fresh_postgres_database()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        ctx = app.extensions["motcua"]
+        departments, definitions = load_procedures(forms=ctx.forms)
+        publish_procedures(db.session, departments=departments, definitions=definitions, now=NOW)
+        db.session.remove()
+        db.engine.dispose()
+    yield url
+    if drop:
+        drop()
+
+
+def _fresh_postgres_database():
+    name = f"motcua_test_{uuid.uuid4().hex[:10]}"
+    admin = make_url(database_url(PG_URL)).set(drivername="postgresql")
+    conninfo = admin.render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return database_url(admin.set(database=name).render_as_string(hide_password=False)), drop
+
+
+@pytest.fixture
+def app(database):
+    """A fresh application on the shared database, emptied of dossiers, steps and users."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database, "TESTING": True})
+    with app.app_context():
+        for table in DATA_TABLES:
+            db.session.execute(delete(table))
+        db.session.commit()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(app):
+    """The app's database session."""
+    return db.session
+
+
+@pytest.fixture
+def pg_only(backend):
+    """Skip unless the test runs on PostgreSQL, where concurrency is proven."""
+    if backend != "postgresql":
+        pytest.skip("concurrency is proven on PostgreSQL")
+
+
+@dataclass
+class Staff:
+    """A user created for a test, with their token."""
+
+    id: int
+    username: str
+    token: str
+
+    @property
+    def headers(self) -> dict:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+STAFF = {
+    "reception": ("receptionist", "RECEPTION"),
+    "reception2": ("receptionist", "RECEPTION"),
+    "office": ("officer", "OFFICE"),
+    "office2": ("officer", "OFFICE"),
+    "office_head": ("head", "OFFICE"),
+    "economic": ("officer", "ECONOMIC"),
+    "economic_head": ("head", "ECONOMIC"),
+    "culture": ("officer", "CULTURE_SOCIAL"),
+    "culture_head": ("head", "CULTURE_SOCIAL"),
+    "leader": ("leader", "LEADERSHIP"),
+    "land": ("officer", "LAND_BRANCH"),
+    "supervisor": ("supervisor", None),
+    "designer": ("designer", None),
+    "admin": ("admin", None),
+}
+
+
+@pytest.fixture
+def staff(app) -> dict[str, Staff]:
+    """One user per role and department, keyed by a short name."""
+    people = {}
+    for username, (role, department) in STAFF.items():
+        user, token = create_user(db.session, username=username, role=role,
+                                  department_code=department, now=NOW)
+        people[username] = Staff(user.id, username, token)
+    return people
+
+
+@pytest.fixture
+def live_server(app):
+    """Serve the app over real HTTP on a loopback port, threaded, for the test's duration."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def http(live_server):
+    """An HTTP client for the live server."""
+    with httpx.Client(base_url=live_server, timeout=30) as client:
+        yield client
+
+
+def snapshot(session) -> dict:
+    """Return every row of every table, to prove that a refused request changed nothing."""
+    session.expire_all()
+    tables = {}
+    conn = session.connection()
+    for name in sorted(inspect(conn).get_table_names()):
+        if name == "alembic_version":
+            continue
+        rows = conn.execute(text(f'SELECT * FROM "{name}"')).all()
+        tables[name] = sorted(map(repr, rows))
+    session.commit()
+    return tables
