@@ -20,6 +20,7 @@ MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the application from the environment, with optional config overrides."""
     app = Flask(__name__)
+    app.json.ensure_ascii = False  # Vietnamese names stay readable in every response
     app.config.update(from_environment())
     app.config.update(_openapi_settings())
     app.config.update(overrides or {})
