@@ -21,12 +21,12 @@ serve: $(STAMP)
 	$(BIN)/motcua serve
 
 test: $(STAMP)
-	$(BIN)/ruff check engine api forms tests bench
+	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check engine api forms tests bench
+	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
 clean:
