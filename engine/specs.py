@@ -1,6 +1,7 @@
 """Parse BPMN models safely, check them against the house rules, and describe their steps."""
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -14,7 +15,13 @@ from engine.scripting import ScriptRejected, check_expression, check_script
 from engine.statuses import DossierStatus, Role
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-NSMAP = {"bpmn": BPMN_NS}
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+NSMAP = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
+# Where models hold code: expressions are evaluated, scripts executed.
+EXPRESSION_PATHS = (".//bpmn:conditionExpression", ".//bpmn:timeDate", ".//bpmn:timeDuration",
+                    ".//bpmn:timeCycle", ".//bpmn:loopCardinality", ".//bpmn:completionCondition",
+                    ".//bpmn:loopCondition", ".//bpmn:conditionalEventDefinition/bpmn:condition")
+SCRIPT_PATHS = (".//bpmn:script", ".//spiffworkflow:preScript", ".//spiffworkflow:postScript")
 STEP_ROLES = {Role.HEAD.value, Role.LEADER.value}
 
 # Elements SpiffWorkflow would run wrongly (compensation is parsed as a plain event) or not at all.
@@ -77,6 +84,10 @@ def parse_model(bpmn_xml: bytes, *, process_id: str, file_name: str) -> ParsedMo
     if tree.getroottree().docinfo.internalDTD is not None or b"<!DOCTYPE" in bpmn_xml[:4096]:
         raise ModelInvalid("DTDs are not allowed in BPMN models", file=file_name)
     _refuse_unsupported(tree, file_name)
+    for process in tree.iterfind(".//bpmn:process", NSMAP):
+        if not process.get("id"):
+            raise ModelInvalid("every process needs an id; the procedure names it as process_id",
+                               file=file_name, line=process.sourceline, element="process")
     parser = SpiffBpmnParser(validator=VALIDATOR)
     try:
         parser.add_bpmn_xml(tree, filename=file_name)
@@ -109,12 +120,12 @@ def _refuse_unsupported(tree, file_name: str) -> None:
     for tag, what in UNSUPPORTED_ELEMENTS.items():
         found = tree.find(f".//bpmn:{tag}", NSMAP)
         if found is not None:
-            parent = found.getparent()
+            # An event definition is named by the event that holds it.
+            named = found.getparent() if tag.endswith("EventDefinition") else found
             raise ModelInvalid(
                 f"{what} are not supported by this engine; remove the element or model the "
                 "behaviour with gateways and ordinary events",
-                file=file_name, line=found.sourceline,
-                element=(parent.get("id") if parent is not None else None) or tag,
+                file=file_name, line=found.sourceline, element=_owner_id(named) or tag,
             )
 
 
@@ -139,9 +150,11 @@ def _user_step(task_spec, props: dict, where: dict) -> Step:
     try:
         budget = float(props.get("budget_hours", ""))
     except ValueError:
+        budget = math.nan
+    if not (math.isfinite(budget) and budget >= 0):
         raise ModelInvalid(
-            "missing or non-numeric 'budget_hours' property (the step's budget in working hours, "
-            "e.g. 4 for half a day)", **where) from None
+            "missing or invalid 'budget_hours' property: give the step's budget as a number of "
+            "working hours, e.g. 4 for half a day", **where)
     role = props.get("role") or None
     if role is not None and role not in STEP_ROLES:
         raise ModelInvalid(f"'role' must be one of {sorted(STEP_ROLES)}, not '{role}'", **where)
@@ -170,21 +183,30 @@ def _status(value: str, where: dict) -> DossierStatus:
 
 def _check_expressions(tree, file_name: str) -> None:
     """Compile every condition, timer value and script now rather than when a dossier hits it."""
-    expression_tags = ("conditionExpression", "timeDate", "timeDuration", "timeCycle",
-                       "loopCardinality", "completionCondition")
-    for tag in expression_tags:
-        for el in tree.iterfind(f".//bpmn:{tag}", NSMAP):
-            _compile(check_expression, el, file_name)
-    for el in tree.iterfind(".//bpmn:script", NSMAP):
-        _compile(check_script, el, file_name)
+    for check, paths in ((check_expression, EXPRESSION_PATHS), (check_script, SCRIPT_PATHS)):
+        for path in paths:
+            for el in tree.iterfind(path, NSMAP):
+                _compile(check, el, file_name)
 
 
 def _compile(check, el, file_name: str) -> None:
     if not (el.text or "").strip():
         return
-    owner = el.getparent()
     try:
         check(el.text.strip())
     except ScriptRejected as err:
-        raise ModelInvalid(str(err), file=file_name, line=el.sourceline,
-                           element=owner.get("id") if owner is not None else None) from None
+        raise ModelInvalid(str(err), file=file_name, line=_code_line(el),
+                           element=_owner_id(el.getparent())) from None
+
+
+def _code_line(el) -> int:
+    """Return the line of the code's first non-blank line, where a designer looks for it."""
+    leading = el.text[: len(el.text) - len(el.text.lstrip())]
+    return el.sourceline + leading.count("\n")
+
+
+def _owner_id(el) -> str | None:
+    """Return the id of the element or of its nearest ancestor that has one."""
+    while el is not None and not el.get("id"):
+        el = el.getparent()
+    return el.get("id") if el is not None else None
