@@ -1,5 +1,7 @@
 """Fees owed at receipt, from a procedure's fee rule."""
 
+FEE_KINDS = ("free", "per_page", "province_set")
+
 
 def fee_vnd(rule: dict, intake: dict) -> int:
     """Return the fee in VND for a dossier with this intake data."""

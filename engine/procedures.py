@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import ModelInvalid, ProcedureNotFound
+from engine.fees import FEE_KINDS
 from engine.models import Department, Procedure, WorkflowSpec
 from engine.specs import ParsedModel, parse_model
 from forms import FormCatalog
@@ -67,6 +68,9 @@ def load_procedure(folder: Path, *, forms: FormCatalog, department_codes: set[st
 
 def _check_references(meta, model, meta_path, bpmn_path, forms, department_codes) -> None:
     known_forms = set(forms.keys())
+    if meta["fee"].get("kind") not in FEE_KINDS:
+        raise ModelInvalid(f"fee kind '{meta['fee'].get('kind')}' is not one of {list(FEE_KINDS)}",
+                           file=str(meta_path))
     if meta["department"] not in department_codes:
         raise ModelInvalid(f"unknown department '{meta['department']}'; known: "
                            f"{sorted(department_codes)}", file=str(meta_path))
