@@ -167,6 +167,17 @@ def test_a_process_without_an_id_is_refused_naming_its_line():
     assert "None" not in error.message
 
 
+def test_a_process_without_an_id_beside_one_with_an_id_is_refused_as_an_invalid_model():
+    other_process = '<bpmn:process id="other" isExecutable="true"><bpmn:startEvent id="s2" />' \
+                    "</bpmn:process>"
+    xml = _model(process_attributes="").replace(
+        "</bpmn:definitions>", f"  {other_process}\n</bpmn:definitions>")
+
+    error = _rejection(xml)
+
+    assert error.details["file"] == FILE_NAME
+
+
 def test_a_user_task_outside_every_lane_is_refused():
     xml = _model(task_in_lane=False)
 
