@@ -104,6 +104,17 @@ class WorkingCalendar:
             begin, end = next(spans)
         return begin + remaining
 
+    def subtract_working_hours(self, end: datetime, hours: float) -> datetime:
+        """Return the moment `hours` of office time before `end` (reminders before a deadline)."""
+        if hours < 0:
+            raise ValueError(f"working hours must not be negative, got {hours}")
+        remaining = timedelta(hours=hours)
+        for begin, stop in self._office_spans_before(self._local(end)):
+            if remaining <= stop - begin:
+                return stop - remaining
+            remaining -= stop - begin
+        raise AssertionError("unreachable: office spans never run out")
+
     def add_working_days(self, start: datetime, days: float) -> datetime:
         """Return the moment `days` working days (of HOURS_PER_DAY hours) after `start`."""
         return self.add_working_hours(start, days * HOURS_PER_DAY)
@@ -168,6 +179,17 @@ class WorkingCalendar:
                     if end > since:
                         yield max(datetime.combine(day, opens, self.zone), since), end
             day += ONE_DAY
+
+    def _office_spans_before(self, until: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """Yield the office intervals before `until`, latest first, the first clipped there."""
+        day = until.date()
+        while True:
+            if self.is_working_day(day):
+                for opens, closes in reversed(self.office_hours):
+                    begin = datetime.combine(day, opens, self.zone)
+                    if begin < until:
+                        yield begin, min(datetime.combine(day, closes, self.zone), until)
+            day -= ONE_DAY
 
     def _next_working_day(self, day: date) -> date:
         day += ONE_DAY

@@ -1,10 +1,11 @@
 """Tables of the one-stop shop: departments, users, procedures, dossiers, steps, audit."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -108,6 +109,7 @@ class Dossier(Base):
     __table_args__ = (
         Index("ix_dossiers_procedure_status", "procedure_code", "status"),
         Index("ix_dossiers_received_at", "received_at"),
+        Index("ix_dossiers_next_due_at", "next_due_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -126,6 +128,19 @@ class Dossier(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     workflow_state: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer)
+    # The statutory clock: the appointment, and while paused what was left of it.
+    appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    clock_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    clock_pause_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    clock_remaining_hours: Mapped[float | None] = mapped_column(nullable=True)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    # The earliest BPMN timer the workflow waits on, and the earliest thing due of any kind.
+    timer_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -135,7 +150,7 @@ class HumanTask(Base):
 
     __tablename__ = "human_tasks"
     __table_args__ = (
-        Index("ix_human_tasks_inbox", "department_code", "state", "created_at"),
+        Index("ix_human_tasks_inbox", "department_code", "state", "due_at"),
         Index("ix_human_tasks_assignee", "assignee_id", "state"),
         Index("ix_human_tasks_dossier", "dossier_id", "state"),
     )
@@ -158,6 +173,11 @@ class HumanTask(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     completed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     form_data: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
 
@@ -203,3 +223,48 @@ class AuditChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class CalendarOverrideRow(Base):
+    """A day whose working status an admin set, winning over holidays and weekends."""
+
+    __tablename__ = "calendar_overrides"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    working: Mapped[bool] = mapped_column()
+    note: Mapped[str] = mapped_column(String(300), default="")
+    updated_by: Mapped[str] = mapped_column(String(80))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DeadlineExtension(Base):
+    """The one apology and new appointment the law allows a dossier (Form 04)."""
+
+    __tablename__ = "deadline_extensions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), unique=True)
+    reason: Mapped[str] = mapped_column(Text)
+    apology: Mapped[str] = mapped_column(Text)
+    signed_by: Mapped[str] = mapped_column(String(200))
+    original_appointment_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    new_appointment_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Notification(Base):
+    """A reminder or escalation waiting in the outbox for a delivery channel."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_recipient", "recipient_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    dossier_code: Mapped[str] = mapped_column(String(64))
+    task_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -444,3 +444,23 @@ def test_a_calendar_file_without_office_hours_is_refused():
 
     with pytest.raises(ValueError, match="missing 'office_hours'"):
         WorkingCalendar.from_config(config)
+
+
+def test_a_reminder_one_working_day_before_a_monday_deadline_falls_on_friday(calendar):
+    due = at(2026, 3, 9, 10)
+
+    assert calendar.subtract_working_hours(due, 8) == at(2026, 3, 6, 10)
+
+
+def test_subtracting_across_tet_skips_the_holiday_week(calendar):
+    due = at(2026, 2, 23, 9)
+
+    # Mon 23 Feb 08:00–09:00 is 1 h; the previous working day is Fri 13 Feb.
+    assert calendar.subtract_working_hours(due, 3) == at(2026, 2, 13, 15)
+
+
+def test_subtracting_lands_on_an_opening_rather_than_the_previous_closing(calendar):
+    due = at(2026, 3, 2, 17)
+
+    assert calendar.subtract_working_hours(due, 4) == at(2026, 3, 2, 13)
+    assert calendar.subtract_working_hours(due, 8) == at(2026, 3, 2, 8)
