@@ -10,13 +10,15 @@ from engine import audit
 from engine.accounts import check_can_read_dossiers, check_can_receive
 from engine.codes import new_pin, next_dossier_code, pin_hash, pin_matches
 from engine.context import EngineContext
+from engine.deadlines import StatutoryDeadline, next_due, open_step, set_appointment, update_clock
 from engine.errors import DossierNotFound, InvalidFormData
 from engine.fees import fee_vnd
 from engine.incidents import record_incident
-from engine.models import Dossier, HumanTask, User
+from engine.models import Dossier, HumanTask, Procedure, User
 from engine.procedures import get_procedure_or_raise
 from engine.runtime import Progress
 from engine.statuses import OPEN_TASK_STATES, Channel, DossierStatus, TaskState
+from engine.timing import EngineClock, engine_clock
 
 
 def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str,
@@ -30,46 +32,57 @@ def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str
     if errors:
         raise InvalidFormData(form_key, errors)
     model = ctx.model(session, procedure.spec_hash)
+    calendar = ctx.calendar(session)
+    dossier = Dossier(
+        procedure_code=procedure.code, spec_hash=procedure.spec_hash,
+        status=DossierStatus.ACCEPTED, channel=int(channel), applicant=applicant,
+        intake=intake, fee_vnd=fee_vnd(procedure.meta["fee"], intake), received_by=user.id,
+        received_at=now, updated_at=now,
+    )
+    set_appointment(dossier, StatutoryDeadline.of(procedure.meta), calendar, ctx.rules,
+                    counted_from=now)
     try:
-        workflow = ctx.runtime.start(model, {**intake, "channel": int(channel)})
+        with engine_clock(EngineClock(now, calendar, dossier.appointment_at)):
+            workflow = ctx.runtime.start(model, {**intake, "channel": int(channel)})
         progress = ctx.runtime.progress(model, workflow)
-        state = ctx.runtime.dump(workflow)
+        dossier.workflow_state = ctx.runtime.dump(workflow)
     except Exception as err:  # noqa: BLE001 - any engine failure becomes an incident
         raise record_incident(session, dossier=None, step="start", error=err,
                               actor=user.username, now=now) from err
-    code = next_dossier_code(session, agency_code=ctx.agency_code, received_at=now)
+    dossier.code = next_dossier_code(session, agency_code=ctx.agency_code, received_at=now)
     pin = new_pin()
-    dossier = Dossier(
-        code=code, procedure_code=procedure.code, spec_hash=procedure.spec_hash,
-        status=DossierStatus.ACCEPTED, channel=int(channel), applicant=applicant,
-        intake=intake, fee_vnd=fee_vnd(procedure.meta["fee"], intake),
-        pin_hash=pin_hash(code, pin), received_by=user.id, received_at=now, updated_at=now,
-        workflow_state=state,
-    )
+    dossier.pin_hash = pin_hash(dossier.code, pin)
     session.add(dossier)
     session.flush()
-    changes = [audit.Change(actor=user.username, action="dossier.received", dossier_code=code,
+    changes = [audit.Change(actor=user.username, action="dossier.received",
+                            dossier_code=dossier.code,
                             after={"procedure": procedure.code, "channel": int(channel),
                                    "status": int(DossierStatus.ACCEPTED),
-                                   "fee_vnd": dossier.fee_vnd})]
-    changes += apply_progress(session, dossier, progress, actor=user.username, now=now)
+                                   "fee_vnd": dossier.fee_vnd,
+                                   "appointment_at": dossier.appointment_at.isoformat()})]
+    changes += apply_progress(session, ctx, dossier, progress, actor=user.username, now=now)
     audit.append(session, changes, now=now)
     session.commit()
+    ctx.due_changed()
     return dossier, pin
 
 
-def apply_progress(session: Session, dossier: Dossier, progress: Progress, *, actor: str,
-                   now: datetime) -> list[audit.Change]:
-    """Project the workflow's open steps and status onto the dossier's rows."""
+def apply_progress(session: Session, ctx: EngineContext, dossier: Dossier, progress: Progress,
+                   *, actor: str, now: datetime) -> list[audit.Change]:
+    """Project the workflow's open steps, status and deadlines onto the dossier's rows."""
+    calendar = ctx.calendar(session)
     changes = []
     open_rows = {row.workflow_task_id: row for row in open_tasks(session, dossier)}
     open_ids = {s.workflow_task_id for s in progress.open_steps}
+    still_open = []
     for workflow_task_id, row in open_rows.items():
-        if workflow_task_id not in open_ids:
-            row.state = TaskState.CANCELLED
-            changes.append(audit.Change(actor=actor, action="task.cancelled",
-                                        dossier_code=dossier.code, task_id=row.id,
-                                        after={"step": row.step}))
+        if workflow_task_id in open_ids:
+            still_open.append(row)
+            continue
+        row.state = TaskState.CANCELLED
+        changes.append(audit.Change(actor=actor, action="task.cancelled",
+                                    dossier_code=dossier.code, task_id=row.id,
+                                    after={"step": row.step}))
     new_rows = [
         HumanTask(dossier_id=dossier.id, dossier_code=dossier.code,
                   workflow_task_id=s.workflow_task_id, step=s.step.bpmn_id,
@@ -79,11 +92,14 @@ def apply_progress(session: Session, dossier: Dossier, progress: Progress, *, ac
                   state=TaskState.READY, created_at=now)
         for s in progress.open_steps if s.workflow_task_id not in open_rows
     ]
+    for row in new_rows:
+        open_step(row, calendar, ctx.rules, now)
     session.add_all(new_rows)
     session.flush()
     changes += [audit.Change(actor=actor, action="task.opened", dossier_code=dossier.code,
                              task_id=row.id,
-                             after={"step": row.step, "department": row.department_code})
+                             after={"step": row.step, "department": row.department_code,
+                                    "due_at": row.due_at.isoformat()})
                 for row in new_rows]
     if dossier.status != progress.status:
         changes.append(audit.Change(actor=actor, action="dossier.status_changed",
@@ -94,6 +110,13 @@ def apply_progress(session: Session, dossier: Dossier, progress: Progress, *, ac
     if progress.finished:
         dossier.finished_at = now
     dossier.updated_at = now
+    dossier.timer_due_at = progress.timer_due_at
+    now_open = still_open + new_rows
+    procedure = session.get(Procedure, dossier.procedure_code)
+    changes += update_clock(dossier, deadline=StatutoryDeadline.of(procedure.meta),
+                            open_tasks=now_open, finished=progress.finished, calendar=calendar,
+                            rules=ctx.rules, actor=actor, now=now)
+    dossier.next_due_at = next_due(dossier, now_open, calendar, ctx.rules)
     return changes
 
 

@@ -1,6 +1,7 @@
 """Run dossiers' workflows: start, restore, advance a human step, and read what is open."""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -26,6 +27,7 @@ class Progress:
     open_steps: list[OpenStep]
     finished: bool
     status: DossierStatus
+    timer_due_at: datetime | None = None
 
 
 class StepNotReady(Exception):
@@ -92,7 +94,23 @@ class ProcessRuntime:
             return Progress([], True, _final_status(model, workflow))
         explicit = [s.step.status for s in open_steps if s.step.status is not None]
         status = max(explicit) if explicit else DossierStatus.PROCESSING
-        return Progress(open_steps, False, status)
+        due = [at for _, at in _waiting_timers(workflow)]
+        return Progress(open_steps, False, status, min(due, default=None))
+
+    def fire_timers(self, workflow: BpmnWorkflow, now: datetime) -> int:
+        """Fire the timers due at `now` (the use case's clock, not the wall clock)."""
+        due = [task for task, at in _waiting_timers(workflow) if at <= now]
+        for task in due:
+            # SpiffWorkflow compares with the wall clock: move the due time into the past.
+            value = task.internal_data["event_value"]
+            if isinstance(value, dict):
+                value["next"] = _LONG_AGO
+            else:
+                task.internal_data["event_value"] = _LONG_AGO
+        if due:
+            workflow.refresh_timers()
+            workflow.do_engine_steps()
+        return len(due)
 
 
 def _final_status(model: ParsedModel, workflow: BpmnWorkflow) -> DossierStatus:
@@ -103,3 +121,20 @@ def _final_status(model: ParsedModel, workflow: BpmnWorkflow) -> DossierStatus:
         if status is not None:
             return status
     return DossierStatus.RESULT_RETURNED
+
+
+_LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC).isoformat()
+
+
+def _waiting_timers(workflow: BpmnWorkflow) -> list[tuple[object, datetime]]:
+    """Return each waiting timer task with its absolute due time."""
+    timers = []
+    for task in workflow.get_tasks(state=SpiffTaskState.WAITING):
+        value = task.internal_data.get("event_value")
+        if isinstance(value, dict):
+            value = value.get("next") if value.get("cycles", 0) != 0 else None
+        if not isinstance(value, str) or value.upper().startswith("P"):
+            continue
+        at = datetime.fromisoformat(value)
+        timers.append((task, at if at.tzinfo else at.replace(tzinfo=UTC)))
+    return timers

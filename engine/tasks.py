@@ -16,6 +16,7 @@ from engine.accounts import (
     get_user_or_raise,
 )
 from engine.context import EngineContext
+from engine.deadlines import close_step
 from engine.dossiers import apply_progress
 from engine.errors import (
     ConcurrentUpdate,
@@ -30,6 +31,7 @@ from engine.incidents import record_incident
 from engine.models import Dossier, HumanTask, User
 from engine.runtime import StepNotReady
 from engine.statuses import OPEN_TASK_STATES, Role, TaskState
+from engine.timing import EngineClock, engine_clock
 
 
 def get_task_or_raise(session: Session, task_id: int, *, user: User) -> HumanTask:
@@ -68,7 +70,8 @@ def get_all_tasks(session: Session, *, user: User, where: TaskFilter, page: int,
         query = query.where(HumanTask.assignee_id == where.assignee_id)
     if where.dossier_code:
         query = query.where(HumanTask.dossier_code == where.dossier_code)
-    query = query.order_by(HumanTask.created_at, HumanTask.id)
+    # Most urgent first: the step whose due time comes soonest.
+    query = query.order_by(HumanTask.due_at, HumanTask.id)
     return list(session.scalars(query.offset((page - 1) * page_size).limit(page_size)))
 
 
@@ -175,9 +178,11 @@ def complete_task(session: Session, ctx: EngineContext, *, task_id: int, data: d
     session.refresh(task)
     _check_held_by(task, user)
     model = ctx.model(session, dossier.spec_hash)
+    calendar = ctx.calendar(session)
     try:
         workflow = ctx.runtime.restore(model, dossier.workflow_state)
-        ctx.runtime.complete_step(workflow, task.workflow_task_id, data)
+        with engine_clock(EngineClock(now, calendar, dossier.appointment_at)):
+            ctx.runtime.complete_step(workflow, task.workflow_task_id, data)
         progress = ctx.runtime.progress(model, workflow)
         dossier.workflow_state = ctx.runtime.dump(workflow)
     except StepNotReady:
@@ -188,16 +193,18 @@ def complete_task(session: Session, ctx: EngineContext, *, task_id: int, data: d
                               actor=user.username, now=now) from err
     task.state, task.completed_at, task.completed_by = TaskState.COMPLETED, now, user.id
     task.form_data = data
+    close_step(task, calendar, now)
     changes = [audit.Change(actor=user.username, action="task.completed",
                             dossier_code=dossier.code, task_id=task.id,
-                            after={"step": task.step, "data": data})]
-    changes += apply_progress(session, dossier, progress, actor=user.username, now=now)
+                            after={"step": task.step, "data": data, "outcome": task.outcome})]
+    changes += apply_progress(session, ctx, dossier, progress, actor=user.username, now=now)
     audit.append(session, changes, now=now)
     try:
         session.commit()
     except StaleDataError:
         session.rollback()
         raise ConcurrentUpdate("the dossier changed meanwhile; reload it and retry") from None
+    ctx.due_changed()
     return task
 
 

@@ -21,17 +21,21 @@ from engine.accounts import create_user
 from engine.models import (
     AuditChainHead,
     AuditEvent,
+    CalendarOverrideRow,
+    DeadlineExtension,
     Dossier,
     DossierSequence,
     HumanTask,
     Incident,
+    Notification,
     User,
 )
 from engine.procedures import load_procedures, publish_procedures
 
 PG_URL = os.environ.get("MOTCUA_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
-DATA_TABLES = (AuditEvent, AuditChainHead, Incident, HumanTask, Dossier, DossierSequence, User)
+DATA_TABLES = (AuditEvent, AuditChainHead, Incident, Notification, DeadlineExtension, HumanTask,
+               Dossier, DossierSequence, CalendarOverrideRow, User)
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hà Nội
 
 

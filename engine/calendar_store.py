@@ -1,0 +1,92 @@
+"""The center's calendar: office hours from workflows/calendar.json, overrides in the database."""
+
+import json
+import time as monotonic_time
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import audit
+from engine.calendar import CalendarOverride, WorkingCalendar
+from engine.errors import InvalidInput, NotFound, NotPermitted
+from engine.models import CalendarOverrideRow, User
+from engine.statuses import Role
+
+CALENDAR_FILE = "calendar.json"
+# Other processes see an admin's change within this many seconds.
+REFRESH_SECONDS = 30.0
+
+
+class CalendarSource:
+    """Build the working calendar from the file and the database, and keep it briefly."""
+
+    def __init__(self, workflows_dir: Path):
+        self._config = json.loads((workflows_dir / CALENDAR_FILE).read_text(encoding="utf-8"))
+        self._cached: WorkingCalendar | None = None
+        self._loaded_at = 0.0
+
+    def get(self, session: Session) -> WorkingCalendar:
+        """Return the calendar, rebuilt when overrides may have changed."""
+        if self._cached is None or monotonic_time.monotonic() - self._loaded_at > REFRESH_SECONDS:
+            rows = session.scalars(select(CalendarOverrideRow)).all()
+            overrides = [CalendarOverride(day=r.day, working=r.working, note=r.note) for r in rows]
+            self._cached = WorkingCalendar.from_config(self._config, overrides)
+            self._loaded_at = monotonic_time.monotonic()
+        return self._cached
+
+    def forget(self) -> None:
+        """Drop the cached calendar after an override changed."""
+        self._cached = None
+
+
+def _check_admin(user: User) -> None:
+    if user.role != Role.ADMIN:
+        raise NotPermitted("only an admin changes the working calendar")
+
+
+def get_overrides(session: Session, *, year: int | None = None) -> list[CalendarOverrideRow]:
+    """Return the days an admin set, in date order."""
+    query = select(CalendarOverrideRow).order_by(CalendarOverrideRow.day)
+    if year is not None:
+        query = query.where(CalendarOverrideRow.day >= date(year, 1, 1),
+                            CalendarOverrideRow.day <= date(year, 12, 31))
+    return list(session.scalars(query))
+
+
+def set_override(session: Session, source: CalendarSource, *, day: date, working: bool,
+                 note: str, user: User, now: datetime) -> CalendarOverrideRow:
+    """Declare a day worked or off (an official swap or a local closure)."""
+    _check_admin(user)
+    if not note.strip():
+        raise InvalidInput("say why, e.g. 'Saturday worked in exchange for Monday 31 August'",
+                           field="note")
+    row = session.get(CalendarOverrideRow, day)
+    before = None if row is None else {"working": row.working, "note": row.note}
+    if row is None:
+        row = CalendarOverrideRow(day=day)
+        session.add(row)
+    row.working, row.note, row.updated_by, row.updated_at = working, note, user.username, now
+    audit.append(session, [audit.Change(actor=user.username, action="calendar.override_set",
+                                        before=before, after={"day": day.isoformat(),
+                                                              "working": working,
+                                                              "note": note})], now=now)
+    session.commit()
+    source.forget()
+    return row
+
+
+def delete_override(session: Session, source: CalendarSource, *, day: date, user: User,
+                    now: datetime) -> None:
+    """Remove an override: the day falls back to the holidays and weekends."""
+    _check_admin(user)
+    row = session.get(CalendarOverrideRow, day)
+    if row is None:
+        raise NotFound(f"no override for {day.isoformat()}", day=day.isoformat())
+    session.delete(row)
+    audit.append(session, [audit.Change(actor=user.username, action="calendar.override_deleted",
+                                        before={"day": day.isoformat(), "working": row.working,
+                                                "note": row.note})], now=now)
+    session.commit()
+    source.forget()

@@ -1,0 +1,67 @@
+"""Working-time helpers for BPMN timer expressions, bound to the use case's clock.
+
+Designers write `working_days(3)` or `dossier_due()` in a timer's timeDate; the helpers
+answer from the calendar and the `now` of the unit of work that runs the engine, never
+from the wall clock, so simulations and tests control time.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
+
+from engine.calendar import WorkingCalendar
+
+
+@dataclass(frozen=True)
+class EngineClock:
+    """What timer expressions may know about time while the engine runs."""
+
+    now: datetime
+    calendar: WorkingCalendar
+    appointment_at: datetime | None
+
+
+_clock: ContextVar[EngineClock | None] = ContextVar("motcua_engine_clock", default=None)
+
+
+@contextmanager
+def engine_clock(clock: EngineClock) -> Iterator[None]:
+    """Bind the clock that timer helpers read while the engine runs."""
+    token = _clock.set(clock)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
+
+
+def _current() -> EngineClock:
+    clock = _clock.get()
+    if clock is None:
+        raise RuntimeError("working-time helpers run only inside the engine")
+    return clock
+
+
+def working_hours(hours: float) -> str:
+    """Return the moment `hours` working hours from now, for a timeDate."""
+    clock = _current()
+    return clock.calendar.add_working_hours(clock.now, float(hours)).isoformat()
+
+
+def working_days(days: float) -> str:
+    """Return the moment `days` working days from now, for a timeDate."""
+    clock = _current()
+    return clock.calendar.add_working_days(clock.now, float(days)).isoformat()
+
+
+def dossier_due() -> str:
+    """Return the dossier's appointment, for a timeDate."""
+    clock = _current()
+    if clock.appointment_at is None:
+        raise ValueError("the dossier has no appointment yet")
+    return clock.appointment_at.isoformat()
+
+
+TIMER_HELPERS = {"working_hours": working_hours, "working_days": working_days,
+                 "dossier_due": dossier_due}
