@@ -1,7 +1,9 @@
 """The `motcua` command: set up the database, serve, manage users, check workflows."""
 
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -10,9 +12,11 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
+from api.cli_calendar import calendar_group
 from api.clock import now
 from api.config import PROJECT_ROOT
 from api.extensions import db
+from api.scheduling import due_worker
 from engine.accounts import create_user
 from engine.errors import DomainError, ModelInvalid
 from engine.models import User
@@ -100,13 +104,17 @@ def init_command(demo):
 @click.option("--workers", default=int(os.environ.get("MOTCUA_WORKERS", "2")),
               show_default=True, type=int, help="gunicorn worker processes")
 @click.option("--threads", default=4, show_default=True, type=int)
+@click.option("--scheduler/--no-scheduler", default=True, show_default=True,
+              help="fire timers, reminders and escalations in this process")
 @with_appcontext
-def serve_command(host, port, workers, threads):
-    """Initialise, then serve the API with gunicorn."""
+def serve_command(host, port, workers, threads, scheduler):
+    """Initialise, then serve the API with gunicorn (and the due-work scheduler)."""
     from gunicorn.app.base import BaseApplication
 
     initialise(seed_demo=True)
     app = current_app._get_current_object()
+    worker = due_worker(app) if scheduler else None
+    engine = db.engine
 
     class _Server(BaseApplication):
         def load_config(self):
@@ -114,15 +122,34 @@ def serve_command(host, port, workers, threads):
             self.cfg.set("workers", workers)
             self.cfg.set("threads", threads)
             self.cfg.set("accesslog", "-")
+            if worker is not None:
+                # The scheduler thread lives in the gunicorn master, next to the workers.
+                self.cfg.set("when_ready", lambda _server: worker.start())
+                self.cfg.set("on_exit", lambda _server: worker.stop())
+            # A forked worker must not reuse connections the master opened.
+            self.cfg.set("post_fork", lambda _server, _worker: engine.dispose(close=False))
 
         def load(self):
             return app
 
-    # Connections opened here must not be shared with the forked workers.
     db.session.remove()
-    db.engine.dispose()
+    engine.dispose()
     click.echo(f"Serving on http://{host}:{port} (OpenAPI at /api/openapi.json)")
     _Server().run()
+
+
+@main.command("worker")
+@with_appcontext
+def worker_command():
+    """Fire timers, reminders and escalations until stopped (run as many as you like)."""
+    worker = due_worker(current_app._get_current_object())
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    worker.start()
+    click.echo("Due-work worker running; Ctrl-C to stop.")
+    stop.wait()
+    worker.stop()
 
 
 @main.group("user")
@@ -180,3 +207,6 @@ def workflows_check_command(paths):
         _fail(f"FAIL {err.message}")
     if failures:
         _fail(f"{failures} of {len(folders)} procedures are invalid.")
+
+
+main.add_command(calendar_group)
