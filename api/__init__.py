@@ -1,5 +1,7 @@
 """The Flask application: the composition root where engine, database and HTTP meet."""
 
+from pathlib import Path
+
 from flask import Flask
 from flask_smorest import Api
 from sqlalchemy import event
@@ -7,9 +9,12 @@ from sqlalchemy import event
 from api import auth, errors
 from api.config import PROJECT_ROOT, from_environment
 from api.extensions import db, migrate
+from engine.calendar_store import CalendarSource
 from engine.context import EngineContext
+from engine.deadlines import DeadlineRules
 from engine.runtime import ProcessRuntime
 from engine.scripting import create_script_engine
+from engine.timing import TIMER_HELPERS
 from forms import FormCatalog
 
 API_TITLE = "motcua"
@@ -31,9 +36,13 @@ def create_app(overrides: dict | None = None) -> Flask:
             _tune_sqlite(db.engine)
     app.extensions["motcua"] = EngineContext(
         runtime=ProcessRuntime(script_engine=create_script_engine(
-            time_limit=app.config["MOTCUA_SCRIPT_TIME_LIMIT"])),
+            helpers=TIMER_HELPERS, time_limit=app.config["MOTCUA_SCRIPT_TIME_LIMIT"])),
         forms=FormCatalog(),
+        calendars=CalendarSource(Path(app.config["MOTCUA_WORKFLOWS_DIR"])),
         agency_code=app.config["MOTCUA_AGENCY_CODE"],
+        rules=DeadlineRules(
+            supplement_wait_days=app.config["MOTCUA_SUPPLEMENT_WAIT_DAYS"],
+            reminder_lead_hours=app.config["MOTCUA_REMINDER_LEAD_HOURS"]),
     )
     _register_api(app)
     auth.init_app(app)
@@ -60,9 +69,9 @@ def _openapi_settings() -> dict:
 
 
 def _register_api(app: Flask) -> None:
-    from api import dossiers, procedures, public, tasks
+    from api import calendar, dossiers, notifications, procedures, public, tasks
     api = Api(app)
-    for module in (procedures, dossiers, tasks, public):
+    for module in (procedures, dossiers, tasks, notifications, public, calendar):
         api.register_blueprint(module.blp)
 
 

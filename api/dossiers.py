@@ -8,6 +8,8 @@ from api.auth import current_user
 from api.clock import now
 from api.extensions import db
 from api.schemas import (
+    ApologyLetterSchema,
+    ApologySchema,
     DossierListQuery,
     DossierPageSchema,
     DossierSchema,
@@ -15,26 +17,21 @@ from api.schemas import (
     ReceiptSchema,
     ReceiveDossierSchema,
 )
+from api.views import dossier_view
 from engine import audit
+from engine.apologies import Apology, get_apology_or_raise, record_apology
 from engine.dossiers import (
     DossierFilter,
     get_all_dossiers,
     get_dossier_or_raise,
-    open_tasks,
     receive_dossier,
 )
+from engine.models import Dossier
+from engine.procedures import get_procedure_or_raise
 from engine.statuses import Channel
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers",
                 description="Citizens' dossiers")
-
-
-def dossier_view(dossier, **extra) -> dict:
-    """Return a dossier with its open steps, ready to dump."""
-    columns = {c: getattr(dossier, c) for c in (
-        "code", "procedure_code", "status", "channel", "applicant", "intake", "fee_vnd",
-        "received_at", "updated_at", "finished_at")}
-    return {**columns, "open_steps": open_tasks(db.session, dossier), **extra}
 
 
 @blp.route("")
@@ -59,12 +56,13 @@ class Dossiers(MethodView):
         The PIN appears only in this response: print it on the receipt slip so the
         citizen can follow the dossier at /api/v1/public/dossiers/{code}.
         """
+        moment = now()
         dossier, pin = receive_dossier(
             db.session, current_app.extensions["motcua"],
             procedure_code=body["procedure_code"], applicant=body["applicant"],
             channel=Channel(body["channel"]), intake=body["form_data"], user=current_user(),
-            now=now())
-        return dossier_view(dossier, pin=pin)
+            now=moment)
+        return dossier_view(dossier, moment, pin=pin)
 
 
 @blp.route("/<string:code>")
@@ -74,7 +72,7 @@ class DossierByCode(MethodView):
     @blp.response(200, DossierSchema)
     def get(self, code):
         """Show a dossier with its open steps (id, step, department, state, assignee)."""
-        return dossier_view(get_dossier_or_raise(db.session, code, user=current_user()))
+        return dossier_view(get_dossier_or_raise(db.session, code, user=current_user()), now())
 
 
 @blp.route("/<string:code>/history")
@@ -86,3 +84,37 @@ class DossierHistory(MethodView):
         """List every audited change of the dossier, oldest first."""
         dossier = get_dossier_or_raise(db.session, code, user=current_user())
         return audit.history(db.session, dossier.code)
+
+
+@blp.route("/<string:code>/apology")
+class DossierApology(MethodView):
+    """The apology and extension letter (Form 04)."""
+
+    @blp.response(200, ApologyLetterSchema)
+    def get(self, code):
+        """Show the dossier's apology and new appointment, with what Form 04 prints."""
+        return _letter(get_apology_or_raise(db.session, code=code, user=current_user()))
+
+    @blp.arguments(ApologySchema)
+    @blp.response(201, ApologyLetterSchema)
+    def post(self, body, code):
+        """Apologise and give a new appointment: allowed once per dossier, 409 the second time."""
+        extension = record_apology(db.session, current_app.extensions["motcua"], code=code,
+                                   letter=Apology(**body), user=current_user(), now=now())
+        return _letter(extension)
+
+
+def _letter(extension) -> dict:
+    dossier = db.session.get(Dossier, extension.dossier_id)
+    procedure = get_procedure_or_raise(db.session, dossier.procedure_code)
+    return {
+        "agency_code": current_app.extensions["motcua"].agency_code,
+        "procedure_code": procedure.code, "procedure_name_vi": procedure.name_vi,
+        "dossier_code": dossier.code,
+        "citizen_full_name": dossier.applicant.get("full_name"),
+        "citizen_id_number": dossier.applicant.get("id_number"),
+        "original_appointment_at": extension.original_appointment_at,
+        "new_appointment_at": extension.new_appointment_at, "reason": extension.reason,
+        "apology": extension.apology, "signed_by": extension.signed_by,
+        "recorded_at": extension.recorded_at,
+    }

@@ -27,5 +27,6 @@ class PublicDossier(MethodView):
         procedure = get_procedure_or_raise(db.session, dossier.procedure_code)
         return {"code": dossier.code, "procedure_code": dossier.procedure_code,
                 "procedure_name_vi": procedure.name_vi, "status": dossier.status,
-                "received_at": dossier.received_at, "appointment_at": None,
-                "finished_at": dossier.finished_at}
+                "received_at": dossier.received_at, "appointment_at": dossier.appointment_at,
+                "finished_at": dossier.finished_at,
+                "clock_paused": dossier.clock_paused_at is not None}

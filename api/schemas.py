@@ -83,12 +83,21 @@ class TaskSchema(Schema):
     required_role = fields.String(allow_none=True)
     form = fields.String(attribute="form_key")
     state = fields.String(validate=validate.OneOf([s.value for s in TaskState]))
-    assignee = fields.Function(lambda t: t.assignee.username if t.assignee else None)
+    assignee = fields.Method("_assignee")
     budget_hours = fields.Float()
     counted = fields.Boolean()
     created_at = fields.DateTime()
     claimed_at = fields.DateTime(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    remaining_working_hours = fields.Float(
+        allow_none=True, metadata={"description": "negative once overdue; null when closed"})
+    overdue = fields.Boolean()
+    outcome = fields.String(allow_none=True, metadata={"description": "early, on_time or late"})
+
+    def _assignee(self, task) -> str | None:
+        user = get_value(task, "assignee")
+        return user.username if user else None
 
 
 class TaskDetailSchema(TaskSchema):
@@ -124,6 +133,13 @@ class DossierSchema(DossierStatusFields):
     received_at = fields.DateTime()
     updated_at = fields.DateTime()
     finished_at = fields.DateTime(allow_none=True)
+    appointment_at = fields.DateTime(allow_none=True,
+                                     metadata={"description": "when the result is due"})
+    remaining_working_hours = fields.Float(allow_none=True)
+    overdue = fields.Boolean()
+    clock_paused = fields.Boolean()
+    processed_at = fields.DateTime(allow_none=True)
+    outcome = fields.String(allow_none=True, metadata={"description": "early, on_time or late"})
     open_steps = fields.List(fields.Nested(TaskSchema))
 
 
@@ -198,6 +214,55 @@ class PublicLookupQuery(Schema):
     pin = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
 
 
+class ApologySchema(Schema):
+    """The apology and extension letter (Form 04)."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    apology = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    signed_by = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                              metadata={"description": "the agency head who signs"})
+    new_appointment_at = fields.AwareDateTime(required=True)
+
+
+class ApologyLetterSchema(Schema):
+    """Everything Form 04 prints."""
+
+    agency_code = fields.String()
+    procedure_code = fields.String()
+    procedure_name_vi = fields.String()
+    dossier_code = fields.String()
+    citizen_full_name = fields.String()
+    citizen_id_number = fields.String()
+    original_appointment_at = fields.DateTime()
+    new_appointment_at = fields.DateTime()
+    reason = fields.String()
+    apology = fields.String()
+    signed_by = fields.String()
+    recorded_at = fields.DateTime()
+
+
+class NotificationQuery(PageQuery):
+    """Filters of the notification outbox."""
+
+    kind = fields.String()
+    everyone = fields.Boolean(load_default=False,
+                              metadata={"description": "supervisors: everyone's, not only yours"})
+
+
+class NotificationSchema(Schema):
+    """A reminder or escalation."""
+
+    id = fields.Integer()
+    kind = fields.String()
+    recipient_id = fields.Integer()
+    dossier_code = fields.String()
+    task_id = fields.Integer(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    message = fields.String()
+    created_at = fields.DateTime()
+    delivered_at = fields.DateTime(allow_none=True)
+
+
 class PublicDossierSchema(DossierStatusFields):
     """What a citizen sees: no personal data."""
 
@@ -207,3 +272,4 @@ class PublicDossierSchema(DossierStatusFields):
     received_at = fields.DateTime()
     appointment_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
+    clock_paused = fields.Boolean()

@@ -14,6 +14,7 @@ from api.schemas import (
     TaskListQuery,
     TaskSchema,
 )
+from api.views import task_view
 from engine.tasks import (
     TaskFilter,
     assign_task,
@@ -28,13 +29,6 @@ blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks",
                 description="Human steps of dossiers")
 
 
-def task_detail(task) -> dict:
-    """Return a step with its form schema, ready to dump."""
-    ctx = current_app.extensions["motcua"]
-    return {**{c.key: getattr(task, c.key) for c in task.__table__.columns},
-            "assignee": task.assignee, "form_schema": ctx.forms.schema(task.form_key)}
-
-
 @blp.route("")
 class Tasks(MethodView):
     """The inbox."""
@@ -47,8 +41,10 @@ class Tasks(MethodView):
         where = TaskFilter(department_code=query.get("department"), state=query.get("state"),
                            assignee_id=query.get("assignee_id"),
                            dossier_code=query.get("dossier_code"))
-        return get_all_tasks(db.session, user=current_user(), where=where, page=page,
-                             page_size=page_size)
+        tasks = get_all_tasks(db.session, user=current_user(), where=where, page=page,
+                              page_size=page_size)
+        moment = now()
+        return [task_view(task, moment) for task in tasks]
 
 
 @blp.route("/<int:task_id>")
@@ -58,7 +54,9 @@ class TaskById(MethodView):
     @blp.response(200, TaskDetailSchema)
     def get(self, task_id):
         """Show a step with the JSON Schema of its form."""
-        return task_detail(get_task_or_raise(db.session, task_id, user=current_user()))
+        task = get_task_or_raise(db.session, task_id, user=current_user())
+        form_schema = current_app.extensions["motcua"].forms.schema(task.form_key)
+        return task_view(task, now(), form_schema=form_schema)
 
 
 @blp.route("/<int:task_id>/claim")
@@ -68,7 +66,9 @@ class ClaimTask(MethodView):
     @blp.response(200, TaskSchema)
     def post(self, task_id):
         """Claim a ready step of your department; 409 if someone else holds it."""
-        return claim_task(db.session, task_id=task_id, user=current_user(), now=now())
+        moment = now()
+        return task_view(claim_task(db.session, task_id=task_id, user=current_user(),
+                                    now=moment), moment)
 
 
 @blp.route("/<int:task_id>/unclaim")
@@ -78,7 +78,9 @@ class UnclaimTask(MethodView):
     @blp.response(200, TaskSchema)
     def post(self, task_id):
         """Release a step you hold (the head may release anyone's) back to the queue."""
-        return unclaim_task(db.session, task_id=task_id, user=current_user(), now=now())
+        moment = now()
+        return task_view(unclaim_task(db.session, task_id=task_id, user=current_user(),
+                                      now=moment), moment)
 
 
 @blp.route("/<int:task_id>/assign")
@@ -89,8 +91,10 @@ class AssignTask(MethodView):
     @blp.response(200, TaskSchema)
     def post(self, body, task_id):
         """Assign or reassign a step to a member of its department (head of department)."""
-        return assign_task(db.session, task_id=task_id, assignee_id=body["assignee_id"],
-                           user=current_user(), now=now())
+        moment = now()
+        return task_view(assign_task(db.session, task_id=task_id,
+                                     assignee_id=body["assignee_id"], user=current_user(),
+                                     now=moment), moment)
 
 
 @blp.route("/<int:task_id>/complete")
@@ -104,5 +108,7 @@ class CompleteTask(MethodView):
 
         Invalid form data gives 422 with one entry per field.
         """
-        return complete_task(db.session, current_app.extensions["motcua"], task_id=task_id,
-                             data=body["form_data"], user=current_user(), now=now())
+        moment = now()
+        return task_view(complete_task(db.session, current_app.extensions["motcua"],
+                                       task_id=task_id, data=body["form_data"],
+                                       user=current_user(), now=moment), moment)

@@ -139,3 +139,17 @@ class EngineIncident(DomainError):
 
     kind = Kind.ENGINE
     code = "engine_incident"
+
+
+class DeadlineExtensionUsed(DomainError):
+    """The law allows one new appointment per dossier, and it was given."""
+
+    kind = Kind.CONFLICT
+    code = "deadline_extension_used"
+
+
+class DossierNotRunning(DomainError):
+    """The dossier is finished, processed or paused, so its deadline cannot change now."""
+
+    kind = Kind.CONFLICT
+    code = "dossier_not_running"

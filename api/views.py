@@ -1,0 +1,35 @@
+"""Shape engine rows for responses, adding what depends on the clock (remaining working time)."""
+
+from datetime import datetime
+
+from flask import current_app
+
+from api.extensions import db
+from engine.deadlines import remaining_hours
+from engine.dossiers import open_tasks
+from engine.models import Dossier, HumanTask
+
+
+def _deadline(due_at: datetime | None, now: datetime) -> dict:
+    calendar = current_app.extensions["motcua"].calendar(db.session)
+    remaining = remaining_hours(calendar, due_at, now)
+    return {"remaining_working_hours": None if remaining is None else round(remaining, 2),
+            "overdue": remaining is not None and due_at < now}
+
+
+def task_view(task: HumanTask, now: datetime, **extra) -> dict:
+    """Return a step with its deadline, ready to dump."""
+    columns = {c.key: getattr(task, c.key) for c in HumanTask.__table__.columns}
+    is_open = task.completed_at is None and task.state in ("ready", "claimed")
+    deadline = _deadline(task.due_at if is_open else None, now)
+    return {**columns, "assignee": task.assignee, **deadline, **extra}
+
+
+def dossier_view(dossier: Dossier, now: datetime, **extra) -> dict:
+    """Return a dossier with its open steps and deadline, ready to dump."""
+    columns = {c.key: getattr(dossier, c.key) for c in Dossier.__table__.columns}
+    running = dossier.processed_at is None and dossier.clock_paused_at is None
+    deadline = _deadline(dossier.appointment_at if running else None, now)
+    steps = [task_view(task, now) for task in open_tasks(db.session, dossier)]
+    return {**columns, "open_steps": steps, "clock_paused": dossier.clock_paused_at is not None,
+            **deadline, **extra}

@@ -1,0 +1,93 @@
+"""The apology and extension letter (Form 04): one new appointment per dossier, by law."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine import audit
+from engine.context import EngineContext
+from engine.deadlines import next_due, reminder_time
+from engine.dossiers import get_dossier_or_raise, open_tasks
+from engine.errors import (
+    DeadlineExtensionUsed,
+    DossierNotRunning,
+    InvalidInput,
+    NotFound,
+    NotPermitted,
+)
+from engine.models import DeadlineExtension, Dossier, User
+from engine.statuses import Role
+
+ROLES_EXTENDING = {Role.HEAD, Role.LEADER, Role.ADMIN}
+
+
+@dataclass(frozen=True)
+class Apology:
+    """What the agency writes to the citizen."""
+
+    reason: str
+    apology: str
+    signed_by: str
+    new_appointment_at: datetime
+
+
+def record_apology(session: Session, ctx: EngineContext, *, code: str, letter: Apology,
+                   user: User, now: datetime) -> DeadlineExtension:
+    """Record the apology and give the dossier its one new appointment."""
+    if Role(user.role) not in ROLES_EXTENDING:
+        raise NotPermitted("the head of the handling department, a leader or an admin records "
+                           "an apology and extension")
+    dossier = get_dossier_or_raise(session, code, user=user)
+    session.refresh(dossier, with_for_update=True)
+    if _existing(session, dossier) is not None:
+        raise DeadlineExtensionUsed(
+            f"dossier {code} already had its one new appointment (Decree 118/2025 allows a new "
+            "appointment only once)")
+    if dossier.processed_at is not None or dossier.finished_at is not None:
+        raise DossierNotRunning(f"dossier {code} is already processed; its deadline is closed")
+    if dossier.clock_paused_at is not None:
+        raise DossierNotRunning(f"dossier {code} is waiting ({dossier.clock_pause_reason}); its "
+                                "deadline is paused and cannot be extended now")
+    if letter.new_appointment_at <= dossier.appointment_at:
+        raise InvalidInput(f"the new appointment must be after the current one, "
+                           f"{dossier.appointment_at.isoformat()}", field="new_appointment_at")
+    extension = DeadlineExtension(
+        dossier_id=dossier.id, reason=letter.reason, apology=letter.apology,
+        signed_by=letter.signed_by, original_appointment_at=dossier.appointment_at,
+        new_appointment_at=letter.new_appointment_at, recorded_by=user.id, recorded_at=now)
+    session.add(extension)
+    calendar = ctx.calendar(session)
+    dossier.appointment_at = letter.new_appointment_at
+    dossier.remind_at = reminder_time(calendar, now, dossier.appointment_at, ctx.rules)
+    dossier.reminded_at = dossier.escalated_at = None
+    dossier.next_due_at = next_due(dossier, open_tasks(session, dossier), calendar, ctx.rules)
+    audit.append(session, [audit.Change(
+        actor=user.username, action="deadline.extended", dossier_code=dossier.code,
+        before={"appointment_at": extension.original_appointment_at.isoformat()},
+        after={"appointment_at": extension.new_appointment_at.isoformat(),
+               "reason": letter.reason})], now=now)
+    try:
+        session.commit()
+    except IntegrityError:
+        # Another request recorded the extension between our check and our commit.
+        session.rollback()
+        raise DeadlineExtensionUsed(f"dossier {code} already had its one new appointment") from None
+    ctx.due_changed()
+    return extension
+
+
+def _existing(session: Session, dossier: Dossier) -> DeadlineExtension | None:
+    return session.scalars(select(DeadlineExtension)
+                           .where(DeadlineExtension.dossier_id == dossier.id)).one_or_none()
+
+
+def get_apology_or_raise(session: Session, *, code: str, user: User) -> DeadlineExtension:
+    """Return the dossier's apology and extension."""
+    dossier = get_dossier_or_raise(session, code, user=user)
+    extension = _existing(session, dossier)
+    if extension is None:
+        raise NotFound(f"dossier {code} has no apology and extension", code=code)
+    return extension
