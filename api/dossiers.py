@@ -21,6 +21,7 @@ from api.views import dossier_view
 from engine import audit
 from engine.apologies import Apology, get_apology_or_raise, record_apology
 from engine.dossiers import (
+    Components,
     DossierFilter,
     get_all_dossiers,
     get_dossier_or_raise,
@@ -61,7 +62,8 @@ class Dossiers(MethodView):
             db.session, current_app.extensions["motcua"],
             procedure_code=body["procedure_code"], applicant=body["applicant"],
             channel=Channel(body["channel"]), intake=body["form_data"], user=current_user(),
-            now=moment)
+            now=moment, components=Components(**body["components"]) if "components" in body
+            else None)
         return dossier_view(dossier, moment, pin=pin)
 
 

@@ -60,6 +60,17 @@ class ApplicantSchema(Schema):
     address = fields.String(validate=validate.Length(max=500))
 
 
+class ComponentsSchema(Schema):
+    """How the components were handled at receipt, for the digitisation reports."""
+
+    total = fields.Integer(required=True, validate=validate.Range(min=0, max=1000))
+    digitised = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1000),
+                               metadata={"description": "scanned and signed at receipt"})
+    reused = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1000),
+                            metadata={"description": "taken from earlier dossiers or national "
+                                                     "databases instead of collected"})
+
+
 class ReceiveDossierSchema(Schema):
     """What reception enters when a complete dossier is received."""
 
@@ -70,6 +81,8 @@ class ReceiveDossierSchema(Schema):
                              metadata={"description": "1 counter, 2 online, 3 post"})
     form_data = fields.Dict(load_default=dict,
                             metadata={"description": "the procedure's intake form"})
+    components = fields.Nested(ComponentsSchema, metadata={
+        "description": "default: the procedure's required documents, none digitised"})
 
 
 class TaskSchema(Schema):
@@ -130,6 +143,9 @@ class DossierSchema(DossierStatusFields):
     applicant = fields.Dict()
     form_data = fields.Dict(attribute="intake")
     fee_vnd = fields.Integer()
+    components_total = fields.Integer()
+    components_digitised = fields.Integer()
+    components_reused = fields.Integer()
     received_at = fields.DateTime()
     updated_at = fields.DateTime()
     finished_at = fields.DateTime(allow_none=True)

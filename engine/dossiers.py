@@ -11,7 +11,7 @@ from engine.accounts import check_can_read_dossiers, check_can_receive
 from engine.codes import new_pin, next_dossier_code, pin_hash, pin_matches
 from engine.context import EngineContext
 from engine.deadlines import StatutoryDeadline, next_due, open_step, set_appointment, update_clock
-from engine.errors import DossierNotFound, InvalidFormData
+from engine.errors import DossierNotFound, InvalidFormData, InvalidInput
 from engine.fees import fee_vnd
 from engine.incidents import record_incident
 from engine.models import Dossier, HumanTask, Procedure, User
@@ -21,9 +21,26 @@ from engine.statuses import OPEN_TASK_STATES, Channel, DossierStatus, TaskState
 from engine.timing import EngineClock, engine_clock
 
 
+@dataclass(frozen=True)
+class Components:
+    """How the dossier's paper components were handled at receipt."""
+
+    total: int
+    digitised: int = 0
+    reused: int = 0
+
+    def check(self) -> None:
+        """Refuse counts that cannot add up."""
+        if min(self.total, self.digitised, self.reused) < 0:
+            raise InvalidInput("component counts cannot be negative", field="components")
+        if self.digitised + self.reused > self.total:
+            raise InvalidInput(f"{self.digitised} digitised + {self.reused} reused components "
+                               f"exceed the {self.total} handed in", field="components")
+
+
 def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str,
                     applicant: dict, channel: Channel, intake: dict, user: User,
-                    now: datetime) -> tuple[Dossier, str]:
+                    now: datetime, components: Components | None = None) -> tuple[Dossier, str]:
     """Receive a complete dossier, start its procedure, and return it with the citizen's PIN."""
     check_can_receive(user)
     procedure = get_procedure_or_raise(session, procedure_code)
@@ -31,13 +48,16 @@ def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str
     errors = ctx.forms.field_errors(form_key, intake)
     if errors:
         raise InvalidFormData(form_key, errors)
+    components = components or Components(total=len(procedure.meta["required_documents"]))
+    components.check()
     model = ctx.model(session, procedure.spec_hash)
     calendar = ctx.calendar(session)
     dossier = Dossier(
         procedure_code=procedure.code, spec_hash=procedure.spec_hash,
         status=DossierStatus.ACCEPTED, channel=int(channel), applicant=applicant,
         intake=intake, fee_vnd=fee_vnd(procedure.meta["fee"], intake), received_by=user.id,
-        received_at=now, updated_at=now,
+        received_at=now, updated_at=now, components_total=components.total,
+        components_digitised=components.digitised, components_reused=components.reused,
     )
     set_appointment(dossier, StatutoryDeadline.of(procedure.meta), calendar, ctx.rules,
                     counted_from=now)

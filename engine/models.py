@@ -121,6 +121,11 @@ class Dossier(Base):
     applicant: Mapped[dict] = mapped_column(JSON)
     intake: Mapped[dict] = mapped_column(JSON)
     fee_vnd: Mapped[int] = mapped_column(Integer, default=0)
+    # Digitisation at receipt: components handed in, scanned and signed, or reused from
+    # earlier dossiers and national databases instead of being collected again.
+    components_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    components_digitised: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    components_reused: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     pin_hash: Mapped[str] = mapped_column(String(64))
     received_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
