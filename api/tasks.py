@@ -67,8 +67,8 @@ class ClaimTask(MethodView):
     def post(self, task_id):
         """Claim a ready step of your department; 409 if someone else holds it."""
         moment = now()
-        return task_view(claim_task(db.session, task_id=task_id, user=current_user(),
-                                    now=moment), moment)
+        return task_view(claim_task(db.session, current_app.extensions["motcua"],
+                                    task_id=task_id, user=current_user(), now=moment), moment)
 
 
 @blp.route("/<int:task_id>/unclaim")
@@ -92,7 +92,8 @@ class AssignTask(MethodView):
     def post(self, body, task_id):
         """Assign or reassign a step to a member of its department (head of department)."""
         moment = now()
-        return task_view(assign_task(db.session, task_id=task_id,
+        return task_view(assign_task(db.session, current_app.extensions["motcua"],
+                                     task_id=task_id,
                                      assignee_id=body["assignee_id"], user=current_user(),
                                      now=moment), moment)
 

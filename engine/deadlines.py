@@ -99,9 +99,16 @@ def open_step(task: HumanTask, calendar: WorkingCalendar, rules: DeadlineRules,
 
 
 def close_step(task: HumanTask, calendar: WorkingCalendar, now: datetime) -> None:
-    """Record how a completed step did against its due time."""
+    """Record how long a completed step was worked and how it did against its due time."""
+    if task.claimed_at is not None:
+        task.worked_hours = calendar.working_hours_between(task.claimed_at, now)
     if task.due_at is not None:
         task.outcome = judge(calendar, now, task.due_at)
+
+
+def waited(task: HumanTask, calendar: WorkingCalendar, now: datetime) -> float:
+    """Return the working hours a step waited in the queue before being claimed at `now`."""
+    return calendar.working_hours_between(task.created_at, now)
 
 
 def update_clock(dossier: Dossier, *, deadline: StatutoryDeadline, open_tasks: list[HumanTask],

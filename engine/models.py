@@ -183,6 +183,10 @@ class HumanTask(Base):
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    # Working hours from ready to claimed and from claimed to completed, fixed when they end
+    # so reports aggregate in SQL instead of replaying the calendar per row.
+    waited_hours: Mapped[float | None] = mapped_column(nullable=True)
+    worked_hours: Mapped[float | None] = mapped_column(nullable=True)
 
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
 

@@ -16,7 +16,7 @@ from engine.accounts import (
     get_user_or_raise,
 )
 from engine.context import EngineContext
-from engine.deadlines import close_step
+from engine.deadlines import close_step, waited
 from engine.dossiers import apply_progress
 from engine.errors import (
     ConcurrentUpdate,
@@ -75,11 +75,13 @@ def get_all_tasks(session: Session, *, user: User, where: TaskFilter, page: int,
     return list(session.scalars(query.offset((page - 1) * page_size).limit(page_size)))
 
 
-def claim_task(session: Session, *, task_id: int, user: User, now: datetime) -> HumanTask:
+def claim_task(session: Session, ctx: EngineContext, *, task_id: int, user: User,
+               now: datetime) -> HumanTask:
     """Take a ready step; exactly one of several racing claimants wins."""
     task = get_task_or_raise(session, task_id, user=user)
     check_can_work_on(user, task)
     _take(session, task, assignee=user, expected_state=TaskState.READY, now=now)
+    task.waited_hours = waited(task, ctx.calendar(session), now)
     audit.append(session, [audit.Change(actor=user.username, action="task.claimed",
                                         dossier_code=task.dossier_code,
                                         task_id=task.id, after={"assignee": user.username})],
@@ -113,8 +115,8 @@ def unclaim_task(session: Session, *, task_id: int, user: User, now: datetime) -
     return task
 
 
-def assign_task(session: Session, *, task_id: int, assignee_id: int, user: User,
-                now: datetime) -> HumanTask:
+def assign_task(session: Session, ctx: EngineContext, *, task_id: int, assignee_id: int,
+                user: User, now: datetime) -> HumanTask:
     """Hand a step to a member of its department; the head reassigns as needed."""
     task = get_task_or_raise(session, task_id, user=user)
     check_can_assign(user, task)
@@ -124,8 +126,11 @@ def assign_task(session: Session, *, task_id: int, assignee_id: int, user: User,
     if task.state not in OPEN_TASK_STATES:
         raise TaskNotOpen(f"step {task.id} is {task.state}; only open steps can be assigned",
                           state=task.state)
+    was_waiting = task.state == TaskState.READY
     _take(session, task, assignee=assignee, expected_state=task.state, now=now,
           expected_assignee=task.assignee_id)
+    if was_waiting:
+        task.waited_hours = waited(task, ctx.calendar(session), now)
     audit.append(session, [audit.Change(actor=user.username, action="task.assigned",
                                         dossier_code=task.dossier_code,
                                         task_id=task.id, before={"assignee": before},
