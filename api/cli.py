@@ -67,10 +67,12 @@ def initialise(*, seed_demo: bool) -> None:
         departments, definitions = load_procedures(_workflows_dir(), forms=ctx.forms)
     except ModelInvalid as err:
         _fail(f"workflows/ is invalid: {err.message}")
-    publish_procedures(db.session, departments=departments, definitions=definitions, now=now())
+    new = publish_procedures(db.session, departments=departments, definitions=definitions,
+                             now=now())
     for definition in definitions:
         ctx.runtime.remember(definition.model)
-    click.echo(f"Published {len(definitions)} procedures from {_workflows_dir()}.")
+    click.echo(f"Published {len(definitions)} procedures from {_workflows_dir()} "
+               f"({new} new versions).")
     if seed_demo and db.session.scalar(select(User.id).limit(1)) is None:
         _seed_demo_users()
 

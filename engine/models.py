@@ -277,3 +277,35 @@ class Notification(Base):
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ProcedureVersion(Base):
+    """One version of a procedure's model: a draft, the published one, or a retired one."""
+
+    __tablename__ = "procedure_versions"
+    __table_args__ = (
+        Index("ix_procedure_versions_code_number", "procedure_code", "number", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    procedure_code: Mapped[str] = mapped_column(String(32))
+    number: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))
+    spec_hash: Mapped[str] = mapped_column(ForeignKey("workflow_specs.hash"))
+    meta: Mapped[dict] = mapped_column(JSON)
+    forms: Mapped[dict] = mapped_column(JSON, default=dict)
+    author: Mapped[str] = mapped_column(String(80))
+    change_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class FormSchema(Base):
+    """A step form published with a procedure version, beside the files under forms/."""
+
+    __tablename__ = "form_schemas"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    schema: Mapped[dict] = mapped_column(JSON)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.errors import ModelInvalid, ProcedureNotFound
 from engine.fees import FEE_KINDS
-from engine.models import Department, Procedure, WorkflowSpec
+from engine.models import Department, Procedure, ProcedureVersion, WorkflowSpec
 from engine.specs import ParsedModel, parse_model
 from forms import FormCatalog
 
@@ -107,23 +107,67 @@ def load_procedures(root: Path = WORKFLOWS_DIR, *, forms: FormCatalog
 
 
 def publish_procedures(session: Session, *, departments: list[dict],
-                       definitions: list[ProcedureDefinition], now: datetime) -> None:
-    """Store departments, models and procedures; dossiers in flight keep their model hash."""
+                       definitions: list[ProcedureDefinition], now: datetime,
+                       author: str = "workflows/") -> int:
+    """Import procedure folders as published versions; return how many versions were new.
+
+    A folder whose model and metadata match a version already stored is skipped, so a
+    version a designer published later is not overwritten by an unchanged file. Dossiers
+    in flight keep the model hash they started on.
+    """
     for dept in departments:
         session.merge(Department(code=dept["code"], name_vi=dept["name_vi"],
                                  name_en=dept["name_en"]))
+    imported = 0
     for definition in definitions:
-        model = definition.model
-        if session.get(WorkflowSpec, model.hash) is None:
-            session.add(WorkflowSpec(hash=model.hash, process_id=model.process_id,
-                                     bpmn_xml=model.bpmn_xml, created_at=now))
-        meta = definition.meta
-        session.merge(Procedure(
-            code=meta["code"], folder=definition.folder, name_vi=meta["name_vi"],
-            name_en=meta["name_en"], department_code=meta["department"],
-            spec_hash=model.hash, meta=meta, updated_at=now,
-        ))
+        if _already_stored(session, definition):
+            continue
+        store_model(session, definition.model, now=now)
+        publish_version(session, folder=definition.folder, meta=definition.meta,
+                        spec_hash=definition.model.hash, forms={}, author=author,
+                        change_note=f"imported from {author}{definition.folder}", now=now)
+        imported += 1
     session.commit()
+    return imported
+
+
+def _already_stored(session: Session, definition: ProcedureDefinition) -> bool:
+    versions = session.scalars(select(ProcedureVersion).where(
+        ProcedureVersion.procedure_code == definition.code,
+        ProcedureVersion.spec_hash == definition.model.hash))
+    return any(version.meta == definition.meta for version in versions)
+
+
+def store_model(session: Session, model: ParsedModel, *, now: datetime) -> None:
+    """Store a model's XML once under its content hash."""
+    if session.get(WorkflowSpec, model.hash) is None:
+        session.add(WorkflowSpec(hash=model.hash, process_id=model.process_id,
+                                 bpmn_xml=model.bpmn_xml, created_at=now))
+        session.flush()
+
+
+def publish_version(session: Session, *, folder: str, meta: dict, spec_hash: str, forms: dict,
+                    author: str, change_note: str, now: datetime,
+                    draft: ProcedureVersion | None = None) -> ProcedureVersion:
+    """Make a version the one new dossiers start on, retiring the previously published one."""
+    code = meta["code"]
+    for current in session.scalars(select(ProcedureVersion).where(
+            ProcedureVersion.procedure_code == code, ProcedureVersion.state == "published")):
+        current.state, current.retired_at = "retired", now
+    if draft is None:
+        number = (session.scalar(select(func.max(ProcedureVersion.number))
+                                 .where(ProcedureVersion.procedure_code == code)) or 0) + 1
+        draft = ProcedureVersion(procedure_code=code, number=number, spec_hash=spec_hash,
+                                 meta=meta, forms=forms, author=author,
+                                 change_note=change_note, created_at=now)
+        session.add(draft)
+    draft.state, draft.published_at = "published", now
+    session.merge(Procedure(
+        code=code, folder=folder, name_vi=meta["name_vi"], name_en=meta["name_en"],
+        department_code=meta["department"], spec_hash=spec_hash, meta=meta, updated_at=now,
+    ))
+    session.flush()
+    return draft
 
 
 def get_procedure_or_raise(session: Session, code: str) -> Procedure:
