@@ -61,12 +61,10 @@ def compute_due(session: Session, calendar: WorkingCalendar, *, start: datetime,
     if start.tzinfo is None or start.utcoffset() is None:
         start = start.replace(tzinfo=calendar.zone)
     start = start.astimezone(calendar.zone)
-    if (working_days is None) == (working_hours is None) and procedure_code is None:
-        raise InvalidInput("give exactly one of working_days and working_hours, or a procedure",
-                           fields=["working_days", "working_hours"])
+    if working_days is None and working_hours is None and procedure_code is None:
+        _invalid_count("give working_days or working_hours (or a procedure)")
     if working_days is not None and working_hours is not None:
-        raise InvalidInput("give working_days or working_hours, not both",
-                           fields=["working_days", "working_hours"])
+        _invalid_count("give working_days or working_hours, not both")
     for name, value, limit in (("working_days", working_days, MAX_WORKING_DAYS),
                                ("working_hours", working_hours, MAX_WORKING_HOURS)):
         if value is not None and not 0 <= value <= limit:
@@ -82,6 +80,11 @@ def compute_due(session: Session, calendar: WorkingCalendar, *, start: datetime,
     else:
         due_at = deadline.due(calendar, start)
     return Due(start, counting_start, due_at.astimezone(calendar.zone))
+
+
+def _invalid_count(message: str) -> None:
+    raise InvalidInput(message, fields=[{"field": name, "message": message}
+                                        for name in ("working_days", "working_hours")])
 
 
 class OverrideSchema(Schema):
@@ -188,7 +191,10 @@ class OverrideByDay(MethodView):
 
     @blp.response(204)
     def delete(self, day):
-        """Remove the day's override: it falls back to holidays and weekends (admin only)."""
+        """Remove the day's override (admin only); 404 when it has none.
+
+        The day falls back to workflows/calendar.json, then public holidays and weekends.
+        """
         ctx = current_app.extensions["motcua"]
         delete_override(db.session, ctx.calendars, day=parse_day(day), user=current_user(),
                         now=now())

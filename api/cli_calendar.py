@@ -118,7 +118,7 @@ def override_set_command(day, working, note):
 @click.argument("day", metavar="DATE")
 @with_appcontext
 def override_delete_command(day):
-    """Remove DATE's override: it falls back to holidays and weekends."""
+    """Remove DATE's override: it falls back to calendar.json, holidays and weekends."""
     when = _day(day)
     try:
         delete_override(db.session, current_app.extensions["motcua"].calendars, day=when,

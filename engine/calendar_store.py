@@ -12,9 +12,11 @@ from engine import audit
 from engine.calendar import CalendarOverride, WorkingCalendar
 from engine.errors import InvalidInput, NotFound, NotPermitted
 from engine.models import CalendarOverrideRow, User
+from engine.sql import insert_for
 from engine.statuses import Role
 
 CALENDAR_FILE = "calendar.json"
+NOTE_MAX = 300
 # Other processes see an admin's change within this many seconds.
 REFRESH_SECONDS = 30.0
 
@@ -62,24 +64,27 @@ def set_override(session: Session, source: CalendarSource, *, day: date, working
     if not note.strip():
         raise InvalidInput("say why, e.g. 'Saturday worked in exchange for Monday 31 August'",
                            field="note")
+    if len(note) > NOTE_MAX:
+        raise InvalidInput(f"the note has {len(note)} characters; keep it under {NOTE_MAX}",
+                           field="note")
     row = session.get(CalendarOverrideRow, day)
     before = None if row is None else {"working": row.working, "note": row.note}
-    if row is None:
-        row = CalendarOverrideRow(day=day)
-        session.add(row)
-    row.working, row.note, row.updated_by, row.updated_at = working, note, user.username, now
+    # An upsert, so two admins declaring the same new day at once both succeed.
+    values = {"working": working, "note": note, "updated_by": user.username, "updated_at": now}
+    session.execute(insert_for(session, CalendarOverrideRow).values(day=day, **values)
+                    .on_conflict_do_update(index_elements=[CalendarOverrideRow.day], set_=values))
     audit.append(session, [audit.Change(actor=user.username, action="calendar.override_set",
                                         before=before, after={"day": day.isoformat(),
                                                               "working": working,
                                                               "note": note})], now=now)
     session.commit()
     source.forget()
-    return row
+    return session.get(CalendarOverrideRow, day, populate_existing=True)
 
 
 def delete_override(session: Session, source: CalendarSource, *, day: date, user: User,
                     now: datetime) -> None:
-    """Remove an override: the day falls back to the holidays and weekends."""
+    """Remove an override: the day falls back to workflows/calendar.json, holidays, weekends."""
     _check_admin(user)
     row = session.get(CalendarOverrideRow, day)
     if row is None:
