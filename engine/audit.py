@@ -3,13 +3,15 @@
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.models import AuditChainHead, AuditEvent
+from engine.errors import NotPermitted
+from engine.models import AuditChainHead, AuditEvent, User
 from engine.sql import insert_for
+from engine.statuses import Role
 
 GENESIS_HASH = "0" * 64
 HEAD_ID = 1
@@ -32,7 +34,8 @@ def event_hash(*, seq: int, occurred_at: datetime, change: Change | AuditEvent,
     """Return the hash that seals an event to its predecessor."""
     body = {
         "seq": seq,
-        "occurred_at": occurred_at.isoformat(),
+        # The database hands times back in UTC: hash them in UTC whatever zone came in.
+        "occurred_at": occurred_at.astimezone(UTC).isoformat(),
         "actor": change.actor,
         "action": change.action,
         "dossier_code": change.dossier_code,
@@ -119,3 +122,32 @@ def history(session: Session, dossier_code: str) -> list[AuditEvent]:
     """Return a dossier's events, oldest first."""
     return list(session.scalars(select(AuditEvent).where(AuditEvent.dossier_code == dossier_code)
                                 .order_by(AuditEvent.seq)))
+
+
+AUDIT_READER_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+
+
+def check_can_read_audit(user: User) -> None:
+    """Only supervisors and admins read the whole audit trail and verify the chain."""
+    if user.role not in AUDIT_READER_ROLES:
+        raise NotPermitted(f"a {user.role} cannot read the audit trail; supervisors and "
+                           "admins do")
+
+
+def search(session: Session, *, dossier_code: str | None = None, actor: str | None = None,
+           action: str | None = None, since: datetime | None = None,
+           until: datetime | None = None, page: int, page_size: int) -> list[AuditEvent]:
+    """Return one page of events, oldest first, that occurred in [since, until)."""
+    conditions = []
+    if dossier_code is not None:
+        conditions.append(AuditEvent.dossier_code == dossier_code)
+    if actor is not None:
+        conditions.append(AuditEvent.actor == actor)
+    if action is not None:
+        conditions.append(AuditEvent.action == action)
+    if since is not None:
+        conditions.append(AuditEvent.occurred_at >= since)
+    if until is not None:
+        conditions.append(AuditEvent.occurred_at < until)
+    return list(session.scalars(select(AuditEvent).where(*conditions).order_by(AuditEvent.seq)
+                                .offset((page - 1) * page_size).limit(page_size)))

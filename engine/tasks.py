@@ -80,7 +80,7 @@ def claim_task(session: Session, ctx: EngineContext, *, task_id: int, user: User
     """Take a ready step; exactly one of several racing claimants wins."""
     task = get_task_or_raise(session, task_id, user=user)
     check_can_work_on(user, task)
-    _take(session, task, assignee=user, expected_state=TaskState.READY, now=now)
+    _take(session, task, assignee=user, expected_state=TaskState.READY, claimed_at=now)
     task.waited_hours = waited(task, ctx.calendar(session), now)
     audit.append(session, [audit.Change(actor=user.username, action="task.claimed",
                                         dossier_code=task.dossier_code,
@@ -100,7 +100,7 @@ def unclaim_task(session: Session, *, task_id: int, user: User, now: datetime) -
         update(HumanTask)
         .where(HumanTask.id == task.id, HumanTask.state == TaskState.CLAIMED,
                HumanTask.assignee_id == holder)
-        .values(state=TaskState.READY, assignee_id=None, claimed_at=None)
+        .values(state=TaskState.READY, assignee_id=None, claimed_at=None, waited_hours=None)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         session.rollback()
@@ -127,8 +127,9 @@ def assign_task(session: Session, ctx: EngineContext, *, task_id: int, assignee_
         raise TaskNotOpen(f"step {task.id} is {task.state}; only open steps can be assigned",
                           state=task.state)
     was_waiting = task.state == TaskState.READY
-    _take(session, task, assignee=assignee, expected_state=task.state, now=now,
-          expected_assignee=task.assignee_id)
+    # A reassigned step keeps its first claim time: its working time runs on.
+    _take(session, task, assignee=assignee, expected_state=task.state,
+          claimed_at=now if was_waiting else task.claimed_at, expected_assignee=task.assignee_id)
     if was_waiting:
         task.waited_hours = waited(task, ctx.calendar(session), now)
     audit.append(session, [audit.Change(actor=user.username, action="task.assigned",
@@ -140,14 +141,14 @@ def assign_task(session: Session, ctx: EngineContext, *, task_id: int, assignee_
 
 
 def _take(session: Session, task: HumanTask, *, assignee: User, expected_state: str,
-          now: datetime, expected_assignee: int | None = None) -> None:
+          claimed_at: datetime, expected_assignee: int | None = None) -> None:
     """Set the holder with one conditional UPDATE, so a concurrent change makes it fail."""
     result = session.execute(
         update(HumanTask)
         .where(HumanTask.id == task.id, HumanTask.state == expected_state,
                HumanTask.assignee_id.is_(expected_assignee) if expected_assignee is None
                else HumanTask.assignee_id == expected_assignee)
-        .values(state=TaskState.CLAIMED, assignee_id=assignee.id, claimed_at=now)
+        .values(state=TaskState.CLAIMED, assignee_id=assignee.id, claimed_at=claimed_at)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         session.rollback()
