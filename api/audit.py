@@ -1,0 +1,87 @@
+"""The audit trail: search the hash-chained events and verify that none was altered."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validates_schema
+
+from api.auth import current_user
+from api.extensions import db
+from api.schemas import PageQuery
+from engine import audit
+
+blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit",
+                description="The audit trail, for supervisors and admins")
+
+
+class AuditQuery(PageQuery):
+    """Filters of the audit trail; all of them narrow the result."""
+
+    dossier_code = fields.String(metadata={"description": "only this dossier's events"})
+    actor = fields.String(metadata={"description": "only events by this username "
+                                                   "('system', 'cli' for unattended work)"})
+    action = fields.String(metadata={"description": "only this action, e.g. task.completed"})
+    since = fields.AwareDateTime(metadata={"description": "events at or after this moment"})
+    until = fields.AwareDateTime(metadata={"description": "events before this moment"})
+
+    @validates_schema
+    def _period_in_order(self, data, **_kwargs):
+        since, until = data.get("since"), data.get("until")
+        if since is not None and until is not None and since >= until:
+            raise ValidationError("until must come after since", field_name="until")
+
+
+class AuditEventSchema(Schema):
+    """One state change, sealed to the event before it by its hash."""
+
+    seq = fields.Integer()
+    occurred_at = fields.DateTime()
+    actor = fields.String()
+    action = fields.String()
+    dossier_code = fields.String(allow_none=True)
+    task_id = fields.Integer(allow_none=True)
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict(allow_none=True)
+    prev_hash = fields.String()
+    hash = fields.String()
+
+
+class ChainReportSchema(Schema):
+    """The outcome of recomputing every hash of the chain."""
+
+    intact = fields.Boolean()
+    events = fields.Integer(metadata={"description": "events verified before any break"})
+    first_broken_seq = fields.Integer(allow_none=True, metadata={
+        "description": "the first event changed, removed or unlinked; null when intact"})
+    reason = fields.String(allow_none=True)
+
+
+@blp.route("")
+class AuditEvents(MethodView):
+    """The audit trail."""
+
+    @blp.arguments(AuditQuery, location="query")
+    @blp.response(200, AuditEventSchema(many=True))
+    def get(self, query):
+        """List audited events, oldest first, by dossier, actor, action or period.
+
+        The period is `since` (included) to `until` (excluded). Supervisors and admins only.
+        """
+        audit.check_can_read_audit(current_user())
+        return audit.search(db.session, **query)
+
+
+@blp.route("/verify")
+class AuditVerification(MethodView):
+    """The integrity of the audit trail."""
+
+    @blp.response(200, ChainReportSchema)
+    def get(self):
+        """Recompute every event's hash; name the first event changed or removed.
+
+        Supervisors and admins only. The walk reads the whole trail, so it takes longer
+        as the trail grows.
+        """
+        audit.check_can_read_audit(current_user())
+        report = audit.verify_chain(db.session)
+        return {"intact": report.intact, "events": report.events,
+                "first_broken_seq": report.first_broken_seq, "reason": report.reason}
