@@ -176,6 +176,8 @@ def supplement_expiry(dossier: Dossier, calendar: WorkingCalendar,
 def next_due(dossier: Dossier, open_tasks: list[HumanTask], calendar: WorkingCalendar,
              rules: DeadlineRules) -> datetime | None:
     """Return the earliest moment something about the dossier falls due, for the scheduler."""
+    if dossier.finished_at is not None:
+        return None
     moments = [dossier.timer_due_at, supplement_expiry(dossier, calendar, rules)]
     clock_running = (dossier.processed_at is None and dossier.clock_paused_at is None
                      and dossier.finished_at is None)

@@ -154,6 +154,7 @@ def _close_for_want_of_supplement(session, dossier: Dossier, tasks: list[HumanTa
     dossier.status = DossierStatus.STOPPED
     dossier.finished_at = now
     dossier.timer_due_at = None
+    dossier.clock_paused_at = dossier.clock_pause_reason = dossier.clock_remaining_hours = None
     notifications.notify(session, kind=Kind.DOSSIER_CLOSED, dossier_code=dossier.code,
                          recipients=notifications.supervisors(session), now=now,
                          message=f"Dossier {dossier.code} was closed: the citizen did not "

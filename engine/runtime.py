@@ -98,15 +98,8 @@ class ProcessRuntime:
         return Progress(open_steps, False, status, min(due, default=None))
 
     def fire_timers(self, workflow: BpmnWorkflow, now: datetime) -> int:
-        """Fire the timers due at `now` (the use case's clock, not the wall clock)."""
+        """Fire the timers due at `now`; run it inside engine_clock so SpiffWorkflow agrees."""
         due = [task for task, at in _waiting_timers(workflow) if at <= now]
-        for task in due:
-            # SpiffWorkflow compares with the wall clock: move the due time into the past.
-            value = task.internal_data["event_value"]
-            if isinstance(value, dict):
-                value["next"] = _LONG_AGO
-            else:
-                task.internal_data["event_value"] = _LONG_AGO
         if due:
             workflow.refresh_timers()
             workflow.do_engine_steps()
@@ -121,9 +114,6 @@ def _final_status(model: ParsedModel, workflow: BpmnWorkflow) -> DossierStatus:
         if status is not None:
             return status
     return DossierStatus.RESULT_RETURNED
-
-
-_LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC).isoformat()
 
 
 def _waiting_timers(workflow: BpmnWorkflow) -> list[tuple[object, datetime]]:

@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 
 from engine.calendar import WorkingCalendar
 
@@ -34,6 +36,29 @@ def engine_clock(clock: EngineClock) -> Iterator[None]:
         yield
     finally:
         _clock.reset(token)
+
+
+_INSTANT = timedelta(microseconds=1)
+
+
+class _EngineDatetime(datetime):
+    """`datetime` whose now() is the bound engine clock, so timers fire by the use case's time."""
+
+    @classmethod
+    def now(cls, tz=None):
+        clock = _clock.get()
+        if clock is None:
+            return super().now(tz)
+        # SpiffWorkflow fires a timer only once now is strictly past its due time; a timer
+        # due at the use case's instant has fallen due, so the engine sees just past it.
+        now = clock.now + _INSTANT
+        return now.astimezone(tz) if tz is not None else now
+
+
+# SpiffWorkflow has no injectable clock: its timer events call datetime.now() directly.
+# Rebinding the name in that one module makes them compare with the engine clock while a
+# use case runs the engine, and with the wall clock otherwise.
+spiff_timer.datetime = _EngineDatetime
 
 
 def _current() -> EngineClock:
