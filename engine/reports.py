@@ -1,0 +1,618 @@
+"""Supervisor reports: progress, step timings and the headline, aggregated in SQL.
+
+Every report is one or two GROUP BY queries with filtered aggregates, never a loop over
+dossiers, so it answers over millions of rows. Periods are half-open, [start, end), given
+as aware datetimes; `period_of` turns a first and last local day into one.
+
+What the columns can and cannot know: the tables hold each dossier's *current* status,
+clock and appointment, not their history (that lives in the audit chain). Counts that
+depend on the state at the end of a past period are therefore read from timestamps where
+one exists (received, processed, finished, clock paused) and from the current status
+where none does; each function says which.
+"""
+
+import itertools
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time, timedelta
+from fractions import Fraction
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select
+from sqlalchemy.orm import Session
+
+from engine.deadlines import Verdict
+from engine.errors import InvalidInput, NotPermitted
+from engine.models import Department, Dossier, HumanTask, Procedure, User
+from engine.procedures import get_procedure_or_raise
+from engine.statuses import Channel, DossierStatus, Role, TaskState
+
+GroupBy = Literal["procedure", "department", "officer"]
+GROUPINGS: tuple[str, ...] = ("procedure", "department", "officer")
+ROLES_READING_REPORTS = {Role.SUPERVISOR, Role.ADMIN, Role.LEADER}
+# Final statuses that end a dossier without a result: they are never "completed".
+REFUSED, WITHDRAWN, STOPPED = (DossierStatus.NOT_ACCEPTED, DossierStatus.CITIZEN_WITHDRAWAL,
+                               DossierStatus.STOPPED)
+ENDED_WITHOUT_RESULT = (REFUSED, WITHDRAWN, STOPPED)
+# "Paused" in DVCQG reports: supplement requested, payment requested, stopped.
+PAUSED_STATUSES = (DossierStatus.SUPPLEMENT_REQUESTED, DossierStatus.PAYMENT_REQUESTED,
+                   DossierStatus.STOPPED)
+TOTAL_LABEL = "Tổng cộng"
+UNASSIGNED_LABEL = "Chưa phân công"
+SHARE_DIGITS = 4
+HOURS_DIGITS = 2
+
+
+def check_can_read_reports(user: User) -> None:
+    """Refuse anyone but supervisors, leaders and admins."""
+    if Role(user.role) not in ROLES_READING_REPORTS:
+        raise NotPermitted(f"a {user.role} cannot read reports; supervisors, leaders and "
+                           "admins do")
+
+
+def period_of(first_day: date, last_day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """Return [first_day 00:00, the day after last_day 00:00) in `zone`."""
+    if first_day > last_day:
+        raise InvalidInput(f"the period starts on {first_day.isoformat()}, after its end "
+                           f"{last_day.isoformat()}: give from ≤ to", field="from")
+    return (datetime.combine(first_day, time(0), tzinfo=zone),
+            datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone))
+
+
+# --- progress ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ProgressRow:
+    """One line of the progress report: a procedure, a department, an officer, or the total.
+
+    Dossier groupings fill every column. Officer rows count *steps*, not dossiers: only
+    the completed and in-progress columns apply and the others are None.
+    """
+
+    key: str | None
+    name: str
+    is_total: bool
+    received_carried_over: int | None
+    received_new: int | None
+    received_total: int | None
+    received_counter: int | None
+    received_online: int | None
+    received_post: int | None
+    completed: int
+    completed_early: int
+    completed_on_time: int
+    completed_late: int
+    in_progress_within_deadline: int
+    in_progress_overdue: int
+    paused: int | None
+    stopped: int | None
+    withdrawn: int | None
+    refused: int | None
+    digitised_share: float | None
+    reused_share: float | None
+    online_share: float | None
+
+
+@dataclass(frozen=True)
+class _DossierCounts:
+    """Raw aggregates of one group, summable into the total row."""
+
+    carried_over: int = 0
+    received_new: int = 0
+    counter: int = 0
+    online: int = 0
+    post: int = 0
+    completed: int = 0
+    early: int = 0
+    on_time: int = 0
+    late: int = 0
+    open_at_end: int = 0
+    paused: int = 0
+    overdue: int = 0
+    stopped: int = 0
+    withdrawn: int = 0
+    refused: int = 0
+    components_total: int = 0
+    components_digitised: int = 0
+    components_reused: int = 0
+    fully_digitised: int = 0
+
+    def __add__(self, other: "_DossierCounts") -> "_DossierCounts":
+        return _DossierCounts(**{f.name: getattr(self, f.name) + getattr(other, f.name)
+                                 for f in fields(self)})
+
+    @property
+    def in_progress(self) -> int:
+        return self.open_at_end - self.paused
+
+
+def _dossier_measures(period_start: datetime, period_end: datetime,
+                      now: datetime) -> tuple[dict, ColumnElement]:
+    """Return the filtered aggregates by _DossierCounts field, and the scope condition.
+
+    Every dossier in scope (received before the end, not closed before the start) lands
+    in exactly one of: completed, refused, withdrawn, stopped, paused, in progress.
+    """
+    start, end, cutoff = period_start, period_end, min(period_end, now)
+    # When the dossier left the workflow: processed, else finished; a final status with
+    # neither timestamp (possible only for rows written outside the engine) falls back to
+    # its last update.
+    closed_at = func.coalesce(Dossier.processed_at, Dossier.finished_at,
+                              case((Dossier.status.in_(ENDED_WITHOUT_RESULT),
+                                    Dossier.updated_at)))
+    new = Dossier.received_at >= start
+    closed = closed_at < end
+    open_at_end = or_(closed_at.is_(None), closed_at >= end)
+    # Waiting for the citizen at the end of the period, judged by the current status: the
+    # clock's pause moment rules out pauses that began after the period.
+    waiting = and_(Dossier.status.in_(PAUSED_STATUSES), Dossier.finished_at.is_(None),
+                   or_(Dossier.clock_paused_at.is_(None), Dossier.clock_paused_at < end))
+    clock_running = or_(Dossier.clock_paused_at.is_(None), Dossier.clock_paused_at >= end)
+    completed = and_(closed, Dossier.status.not_in(ENDED_WITHOUT_RESULT))
+
+    def count(*conditions):
+        return func.count().filter(and_(*conditions))
+
+    def total(column, *conditions):
+        return func.coalesce(func.sum(column).filter(and_(*conditions)), 0)
+
+    return {
+        "carried_over": count(Dossier.received_at < start),
+        "received_new": count(new),
+        "counter": count(new, Dossier.channel == Channel.COUNTER),
+        "online": count(new, Dossier.channel == Channel.ONLINE),
+        "post": count(new, Dossier.channel == Channel.POST),
+        "completed": count(completed),
+        "early": count(completed, Dossier.outcome == Verdict.EARLY.value),
+        "on_time": count(completed, Dossier.outcome == Verdict.ON_TIME.value),
+        "late": count(completed, Dossier.outcome == Verdict.LATE.value),
+        "open_at_end": count(open_at_end),
+        "paused": count(open_at_end, waiting),
+        "overdue": count(open_at_end, ~waiting, clock_running, Dossier.appointment_at < cutoff),
+        "stopped": count(closed, Dossier.status == STOPPED),
+        "withdrawn": count(closed, Dossier.status == WITHDRAWN),
+        "refused": count(closed, Dossier.status == REFUSED),
+        "components_total": total(Dossier.components_total, new),
+        "components_digitised": total(Dossier.components_digitised, new),
+        "components_reused": total(Dossier.components_reused, new),
+        "fully_digitised": count(new, Dossier.components_digitised + Dossier.components_reused
+                                 >= Dossier.components_total),
+    }, and_(Dossier.received_at < end, or_(closed_at.is_(None), closed_at >= start))
+
+
+def _dossier_counts(session: Session, *, period_start: datetime, period_end: datetime,
+                    now: datetime, group_by: str | None) -> list[tuple[str | None, str,
+                                                                       _DossierCounts]]:
+    measures, in_scope = _dossier_measures(period_start, period_end, now)
+    keys = {"procedure": (Procedure.code, Procedure.name_vi),
+            "department": (Department.code, Department.name_vi)}.get(group_by, ())
+    query = (select(*keys, *(expr.label(name) for name, expr in measures.items()))
+             .select_from(Dossier).where(in_scope))
+    if keys:
+        query = (query.join(Procedure, Procedure.code == Dossier.procedure_code)
+                 .join(Department, Department.code == Procedure.department_code)
+                 .group_by(*keys).order_by(keys[0]))
+    return [(row[0] if keys else None, row[1] if keys else TOTAL_LABEL,
+             _DossierCounts(**{name: int(row._mapping[name]) for name in measures}))
+            for row in session.execute(query)]
+
+
+def _share(part: int, whole: int) -> float | None:
+    return None if whole == 0 else round(part / whole, SHARE_DIGITS)
+
+
+def _dossier_row(key: str | None, name: str, counts: _DossierCounts, *,
+                 is_total: bool = False) -> ProgressRow:
+    return ProgressRow(
+        key=key, name=name, is_total=is_total,
+        received_carried_over=counts.carried_over, received_new=counts.received_new,
+        received_total=counts.carried_over + counts.received_new,
+        received_counter=counts.counter, received_online=counts.online,
+        received_post=counts.post,
+        completed=counts.completed, completed_early=counts.early,
+        completed_on_time=counts.on_time, completed_late=counts.late,
+        in_progress_within_deadline=counts.in_progress - counts.overdue,
+        in_progress_overdue=counts.overdue, paused=counts.paused, stopped=counts.stopped,
+        withdrawn=counts.withdrawn, refused=counts.refused,
+        digitised_share=_share(counts.components_digitised, counts.components_total),
+        reused_share=_share(counts.components_reused, counts.components_total),
+        online_share=_share(counts.online, counts.received_new),
+    )
+
+
+@dataclass(frozen=True)
+class _StepCounts:
+    completed: int = 0
+    early: int = 0
+    on_time: int = 0
+    late: int = 0
+    open_at_end: int = 0
+    overdue: int = 0
+
+    def __add__(self, other: "_StepCounts") -> "_StepCounts":
+        return _StepCounts(**{f.name: getattr(self, f.name) + getattr(other, f.name)
+                              for f in fields(self)})
+
+
+def _officer_rows(session: Session, *, period_start: datetime, period_end: datetime,
+                  now: datetime) -> list[ProgressRow]:
+    start, end, cutoff = period_start, period_end, min(period_end, now)
+    officer = func.coalesce(HumanTask.completed_by, HumanTask.assignee_id)
+    completed = and_(HumanTask.state == TaskState.COMPLETED, HumanTask.completed_at < end)
+    open_at_end = or_(HumanTask.completed_at.is_(None), HumanTask.completed_at >= end)
+
+    def count(*conditions):
+        return func.count().filter(and_(*conditions))
+
+    measures = {
+        "completed": count(completed),
+        "early": count(completed, HumanTask.outcome == Verdict.EARLY.value),
+        "on_time": count(completed, HumanTask.outcome == Verdict.ON_TIME.value),
+        "late": count(completed, HumanTask.outcome == Verdict.LATE.value),
+        "open_at_end": count(open_at_end),
+        "overdue": count(open_at_end, HumanTask.due_at < cutoff),
+    }
+    # Aggregate per officer id first, then name the few officers: grouping the steps by
+    # name columns would make PostgreSQL sort them all instead of hashing.
+    per_officer = (
+        select(officer.label("officer"), *(expr.label(name) for name, expr in measures.items()))
+        .where(HumanTask.counted.is_(True), HumanTask.state != TaskState.CANCELLED,
+               HumanTask.created_at < end,
+               or_(HumanTask.completed_at.is_(None), HumanTask.completed_at >= start))
+        .group_by(officer).subquery()
+    )
+    query = (select(User.username, User.full_name,
+                    *(per_officer.c[name] for name in measures))
+             .select_from(per_officer).outerjoin(User, User.id == per_officer.c.officer))
+    groups = [(row.username, (row.full_name or row.username) if row.username
+               else UNASSIGNED_LABEL, _StepCounts(**{n: int(row._mapping[n]) for n in measures}))
+              for row in session.execute(query)]
+    groups.sort(key=lambda group: (group[0] is None, group[0] or ""))
+    rows = [_step_row(key, name, counts) for key, name, counts in groups]
+    total = sum((counts for _, _, counts in groups), _StepCounts())
+    return [*rows, _step_row(None, TOTAL_LABEL, total, is_total=True)]
+
+
+def _step_row(key: str | None, name: str, counts: _StepCounts, *,
+              is_total: bool = False) -> ProgressRow:
+    return ProgressRow(
+        key=key, name=name, is_total=is_total, received_carried_over=None, received_new=None,
+        received_total=None, received_counter=None, received_online=None, received_post=None,
+        completed=counts.completed, completed_early=counts.early,
+        completed_on_time=counts.on_time, completed_late=counts.late,
+        in_progress_within_deadline=counts.open_at_end - counts.overdue,
+        in_progress_overdue=counts.overdue, paused=None, stopped=None, withdrawn=None,
+        refused=None, digitised_share=None, reused_share=None, online_share=None,
+    )
+
+
+def progress_report(session: Session, *, period_start: datetime, period_end: datetime,
+                    group_by: GroupBy, now: datetime) -> list[ProgressRow]:
+    """Return the progress report of [period_start, period_end), one row per group, then the total.
+
+    Dossiers in scope were received before the end and not closed before the start
+    ("closed" = processed, else finished). Each lands in exactly one of the outcome
+    columns, so received_total = completed + in progress + paused + stopped + withdrawn
+    + refused:
+
+    - received_carried_over: received before the start; received_new: during the period,
+      split by channel (counter, online, post).
+    - completed: processed during the period with a status other than refused (3),
+      withdrawn (7) or stopped (8); completed_early / on_time / late by the dossier's
+      verdict. A dossier without an appointment has no verdict, so completed may exceed
+      their sum.
+    - refused / withdrawn / stopped: closed during the period with status 3 / 7 / 8.
+    - paused: not closed by the end, now in status 5, 6 or 8 without a finish, and not
+      paused only after the end (the current status is all the table knows: a dossier
+      paused at the end and resumed since counts as in progress).
+    - in_progress_overdue: not closed by the end, not paused, clock running at the end,
+      and appointment before min(end, now); in_progress_within_deadline: the rest
+      (including dossiers without an appointment).
+    - digitised_share / reused_share: components digitised / reused over components
+      handed in, over dossiers received during the period; online_share: online over
+      received_new. None when the denominator is zero.
+
+    Grouping by procedure or by the procedure's responsible department lists only groups
+    with dossiers in scope. Grouping by officer counts *steps* whose time counts against
+    the deadline (counted steps), not dossiers, because a dossier passes through several
+    officers: a completed step belongs to whoever completed it (completed_early / on_time
+    / late by the step's own verdict against its due time, completed_at in the period); a
+    step open at the end (created before it, completed after it or not yet, not
+    cancelled) belongs to whoever holds it now, or to the unassigned row while it waits
+    in the department's queue, and is overdue when its due time is before min(end, now).
+    Cancelled steps record no cancellation time and are left out.
+    """
+    if group_by not in GROUPINGS:
+        raise InvalidInput(f"cannot group by '{group_by}'; choose one of {list(GROUPINGS)}",
+                           field="group_by")
+    if group_by == "officer":
+        return _officer_rows(session, period_start=period_start, period_end=period_end,
+                             now=now)
+    groups = _dossier_counts(session, period_start=period_start, period_end=period_end,
+                             now=now, group_by=group_by)
+    total = sum((counts for _, _, counts in groups), _DossierCounts())
+    return [*(_dossier_row(key, name, counts) for key, name, counts in groups),
+            _dossier_row(None, TOTAL_LABEL, total, is_total=True)]
+
+
+# --- step timings ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StepTimingRow:
+    """How long one step of a procedure waited and was worked, in working hours."""
+
+    rank: int | None
+    procedure_code: str
+    step: str
+    step_name: str
+    department_code: str
+    counted: bool
+    completed: int
+    waited_mean: float | None
+    waited_median: float | None
+    waited_p90: float | None
+    worked_mean: float | None
+    worked_median: float | None
+    worked_p90: float | None
+    budget_hours: float
+    load: float | None
+    late_share: float | None
+
+
+def percentile_cont(values: list[float], fraction: float) -> float | None:
+    """Return the interpolated percentile of sorted values, as PostgreSQL's percentile_cont."""
+    if not values:
+        return None
+    position = fraction * (len(values) - 1)
+    lower = int(position)
+    upper = min(lower + 1, len(values) - 1)
+    return values[lower] + (values[upper] - values[lower]) * (position - lower)
+
+
+PERCENTILES = ((HumanTask.waited_hours, 0.5), (HumanTask.waited_hours, 0.9),
+               (HumanTask.worked_hours, 0.5), (HumanTask.worked_hours, 0.9))
+
+
+def _with_percentiles(session: Session, query, keys: tuple, where: list):
+    """Return the grouped step query and how to read a row's medians and 90th percentiles.
+
+    PostgreSQL computes them in the same pass with percentile_cont. SQLite has no
+    ordered-set aggregates, so its (small, per-step) lists are fetched sorted and
+    interpolated the same way here.
+    """
+    width = len(keys)
+    if session.get_bind().dialect.name == "postgresql":
+        columns = [func.percentile_cont(fraction).within_group(column)
+                   for column, fraction in PERCENTILES]
+        return query.add_columns(*columns), lambda row: tuple(row[-len(columns):])
+    values = (select(*keys, HumanTask.waited_hours, HumanTask.worked_hours)
+              .select_from(HumanTask).join(Dossier).where(*where).order_by(*keys))
+    found = {}
+    for key, rows in itertools.groupby(session.execute(values), key=lambda r: tuple(r[:width])):
+        rows = list(rows)
+        waited = sorted(r[width] for r in rows if r[width] is not None)
+        worked = sorted(r[width + 1] for r in rows if r[width + 1] is not None)
+        found[key] = (percentile_cont(waited, 0.5), percentile_cont(waited, 0.9),
+                      percentile_cont(worked, 0.5), percentile_cont(worked, 0.9))
+    return query, lambda row: found.get(tuple(row[:width]), (None,) * len(PERCENTILES))
+
+
+def _hours(value) -> float | None:
+    return None if value is None else round(float(value), HOURS_DIGITS)
+
+
+def step_timings(session: Session, *, period_start: datetime, period_end: datetime,
+                 procedure_code: str | None = None) -> list[StepTimingRow]:
+    """Return per procedure step the waited and worked hours of steps completed in the period.
+
+    A step's waited hours run from opening to claim, its worked hours from claim to
+    completion, both in working hours as fixed when they ended. Mean, median and 90th
+    percentile (interpolated, as percentile_cont) ignore steps without the value.
+    budget_hours is the mean budget of the steps counted (the same number unless a model
+    version changed it); load is (mean waited + mean worked) / budget; late_share is late
+    steps over completed ones. Steps whose time counts against the deadline are ranked
+    as bottlenecks, largest load first (rank 1); steps not counted (waiting for the
+    citizen, returning results) follow without a rank. An unknown procedure raises
+    ProcedureNotFound.
+    """
+    keys = (Dossier.procedure_code, HumanTask.step, HumanTask.department_code,
+            HumanTask.counted)
+    where = [HumanTask.state == TaskState.COMPLETED, HumanTask.completed_at >= period_start,
+             HumanTask.completed_at < period_end]
+    if procedure_code is not None:
+        get_procedure_or_raise(session, procedure_code)
+        where.append(Dossier.procedure_code == procedure_code)
+    query = (select(*keys, func.max(HumanTask.step_name), func.count(),
+                    func.avg(HumanTask.waited_hours), func.avg(HumanTask.worked_hours),
+                    func.avg(HumanTask.budget_hours),
+                    func.count().filter(HumanTask.outcome == Verdict.LATE.value))
+             .select_from(HumanTask).join(Dossier).where(*where).group_by(*keys))
+    query, percentiles = _with_percentiles(session, query, keys, where)
+    rows = []
+    for row in session.execute(query):
+        procedure, step, department, counted, name, completed, waited, worked, budget, late = \
+            row[:10]
+        budget = float(budget)
+        spent = None if waited is None and worked is None else (
+            float(waited or 0) + float(worked or 0))
+        load = None if spent is None or budget <= 0 else round(spent / budget, SHARE_DIGITS)
+        w50, w90, k50, k90 = percentiles(row)
+        rows.append(StepTimingRow(
+            rank=None, procedure_code=procedure, step=step, step_name=name,
+            department_code=department, counted=bool(counted), completed=completed,
+            waited_mean=_hours(waited), waited_median=_hours(w50), waited_p90=_hours(w90),
+            worked_mean=_hours(worked), worked_median=_hours(k50), worked_p90=_hours(k90),
+            budget_hours=_hours(budget), load=load, late_share=_share(late, completed)))
+    rows.sort(key=lambda r: (not r.counted, r.load is None, -(r.load or 0), r.procedure_code,
+                             r.step))
+    return [StepTimingRow(**{**_as_dict(row), "rank": n if row.counted else None})
+            for n, row in enumerate(rows, 1)]
+
+
+def _as_dict(row) -> dict:
+    return {f.name: getattr(row, f.name) for f in fields(row)}
+
+
+# --- on-time rate by month ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MonthlyOnTimeRow:
+    """Dossiers a department completed in one local month, and how many early or on time."""
+
+    month: str
+    department_code: str
+    department_name: str
+    completed: int
+    early_or_on_time: int
+    on_time_rate: float | None
+
+
+def _local_month(session: Session, column: str, period_start: datetime):
+    """Return the YYYY-MM of a stored UTC timestamp in the zone of `period_start`.
+
+    Constants are inlined, not bound, so GROUP BY repeats the select's expression exactly.
+    """
+    zone = period_start.tzinfo
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres and isinstance(zone, ZoneInfo):
+        name = zone.key.replace("'", "''")
+        return literal_column(f"to_char(timezone('{name}', timezone('UTC', "
+                              f"{column})), 'YYYY-MM')")
+    # Without a zone database (SQLite), shift by the offset at the period start: Vietnam
+    # has kept +07:00 without daylight saving since 1975.
+    minutes = int(period_start.utcoffset().total_seconds() // 60)
+    if postgres:
+        return literal_column(f"to_char({column} + interval '{minutes} minutes', "
+                              "'YYYY-MM')")
+    return literal_column(f"strftime('%Y-%m', {column}, '{minutes:+d} minutes')")
+
+
+def on_time_by_month(session: Session, *, period_start: datetime,
+                     period_end: datetime) -> list[MonthlyOnTimeRow]:
+    """Return per local month and responsible department the share completed early or on time.
+
+    Completed means what it means in the progress report: processed in the period, not
+    refused, withdrawn or stopped. Months are read in the zone of `period_start`.
+    """
+    month = _local_month(session, "dossiers.processed_at", period_start)
+    good = Dossier.outcome.in_([Verdict.EARLY.value, Verdict.ON_TIME.value])
+    query = (
+        select(month, Department.code, Department.name_vi, func.count(),
+               func.count().filter(good))
+        .select_from(Dossier).join(Procedure, Procedure.code == Dossier.procedure_code)
+        .join(Department, Department.code == Procedure.department_code)
+        .where(Dossier.processed_at >= period_start, Dossier.processed_at < period_end,
+               Dossier.status.not_in(ENDED_WITHOUT_RESULT))
+        .group_by(month, Department.code, Department.name_vi)
+        .order_by(month, Department.code)
+    )
+    return [MonthlyOnTimeRow(month=m, department_code=code, department_name=name,
+                             completed=completed, early_or_on_time=good_count,
+                             on_time_rate=_share(good_count, completed))
+            for m, code, name, completed, good_count in session.execute(query)]
+
+
+# --- headline ----------------------------------------------------------------------------
+
+ENGLISH_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+                  "September", "October", "November", "December")
+
+
+def whole_percent(part: int, whole: int) -> int | None:
+    """Return part/whole as a whole percentage, half up, never 100 or 0 unless exact."""
+    if whole == 0:
+        return None
+    share = Fraction(part, whole) * 100
+    percent = int(share + Fraction(1, 2))
+    if percent == 100 and part < whole:
+        return 99
+    if percent == 0 and part > 0:
+        return 1
+    return percent
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The figures of a commune's progress sentence, as the Xuân Hòa report gives them.
+
+    - received: dossiers received during the period.
+    - processed_and_digitised: of those, dossiers handled in the system with every
+      component digitised at receipt or reused (digitised + reused ≥ handed in; a dossier
+      with no components counts). Not "finished": in the Xuân Hòa figures the 3,366
+      processed and digitised include the 25 still in progress.
+    - digitised_share: processed_and_digitised / received.
+    - reused_share: components reused / components handed in, over dossiers received.
+    - early_or_on_time, in_progress_within_deadline, overdue: the total row of the
+      progress report (completed during the period, carried-over dossiers included; in
+      progress at the end of the period).
+    """
+
+    first_day: date
+    last_day: date
+    received: int
+    processed_and_digitised: int
+    digitised_share: float | None
+    components_total: int
+    components_reused: int
+    reused_share: float | None
+    early_or_on_time: int
+    in_progress_within_deadline: int
+    overdue: int
+
+    def text(self) -> str:
+        """Render the English sentence, e.g. "From 1 July 2025 to 12 November 2025: ..."."""
+        return (f"From {_english_day(self.first_day)} to {_english_day(self.last_day)}: "
+                f"{self.received:,} dossiers received, {self.processed_and_digitised:,} "
+                f"processed and digitised ({self._digitised_percent('n/a')}), "
+                f"reused components {self._reused_percent('n/a')}, "
+                f"{self.early_or_on_time:,} processed early or on time, "
+                f"{self.in_progress_within_deadline:,} in progress within deadline, "
+                f"{self.overdue:,} overdue.")
+
+    def text_vi(self) -> str:
+        """Render the Vietnamese sentence, e.g. "Từ ngày 01/07/2025 đến ngày 12/11/2025: ..."."""
+        return (f"Từ ngày {self.first_day:%d/%m/%Y} đến ngày {self.last_day:%d/%m/%Y}: "
+                f"tiếp nhận {_vi_number(self.received)} hồ sơ, xử lý và số hóa "
+                f"{_vi_number(self.processed_and_digitised)} hồ sơ (đạt "
+                f"{self._digitised_percent('không có dữ liệu')}), tái sử dụng thành phần "
+                f"hồ sơ đạt {self._reused_percent('không có dữ liệu')}, giải quyết trước hạn "
+                f"và đúng hạn {_vi_number(self.early_or_on_time)} hồ sơ, "
+                f"{_vi_number(self.in_progress_within_deadline)} hồ sơ đang giải quyết "
+                f"trong hạn, {_vi_number(self.overdue)} hồ sơ quá hạn.")
+
+    def _digitised_percent(self, missing: str) -> str:
+        percent = whole_percent(self.processed_and_digitised, self.received)
+        return missing if percent is None else f"{percent}%"
+
+    def _reused_percent(self, missing: str) -> str:
+        percent = whole_percent(self.components_reused, self.components_total)
+        return missing if percent is None else f"{percent}%"
+
+
+def _english_day(day: date) -> str:
+    return f"{day.day} {ENGLISH_MONTHS[day.month - 1]} {day.year}"
+
+
+def _vi_number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def headline(session: Session, *, period_start: datetime, period_end: datetime,
+             now: datetime) -> Headline:
+    """Return the headline figures of [period_start, period_end); days read in its start's zone."""
+    [(_, _, counts)] = _dossier_counts(session, period_start=period_start,
+                                       period_end=period_end, now=now, group_by=None)
+    zone = period_start.tzinfo
+    last_moment = period_end.astimezone(zone) - timedelta(microseconds=1)
+    return Headline(
+        first_day=period_start.date(), last_day=last_moment.date(),
+        received=counts.received_new, processed_and_digitised=counts.fully_digitised,
+        digitised_share=_share(counts.fully_digitised, counts.received_new),
+        components_total=counts.components_total,
+        components_reused=counts.components_reused,
+        reused_share=_share(counts.components_reused, counts.components_total),
+        early_or_on_time=counts.early + counts.on_time,
+        in_progress_within_deadline=counts.in_progress - counts.overdue,
+        overdue=counts.overdue,
+    )
+
