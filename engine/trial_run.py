@@ -1,0 +1,308 @@
+"""Test-run a model in memory with sample data: the path a dossier takes and when.
+
+Nothing is written anywhere. Every human step is completed with the sample data of the
+chosen variant once its whole budget has passed on a simulated clock, timers fire when the
+simulated clock reaches them, and the statutory clock (appointment, pauses while the center
+waits for the citizen, restarts on resubmission, stop when processed) follows the same rules
+as for real dossiers. (Named trial_run, not test_run, so pytest does not collect it.)
+"""
+
+import json
+from collections import Counter, deque
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from engine.calendar import WorkingCalendar
+from engine.context import EngineContext
+from engine.deadlines import StatutoryDeadline, Verdict, open_step, set_appointment, update_clock
+from engine.errors import InvalidFormData, InvalidInput
+from engine.migration import get_version_or_raise
+from engine.models import Dossier, HumanTask
+from engine.procedures import get_procedure_or_raise
+from engine.runtime import OpenStep, ProcessRuntime
+from engine.specs import ParsedModel
+from engine.statuses import Channel, DossierStatus
+from engine.timing import EngineClock, engine_clock
+from forms.catalog import UnknownForm
+
+SAMPLES_FILE = "samples.json"
+DEFAULT_VARIANTS = ("approve", "default")
+ACTOR = "trial-run"
+
+
+class SamplesMissing(InvalidInput):
+    """There is no sample data for the procedure or for a step it reached."""
+
+    code = "samples_missing"
+
+
+@dataclass(frozen=True)
+class TrialStep:
+    """A human step on the path: when it was ready, due and (after its budget) completed."""
+
+    step: str
+    name: str
+    department: str | None
+    ready_at: datetime
+    due_at: datetime
+    completed_at: datetime
+    variant: str
+
+
+@dataclass(frozen=True)
+class TrialRun:
+    """The path a dossier took through the model and how it did against the appointment.
+
+    `appointment_at` is the appointment in force at the end (a supplement restarts it);
+    `processed_at` is when the statutory clock stopped, `outcome` the verdict at that moment.
+    """
+
+    started_at: datetime
+    path: list[TrialStep]
+    first_appointment_at: datetime
+    appointment_at: datetime
+    finished: bool
+    finished_at: datetime | None
+    status: DossierStatus
+    processed_at: datetime | None
+    outcome: str | None
+    within_appointment: bool
+    clock: list[dict]
+    error: str | None = None
+
+
+def load_samples(workflows_dir: Path, folder: str | None) -> dict:
+    """Read workflows/<folder>/samples.json: {"intake": {...}, "steps": {step: {variant: data}}}."""
+    if folder is None:
+        raise SamplesMissing("the procedure has no folder under workflows/, so there is no "
+                             f"{SAMPLES_FILE} to test-run it with")
+    path = Path(workflows_dir) / folder / SAMPLES_FILE
+    try:
+        samples = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SamplesMissing(f"workflows/{folder}/{SAMPLES_FILE} does not exist: add sample "
+                             'intake and step data, {"intake": {...}, "steps": {"<step id>": '
+                             '{"<decision or default>": {...}}}}', file=str(path)) from None
+    except (OSError, json.JSONDecodeError) as err:
+        raise InvalidInput(f"cannot read workflows/{folder}/{SAMPLES_FILE}: {err}",
+                           file=str(path)) from None
+    return samples
+
+
+def trial_run_version(session: Session, ctx: EngineContext, *, code: str, number: int,
+                      workflows_dir: Path, decisions: dict | None, start_at: datetime,
+                      max_steps: int = 200) -> TrialRun:
+    """Test-run version `number` of a procedure with the samples of its workflows/ folder.
+
+    Only reads: the version's model and metadata, the procedure's folder and the calendar.
+    """
+    procedure = get_procedure_or_raise(session, code)
+    version = get_version_or_raise(session, code, number)
+    model = ctx.model(session, version.spec_hash)
+    samples = load_samples(workflows_dir, procedure.folder)
+    return trial_run(ctx, model=model, meta=version.meta, samples=samples, decisions=decisions,
+                     start_at=start_at, calendar=ctx.calendar(session), max_steps=max_steps)
+
+
+def trial_run(ctx: EngineContext, *, model: ParsedModel, meta: dict, samples: dict,
+              decisions: dict[str, str | list[str]] | None, start_at: datetime,
+              calendar: WorkingCalendar, max_steps: int = 200) -> TrialRun:
+    """Run the model in memory from `start_at`, completing each step with its sample data.
+
+    A step takes its whole budget in working hours. Its sample variant comes from
+    `decisions` (step id → variant, or a list of variants used in turn each time the step
+    comes back, e.g. ["supplement", "approve"]), then from the "approve" or "default"
+    variant. A model that loops, or waits for something a trial cannot simulate, stops
+    with `error` set and the path so far. SpiffWorkflow compares timers with the wall
+    clock, so a run started in the past sees its BPMN timers fire as soon as they wait.
+    """
+    _check_samples(samples)
+    _check_form(ctx, meta["intake_form"], samples["intake"])
+    choices = _decisions(decisions, samples, model)
+    run = _Simulation(ctx.runtime, ctx, model, meta, samples, choices, calendar, start_at)
+    return run.play(max_steps)
+
+
+class _Simulation:
+    """One trial run: a workflow, a simulated clock and the dossier's statutory clock."""
+
+    def __init__(self, runtime: ProcessRuntime, ctx: EngineContext, model: ParsedModel,
+                 meta: dict, samples: dict, choices: dict[str, deque], calendar: WorkingCalendar,
+                 start_at: datetime):
+        self.runtime, self.ctx, self.model, self.samples = runtime, ctx, model, samples
+        self.choices, self.calendar = choices, calendar
+        self.deadline = StatutoryDeadline.of(meta)
+        self.started_at = self.now = start_at
+        self.current_step = "start"
+        self.path: list[TrialStep] = []
+        self.clock_events: list[dict] = []
+        self.ready: dict[str, HumanTask] = {}
+        # Transient rows, never added to a session: the deadline rules run on the same objects
+        # as for real dossiers, so the trial's verdict is the one a dossier would get.
+        self.dossier = Dossier(code="TRIAL", status=DossierStatus.ACCEPTED)
+        set_appointment(self.dossier, self.deadline, calendar, ctx.rules, counted_from=start_at)
+        self.first_appointment = self.dossier.appointment_at
+
+    def play(self, max_steps: int) -> TrialRun:
+        workflow, error, progress = None, None, None
+        try:
+            with self._engine_clock():
+                workflow = self.runtime.start(self.model, {**self.samples["intake"],
+                                                           "channel": int(Channel.COUNTER)})
+            progress = self._observe(workflow)
+            moves = 0
+            while not progress.finished:
+                if moves >= max_steps:
+                    error = self._looping(max_steps)
+                    break
+                error = self._advance(workflow, progress)
+                if error:
+                    break
+                progress = self._observe(workflow)
+                moves += 1
+        except (InvalidInput, InvalidFormData):
+            raise
+        except Exception as err:  # noqa: BLE001 - the designer sees the engine's failure
+            error = (f"the workflow engine failed at '{self.current_step}' on "
+                     f"{self.now.isoformat()}: {type(err).__name__}: {str(err)[:500]}")
+        return self._result(progress, error)
+
+    def _engine_clock(self):
+        return engine_clock(EngineClock(self.now, self.calendar, self.dossier.appointment_at))
+
+    def _observe(self, workflow):
+        """Read what the workflow waits on and move the statutory clock as a dossier's would."""
+        progress = self.runtime.progress(self.model, workflow)
+        open_ids = {s.workflow_task_id for s in progress.open_steps}
+        self.ready = {task_id: row for task_id, row in self.ready.items() if task_id in open_ids}
+        for open_step_ in progress.open_steps:
+            if open_step_.workflow_task_id not in self.ready:
+                self.ready[open_step_.workflow_task_id] = self._row(open_step_)
+        self.dossier.status = progress.status
+        changes = update_clock(self.dossier, deadline=self.deadline,
+                               open_tasks=list(self.ready.values()), finished=progress.finished,
+                               calendar=self.calendar, rules=self.ctx.rules, actor=ACTOR,
+                               now=self.now)
+        self.clock_events += [{"at": self.now, "event": c.action, **(c.after or {})}
+                              for c in changes]
+        return progress
+
+    def _row(self, step: OpenStep) -> HumanTask:
+        row = HumanTask(workflow_task_id=step.workflow_task_id, step=step.step.bpmn_id,
+                        step_name=step.step.name, department_code=step.step.lane,
+                        budget_hours=step.step.budget_hours, counted=step.step.counted,
+                        created_at=self.now)
+        open_step(row, self.calendar, self.ctx.rules, self.now)
+        return row
+
+    def _advance(self, workflow, progress) -> str | None:
+        """Complete the step due first, or fire the timer due before it; return an error."""
+        rows = sorted(self.ready.values(), key=lambda r: r.due_at)
+        timer_at = progress.timer_due_at
+        if rows and (timer_at is None or rows[0].due_at < timer_at):
+            self._complete(workflow, rows[0])
+            return None
+        if timer_at is not None:
+            self.current_step = "timer"
+            self.now = max(self.now, timer_at)
+            with self._engine_clock():
+                self.runtime.fire_timers(workflow, self.now)
+            return None
+        return (f"the workflow stopped on {self.now.isoformat()} waiting for something a trial "
+                "run cannot simulate (a message or a signal); no step is open and no timer "
+                "is due")
+
+    def _complete(self, workflow, row: HumanTask) -> None:
+        variant, data = self._sample(row.step)
+        self.current_step = row.step
+        self.now = max(self.now, row.due_at)
+        with self._engine_clock():
+            self.runtime.complete_step(workflow, row.workflow_task_id, data)
+        self.path.append(TrialStep(step=row.step, name=row.step_name,
+                                   department=row.department_code, ready_at=row.created_at,
+                                   due_at=row.due_at, completed_at=self.now, variant=variant))
+
+    def _sample(self, step_id: str) -> tuple[str, dict]:
+        variants = self.samples["steps"].get(step_id)
+        if not variants:
+            raise SamplesMissing(
+                f"step '{step_id}' has no sample data: add "
+                f'"steps": {{"{step_id}": {{"default": {{...}}}}}} to samples.json', step=step_id)
+        queued = self.choices.get(step_id)
+        variant = queued.popleft() if queued else _default_variant(step_id, variants)
+        data = variants[variant]
+        _check_form(self.ctx, self.model.steps[step_id].form_key, data)
+        return variant, data
+
+    def _looping(self, max_steps: int) -> str:
+        counts = Counter(step.step for step in self.path).most_common(1)
+        looped = f"; '{counts[0][0]}' ran {counts[0][1]} times" if counts else ""
+        return (f"stopped after {max_steps} steps without finishing{looped}: the path loops. "
+                "Give that step a decision that leaves the loop, or fix the model")
+
+    def _result(self, progress, error: str | None) -> TrialRun:
+        finished = bool(progress and progress.finished and error is None)
+        status = progress.status if progress else DossierStatus.ACCEPTED
+        outcome = self.dossier.outcome
+        return TrialRun(
+            started_at=self.started_at,
+            path=self.path, first_appointment_at=self.first_appointment,
+            appointment_at=self.dossier.appointment_at, finished=finished,
+            finished_at=self.now if finished else None, status=DossierStatus(status),
+            processed_at=self.dossier.processed_at, outcome=outcome,
+            within_appointment=self.dossier.processed_at is not None and outcome in (
+                Verdict.EARLY, Verdict.ON_TIME),
+            clock=self.clock_events, error=error)
+
+
+def _check_form(ctx: EngineContext, form_key: str, data: dict) -> None:
+    """Refuse sample data a real dossier's form would refuse."""
+    try:
+        errors = ctx.forms.field_errors(form_key, data)
+    except UnknownForm:
+        return  # a draft's new form is not in the catalog yet: nothing to check against
+    if errors:
+        raise InvalidFormData(form_key, errors)
+
+
+def _default_variant(step_id: str, variants: dict) -> str:
+    for name in DEFAULT_VARIANTS:
+        if name in variants:
+            return name
+    if len(variants) == 1:
+        return next(iter(variants))
+    raise SamplesMissing(f"step '{step_id}' has variants {sorted(variants)} and none is "
+                         f"'approve' or 'default': choose one in decisions", step=step_id)
+
+
+def _check_samples(samples: dict) -> None:
+    if not isinstance(samples, dict) or not isinstance(samples.get("intake"), dict):
+        raise SamplesMissing('samples.json needs "intake": the intake form data to start with')
+    steps = samples.get("steps")
+    if not isinstance(steps, dict) or not all(
+            isinstance(variants, dict) and all(isinstance(d, dict) for d in variants.values())
+            for variants in steps.values()):
+        raise SamplesMissing('samples.json needs "steps": {"<step id>": {"<variant>": {...}}}')
+
+
+def _decisions(decisions: dict | None, samples: dict, model: ParsedModel) -> dict[str, deque]:
+    """Check the chosen variants and queue them per step; a single variant is used once."""
+    queued = {}
+    for step_id, chosen in (decisions or {}).items():
+        if step_id not in model.steps:
+            raise InvalidInput(f"decisions name step '{step_id}', which the model does not "
+                               f"have; its steps are {sorted(model.steps)}", field="decisions")
+        variants = [chosen] if isinstance(chosen, str) else chosen
+        if not isinstance(variants, list) or not all(isinstance(v, str) for v in variants):
+            raise InvalidInput(f"the decision for '{step_id}' must be a variant name or a list "
+                               "of them", field="decisions")
+        known = samples["steps"].get(step_id, {})
+        unknown = [v for v in variants if v not in known]
+        if unknown:
+            raise SamplesMissing(f"step '{step_id}' has no sample variant {unknown[0]!r}; "
+                                 f"samples.json has {sorted(known)}", step=step_id)
+        queued[step_id] = deque(variants)
+    return queued
