@@ -7,7 +7,7 @@ reminder and escalation is stamped on its row in the same transaction that sends
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import audit, notifications
@@ -25,17 +25,22 @@ SYSTEM = "scheduler"
 
 def fire_all_due(session: Session, ctx: EngineContext, *, now: datetime) -> int:
     """Handle every dossier due at `now`, one transaction each; return how many."""
-    handled: list[int] = []
+    handled, after = 0, None
     while True:
         query = (select(Dossier).where(Dossier.next_due_at <= now)
-                 .order_by(Dossier.next_due_at).limit(1).with_for_update(skip_locked=True))
-        if handled:
-            query = query.where(Dossier.id.not_in(handled))
+                 .order_by(Dossier.next_due_at, Dossier.id).limit(1)
+                 .with_for_update(skip_locked=True))
+        if after is not None:
+            # Walk forward in due order, so a dossier handled in this pass is never taken again.
+            due, last_id = after
+            query = query.where(or_(Dossier.next_due_at > due,
+                                    and_(Dossier.next_due_at == due, Dossier.id > last_id)))
         dossier = session.scalars(query).first()
         if dossier is None:
             session.rollback()
-            return len(handled)
-        handled.append(dossier.id)
+            return handled
+        after = (dossier.next_due_at, dossier.id)
+        handled += 1
         fire_due(session, ctx, dossier, now=now)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -155,7 +156,11 @@ class HumanTask(Base):
 
     __tablename__ = "human_tasks"
     __table_args__ = (
-        Index("ix_human_tasks_inbox", "department_code", "state", "due_at"),
+        # The inbox reads only open steps, most urgent first: index just those.
+        Index("ix_human_tasks_open_inbox", "department_code", "due_at", "id",
+              postgresql_where=text("state IN ('ready', 'claimed')"),
+              sqlite_where=text("state IN ('ready', 'claimed')")),
+        Index("ix_human_tasks_completed_at", "completed_at"),
         Index("ix_human_tasks_assignee", "assignee_id", "state"),
         Index("ix_human_tasks_dossier", "dossier_id", "state"),
     )
