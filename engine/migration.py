@@ -25,24 +25,19 @@ from engine import audit
 from engine.context import EngineContext
 from engine.deadlines import reminder_time
 from engine.dossiers import apply_progress, open_tasks
-from engine.errors import InvalidInput, NotFound, NotPermitted
+from engine.errors import InvalidInput, NotPermitted
 from engine.models import Dossier, HumanTask, ProcedureVersion, User
 from engine.procedures import get_procedure_or_raise
 from engine.runtime import Progress
 from engine.specs import ParsedModel
 from engine.statuses import Role, TaskState
 from engine.timing import EngineClock, engine_clock
+from engine.versions import get_version_or_raise
 
 ROLES_MIGRATING = {Role.DESIGNER, Role.ADMIN}
 # A task in one of these states is where the dossier stands now.
 CURRENT_STATES = SpiffTaskState.READY | SpiffTaskState.WAITING | SpiffTaskState.STARTED | (
     SpiffTaskState.ERROR)
-
-
-class VersionNotFound(NotFound):
-    """The procedure has no version with this number."""
-
-    code = "version_not_found"
 
 
 @dataclass(frozen=True)
@@ -81,18 +76,6 @@ def check_can_migrate(user: User) -> None:
     if Role(user.role) not in ROLES_MIGRATING:
         raise NotPermitted(f"a {user.role} cannot move dossiers between model versions; "
                            "a designer or an admin does")
-
-
-def get_version_or_raise(session: Session, code: str, number: int) -> ProcedureVersion:
-    """Return version `number` of procedure `code`."""
-    version = session.scalars(select(ProcedureVersion).where(
-        ProcedureVersion.procedure_code == code, ProcedureVersion.number == number)).one_or_none()
-    if version is None:
-        numbers = sorted(session.scalars(select(ProcedureVersion.number).where(
-            ProcedureVersion.procedure_code == code)))
-        raise VersionNotFound(f"Procedure '{code}' has no version {number}; its versions are "
-                              f"{numbers}.", code=code, number=number)
-    return version
 
 
 def plan_migration(session: Session, ctx: EngineContext, *, code: str, target_number: int,

@@ -29,6 +29,10 @@ UNSUPPORTED_ELEMENTS = {
     "compensateEventDefinition": "compensation events",
     "complexGateway": "complex gateways",
     "transaction": "transactions",
+    # SpiffWorkflow waits on these for a person, but only userTasks carry a lane, form and
+    # budget: a step must be a userTask.
+    "task": "plain tasks (make the step a userTask in a department's lane)",
+    "manualTask": "manual tasks (make the step a userTask in a department's lane)",
 }
 
 

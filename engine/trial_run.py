@@ -19,13 +19,13 @@ from engine.calendar import WorkingCalendar
 from engine.context import EngineContext
 from engine.deadlines import StatutoryDeadline, Verdict, open_step, set_appointment, update_clock
 from engine.errors import InvalidFormData, InvalidInput
-from engine.migration import get_version_or_raise
 from engine.models import Dossier, HumanTask
 from engine.procedures import get_procedure_or_raise
 from engine.runtime import OpenStep, ProcessRuntime
 from engine.specs import ParsedModel
 from engine.statuses import Channel, DossierStatus
 from engine.timing import EngineClock, engine_clock
+from engine.versions import get_version_or_raise
 from forms.catalog import UnknownForm
 
 SAMPLES_FILE = "samples.json"

@@ -1,8 +1,10 @@
 """Load the JSON Schemas under forms/ and validate submitted step data against them."""
 
 import json
+from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
+from typing import Protocol
 
 from jsonschema import Draft202012Validator, FormatChecker
 
@@ -13,11 +15,26 @@ class UnknownForm(KeyError):
     """No schema file exists for this form key."""
 
 
-class FormCatalog:
-    """Every form under one folder, keyed by path without `.json` (`birth_registration/review`)."""
+class SchemaSource(Protocol):
+    """Where forms that are not files live, e.g. those published with procedure versions."""
 
-    def __init__(self, root: Path = FORMS_DIR):
+    def get(self, key: str) -> dict | None:
+        """Return the schema of a form, or None."""
+
+    def keys(self) -> Iterable[str]:
+        """Return every form key the source holds."""
+
+
+class FormCatalog:
+    """Every form under one folder, keyed by path without `.json` (`birth_registration/review`).
+
+    Forms that are not files are added with `register`, or found on first use in
+    `fallback`, a source the application wires to the database.
+    """
+
+    def __init__(self, root: Path = FORMS_DIR, *, fallback: SchemaSource | None = None):
         self.root = root
+        self.fallback = fallback
 
     @cached_property
     def _validators(self) -> dict[str, Draft202012Validator]:
@@ -27,11 +44,30 @@ class FormCatalog:
             Draft202012Validator.check_schema(schema)
             key = path.relative_to(self.root).with_suffix("").as_posix()
             validators[key] = Draft202012Validator(schema, format_checker=FormatChecker())
+        self._file_keys = frozenset(validators)
         return validators
 
     def keys(self) -> list[str]:
-        """Return every form key."""
-        return list(self._validators)
+        """Return every form key: the files, the forms registered and those of the fallback."""
+        extra = self.fallback.keys() if self.fallback is not None else ()
+        return list(dict.fromkeys([*self._validators, *extra]))
+
+    def __contains__(self, key: object) -> bool:
+        """Tell whether a form exists, asking the fallback about keys not loaded yet."""
+        try:
+            self._validator(key)
+        except UnknownForm:
+            return False
+        return True
+
+    def register(self, key: str, schema: dict) -> None:
+        """Add a form that is not a file; a file's form cannot be replaced by another schema."""
+        Draft202012Validator.check_schema(schema)
+        current = self._validators.get(key)
+        if current is not None and current.schema != schema and key in self._file_keys:
+            raise ValueError(f"form '{key}' is the file forms/{key}.json; give the new form "
+                             "another key")
+        self._validators[key] = Draft202012Validator(schema, format_checker=FormatChecker())
 
     def schema(self, key: str) -> dict:
         """Return the JSON Schema of a form."""
@@ -46,10 +82,16 @@ class FormCatalog:
         return [{"field": field, "message": message} for field, message in sorted(problems)]
 
     def _validator(self, key: str) -> Draft202012Validator:
-        try:
-            return self._validators[key]
-        except KeyError:
-            raise UnknownForm(key) from None
+        validator = self._validators.get(key)
+        if validator is not None:
+            return validator
+        schema = None
+        if self.fallback is not None and isinstance(key, str):
+            schema = self.fallback.get(key)
+        if schema is None:
+            raise UnknownForm(key)
+        self.register(key, schema)
+        return self._validators[key]
 
 
 def _problems(error, path: str) -> list[tuple[str, str]]:

@@ -16,7 +16,7 @@ from engine import audit
 from engine.calendar import VIETNAM
 from engine.dossiers import receive_dossier
 from engine.errors import InvalidInput, NotPermitted
-from engine.migration import VersionNotFound, migrate_dossiers, plan_migration
+from engine.migration import migrate_dossiers, plan_migration
 from engine.models import (
     AuditEvent,
     Dossier,
@@ -36,6 +36,7 @@ from engine.procedures import (
 from engine.specs import NSMAP, parse_model
 from engine.statuses import Channel
 from engine.tasks import claim_task, complete_task
+from engine.versions import VersionNotFound
 from tests.conftest import NOW, snapshot
 from tests.e2e.helpers import APPLICANT
 from tests.scenarios import PROCEDURE_CODES, SCENARIOS, WORKER
