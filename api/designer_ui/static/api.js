@@ -1,0 +1,65 @@
+// The designer REST API, seen from the browser: every call carries the staff token.
+
+// The page lives at /designer/static/, the API at /api/v1/, whatever prefix the app is mounted on.
+const API_ROOT = new URL('../../api/v1/', import.meta.url);
+
+/** A refused request, with the API's error body: {status, code, message, details}. */
+export class ApiError extends Error {
+  constructor({ status, code, message, details }) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details || {};
+  }
+}
+
+/** Return a client whose calls send `Authorization: Bearer <getToken()>`. */
+export function createClient(getToken) {
+  async function request(method, path, body) {
+    const headers = { Authorization: `Bearer ${getToken()}`, Accept: 'application/json' };
+    const init = { method, headers };
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(new URL(path, API_ROOT), init);
+    } catch (err) {
+      throw new ApiError({ status: 0, code: 'network', message: `Không kết nối được máy chủ (cannot reach the server): ${err.message}` });
+    }
+    const isJson = (response.headers.get('Content-Type') || '').includes('json');
+    const payload = isJson ? await response.json() : await response.text();
+    if (!response.ok) {
+      const error = isJson && payload && payload.error ? payload.error : {};
+      throw new ApiError({
+        status: response.status,
+        code: error.code || 'http_error',
+        message: error.message || `HTTP ${response.status}`,
+        details: error.details,
+      });
+    }
+    return payload;
+  }
+
+  const procedure = (code) => `procedures/${encodeURIComponent(code)}`;
+  const version = (code, number) => `${procedure(code)}/versions/${encodeURIComponent(number)}`;
+
+  return {
+    listProcedures: () => request('GET', 'procedures'),
+    getProcedure: (code) => request('GET', procedure(code)),
+    listVersions: (code) => request('GET', `${procedure(code)}/versions`),
+    async getBpmn(code, number) {
+      const payload = await request('GET', `${version(code, number)}/bpmn`);
+      // The XML comes as the body; accept a JSON wrapper too.
+      return typeof payload === 'string' ? payload : payload.bpmn_xml;
+    },
+    createDraft: (code, body) => request('POST', `${procedure(code)}/versions`, body),
+    updateDraft: (code, number, body) => request('PUT', version(code, number), body),
+    validate: (code, number) => request('POST', `${version(code, number)}/validate`),
+    publish: (code, number) => request('POST', `${version(code, number)}/publish`),
+    diff: (code, from, to) => request(
+      'GET', `${procedure(code)}/diff?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`),
+  };
+}
