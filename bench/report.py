@@ -152,7 +152,7 @@ def table(results: dict) -> str:
                    f"({sched['due_now']:,} due now):")
         for key, label in (("earliest_due", "earliest_due (MIN next_due_at)"),
                            ("pick_due_handled_0", "pick next due FOR UPDATE SKIP LOCKED"),
-                           ("pick_due_handled_100", "  … after 100 handled (NOT IN list)"),
+                           ("pick_due_handled_100", "  … after 100 handled (keyset)"),
                            ("pick_due_handled_1000", "  … after 1000 handled")):
             s = sched[key]
             out.append(f"    {label:38} p50 {_cell(s['p50_ms'], f50):>14}  p95 "

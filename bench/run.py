@@ -214,6 +214,8 @@ def run(args) -> int:
                                                  requests=settings.reads, log=_log),
             "scheduler": scale.scheduler_queries(bench_db, repeats=settings.scheduler_repeats,
                                                  log=_log),
+            "reports": scale.report_queries(bench_db, repeats=settings.scheduler_repeats,
+                                            log=_log),
         }
         results["server"]["rss_end_mb"] = server.rss_bytes() / 2**20
         server.stop()

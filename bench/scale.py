@@ -6,7 +6,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import and_, create_engine, func, or_, select
 from sqlalchemy.orm import Session
 
 from bench.pg import BenchDatabase
@@ -112,17 +112,20 @@ def scheduler_queries(db: BenchDatabase, *, repeats: int, log=print) -> dict:
                 times.append(time.perf_counter() - started)
                 session.rollback()
             result["earliest_due"] = summarize(times)
-            due_ids = list(session.scalars(select(Dossier.id).where(Dossier.next_due_at <= now)
-                                           .order_by(Dossier.next_due_at).limit(1000)))
+            due_keys = list(session.execute(
+                select(Dossier.next_due_at, Dossier.id).where(Dossier.next_due_at <= now)
+                .order_by(Dossier.next_due_at, Dossier.id).limit(1000)))
             session.rollback()
-            # What fire_all_due runs before each dossier, with the ids it already handled.
+            # What fire_all_due runs before each dossier: the next one after the last handled.
             for handled_count in (0, 100, 1000):
-                handled = (due_ids + list(range(-handled_count, 0)))[:handled_count]
                 query = (select(Dossier).where(Dossier.next_due_at <= now)
-                         .order_by(Dossier.next_due_at).limit(1)
+                         .order_by(Dossier.next_due_at, Dossier.id).limit(1)
                          .with_for_update(skip_locked=True))
-                if handled:
-                    query = query.where(Dossier.id.not_in(handled))
+                if handled_count and len(due_keys) >= handled_count:
+                    due_at, last_id = due_keys[handled_count - 1]
+                    query = query.where(or_(Dossier.next_due_at > due_at,
+                                            and_(Dossier.next_due_at == due_at,
+                                                 Dossier.id > last_id)))
                 times = []
                 for _ in range(repeats):
                     started = time.perf_counter()
@@ -208,3 +211,40 @@ def long_history(*, loops: list[int], repeats: int, log=print) -> dict:
                 f"{entry['state_kb']:.0f} KB; restore+complete+dump p50 "
                 f"{entry['total']['p50_ms']:.1f} ms")
     return {"procedure": "business_household", "repeats": repeats, "points": results}
+
+
+def report_queries(db: BenchDatabase, *, repeats: int, log=print) -> dict:
+    """Time the supervisor reports over the whole backlog: a 4.5-month period and a year."""
+    from engine.reports import headline, progress_report, step_timings
+
+    engine = create_engine(db.sqlalchemy_url)
+    now = datetime.now(UTC)
+    periods = {"4.5_months": timedelta(days=135), "1_year": timedelta(days=365)}
+    result = {}
+    try:
+        with Session(engine) as session:
+            for label, length in periods.items():
+                start, end = now - length, now
+                calls = {
+                    "progress_by_procedure": lambda s=start, e=end: progress_report(
+                        session, period_start=s, period_end=e, group_by="procedure", now=now),
+                    "progress_by_officer": lambda s=start, e=end: progress_report(
+                        session, period_start=s, period_end=e, group_by="officer", now=now),
+                    "step_timings": lambda s=start, e=end: step_timings(
+                        session, period_start=s, period_end=e),
+                    "headline": lambda s=start, e=end: headline(
+                        session, period_start=s, period_end=e, now=now),
+                }
+                for name, call in calls.items():
+                    times = []
+                    for _ in range(repeats):
+                        started = time.perf_counter()
+                        call()
+                        times.append(time.perf_counter() - started)
+                        session.rollback()
+                    result[f"{name}_{label}"] = summarize(times)
+    finally:
+        engine.dispose()
+    log("  reports: " + ", ".join(f"{name} p50 {figures['p50_ms']:.0f} ms"
+                                  for name, figures in result.items()))
+    return result
