@@ -1,0 +1,84 @@
+"""Two API servers and two schedulers on one database: every race is decided exactly once."""
+
+from contextlib import closing
+
+from sqlalchemy import select
+
+from engine.models import AuditEvent, HumanTask
+from tests.faults.checks import (
+    check_chain,
+    check_completions,
+    check_escalations,
+    check_finished,
+    check_nothing_left_due,
+    check_receipts,
+    check_steps,
+    inspect_database,
+)
+from tests.faults.clients import Api, Load, claim_race, receive_many
+from tests.faults.harness import needs_postgres, observe, wait_for
+from tests.faults.locks import AuditHeadLock, Pacer, escalated_steps, make_overdue
+
+pytestmark = needs_postgres
+
+WORKED = 24  # dossiers the clients work from receipt to returned result
+PARKED = 40  # dossiers left on their first step, then made overdue for the schedulers
+
+
+def test_two_servers_and_two_schedulers_decide_every_race_once(
+        fault_database, fault_staff, processes, cleanup, deadline):
+    servers = [processes.serve("api-1"), processes.serve("api-2")]
+    processes.wait_ready(*servers)
+    api = cleanup.enter_context(closing(Api([s.base_url for s in servers])))
+    pacer = Pacer(fault_database, receive_many(api, fault_staff, 1)[0])
+    cleanup.callback(pacer.release)
+    schedulers = [processes.scheduler("scheduler-1"), processes.scheduler("scheduler-2")]
+    processes.wait_ready(*schedulers)
+
+    load = Load(api, fault_staff, deadline, threads=4, receipts=WORKED).start()
+    cleanup.callback(load.stop)
+    parked = receive_many(api, fault_staff, PARKED)
+    race_step = api.call("read", "GET", f"/api/v1/dossiers/{parked[0]}",
+                         fault_staff.kind("reception")[0]).body["open_steps"][0]["id"]
+    race = claim_race(api, fault_staff.kind("economic"), race_step)
+    # Stop every writer just before its commit, make the parked dossiers overdue, and let go
+    # only once both schedulers hold an overdue dossier each: they race from there on.
+    head = AuditHeadLock(fault_database)
+    try:
+        make_overdue(fault_database, parked)
+        wait_for(lambda: {"motcua-scheduler-1", "motcua-scheduler-2"}
+                 <= {w["application"] for w in head.waiting()},
+                 timeout=deadline.within(15), what="both schedulers to wait on overdue dossiers")
+    finally:
+        head.release()
+    load.drain(timeout=60)
+    load.stop()
+    wait_for(lambda: escalated_steps(fault_database, parked) == PARKED,
+             timeout=deadline.within(30), what="every overdue step to be escalated")
+
+    assert not load.failures
+    calls = api.sent()
+    unexpected = [(c.action, c.status, c.error, c.body) for c in calls
+                  if c.action != "race" and c.status not in (200, 201)]
+    assert not unexpected, unexpected[:5]
+    statuses = sorted(c.status for c in race)
+    assert statuses == [200] + [409] * 19, statuses
+    assert {c.body["error"]["code"] for c in race if c.status == 409} == {"task_already_claimed"}
+    with inspect_database(fault_database) as db:
+        receipts = check_receipts(db.session, calls)
+        problems = [*receipts.problems, *check_steps(db), *check_completions(db.session, calls),
+                    *check_finished(db.session, load.finished),
+                    *check_escalations(db.session, parked, fault_staff),
+                    *check_nothing_left_due(db.session, except_code=pacer.code),
+                    *check_chain(db.session)]
+        task = db.session.get(HumanTask, race_step)
+        holder = (task.state, task.assignee.username)
+        claims = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "task.claimed", AuditEvent.task_id == race_step)).all()
+    assert not problems, "\n".join(problems[:20])
+    assert not receipts.unanswered
+    assert len(load.finished) == WORKED
+    assert holder == ("claimed", next(c for c in race if c.status == 200).body["assignee"])
+    assert len(claims) == 1
+    observe(f"scale-out: {len(calls)} calls over 2 servers; {PARKED} overdue dossiers "
+            "escalated once each by 2 racing schedulers")
