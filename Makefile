@@ -4,9 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install serve test lint clean
+.PHONY: install assets serve test lint clean
 
-$(STAMP): pyproject.toml
+# The designer page's bpmn-js, installed with npm and copied into static/vendor/ (not committed).
+DESIGNER := api/designer_ui
+ASSETS := $(DESIGNER)/static/vendor/bpmn-js/bpmn-modeler.production.min.js
+
+# Built before the install stamp, but rebuilding them does not reinstall the Python packages.
+$(STAMP): pyproject.toml | $(ASSETS)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "motcua needs Python 3.11 or newer (found $$($(PYTHON) --version))"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +21,14 @@ $(STAMP): pyproject.toml
 	touch $@
 
 install: $(STAMP)
+
+$(ASSETS): $(DESIGNER)/package.json $(DESIGNER)/package-lock.json $(DESIGNER)/copy-assets.mjs
+	@command -v npm >/dev/null 2>&1 || { echo "The designer page needs Node.js and npm to fetch \
+	bpmn-js: install them (e.g. apt-get install -y nodejs npm), then run 'make assets'."; exit 1; }
+	cd $(DESIGNER) && npm ci --no-audit --no-fund && npm run build
+	touch $@
+
+assets: $(ASSETS)
 
 serve: $(STAMP)
 	$(BIN)/motcua serve
@@ -30,4 +43,19 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var $(DESIGNER)/node_modules $(DESIGNER)/static/vendor
+
+# The benchmark against a fresh PostgreSQL database (MOTCUA_BENCH_DATABASE_URL, default the
+# local server): `make bench` for the full run (1,000,000 dossiers, ~10-15 min on 2 cores),
+# `make bench QUICK=1` for the same code with small numbers (~1 min). Extra options go in
+# BENCH_ARGS, e.g. BENCH_ARGS="--py-spy 30"; see bench/README.md.
+BENCH_STAMP := $(VENV)/.bench-installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	rm -f $(VENV)/.bench-installed-*
+	touch $@
+
+.PHONY: bench
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench.run $(if $(QUICK),--quick) $(BENCH_ARGS)

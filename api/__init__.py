@@ -5,16 +5,19 @@ from pathlib import Path
 from flask import Flask
 from flask_smorest import Api
 from sqlalchemy import event
+from werkzeug.routing import IntegerConverter
 
-from api import auth, errors
+from api import auth, designer_ui, errors
 from api.config import PROJECT_ROOT, from_environment
 from api.extensions import db, migrate
+from api.schemas import BIG_INTEGER_MAX, ErrorResponsesPlugin, ErrorSchema
 from engine.calendar_store import CalendarSource
 from engine.context import EngineContext
 from engine.deadlines import DeadlineRules
 from engine.runtime import ProcessRuntime
 from engine.scripting import create_script_engine
 from engine.timing import TIMER_HELPERS
+from engine.versions import PublishedForms
 from forms import FormCatalog
 
 API_TITLE = "motcua"
@@ -29,6 +32,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(from_environment())
     app.config.update(_openapi_settings())
     app.config.update(overrides or {})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     with app.app_context():
@@ -37,7 +41,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["motcua"] = EngineContext(
         runtime=ProcessRuntime(script_engine=create_script_engine(
             helpers=TIMER_HELPERS, time_limit=app.config["MOTCUA_SCRIPT_TIME_LIMIT"])),
-        forms=FormCatalog(),
+        # Forms published with procedure versions are looked up when first used.
+        forms=FormCatalog(fallback=PublishedForms(lambda: db.session)),
         calendars=CalendarSource(Path(app.config["MOTCUA_WORKFLOWS_DIR"])),
         agency_code=app.config["MOTCUA_AGENCY_CODE"],
         rules=DeadlineRules(
@@ -45,6 +50,7 @@ def create_app(overrides: dict | None = None) -> Flask:
             reminder_lead_hours=app.config["MOTCUA_REMINDER_LEAD_HOURS"]),
     )
     _register_api(app)
+    app.register_blueprint(designer_ui.blp)
     auth.init_app(app)
     errors.init_app(app)
     return app
@@ -69,10 +75,47 @@ def _openapi_settings() -> dict:
 
 
 def _register_api(app: Flask) -> None:
-    from api import calendar, dossiers, notifications, procedures, public, tasks
-    api = Api(app)
-    for module in (procedures, dossiers, tasks, notifications, public, calendar):
+    from api import (
+        audit,
+        calendar,
+        control_sheets,
+        designer,
+        dossiers,
+        migrations,
+        notifications,
+        procedures,
+        public,
+        reports,
+        tasks,
+    )
+    app.url_map.converters["int"] = _RowId
+    api = _Api(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
+    for module in (procedures, dossiers, tasks, notifications, public, calendar,
+                   control_sheets, audit, migrations, reports, designer):
         api.register_blueprint(module.blp)
+
+
+def _engine_options(config) -> dict:
+    """Return the engine options, defaults first, then whatever the config already sets."""
+    defaults = {}
+    if str(config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        # A connection the server dropped (a restart, a failover) is replaced at checkout
+        # instead of failing the request that draws it from the pool.
+        defaults["pool_pre_ping"] = True
+    return {**defaults, **config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
+
+
+class _Api(Api):
+    """flask-smorest's Api, documenting the project's error shape on every operation."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+
+class _RowId(IntegerConverter):
+    """An `<int:...>` route part names a row: past the database's integers it matches nothing."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        super().__init__(url_map, *args, **{"max": BIG_INTEGER_MAX, **kwargs})
 
 
 def _tune_sqlite(engine) -> None:

@@ -12,7 +12,11 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
+from api.cli_audit import audit_group
 from api.cli_calendar import calendar_group
+from api.cli_reports import report_group
+from api.cli_simulate import simulate_command
+from api.cli_workflows import export_command
 from api.clock import now
 from api.config import PROJECT_ROOT
 from api.extensions import db
@@ -108,12 +112,14 @@ def init_command(demo):
 @click.option("--threads", default=4, show_default=True, type=int)
 @click.option("--scheduler/--no-scheduler", default=True, show_default=True,
               help="fire timers, reminders and escalations in this process")
+@click.option("--demo/--no-demo", default=True, show_default=True,
+              help="Seed one demo user per role when the database has no users.")
 @with_appcontext
-def serve_command(host, port, workers, threads, scheduler):
+def serve_command(host, port, workers, threads, scheduler, demo):
     """Initialise, then serve the API with gunicorn (and the due-work scheduler)."""
     from gunicorn.app.base import BaseApplication
 
-    initialise(seed_demo=True)
+    initialise(seed_demo=demo)
     app = current_app._get_current_object()
     worker = due_worker(app) if scheduler else None
     engine = db.engine
@@ -124,6 +130,9 @@ def serve_command(host, port, workers, threads, scheduler):
             self.cfg.set("workers", workers)
             self.cfg.set("threads", threads)
             self.cfg.set("accesslog", "-")
+            # gunicorn's control socket has one default path per user: two servers on one
+            # host would delete each other's. motcua does not use it.
+            self.cfg.set("control_socket_disable", True)
             if worker is not None:
                 # The scheduler thread lives in the gunicorn master, next to the workers.
                 self.cfg.set("when_ready", lambda _server: worker.start())
@@ -212,3 +221,7 @@ def workflows_check_command(paths):
 
 
 main.add_command(calendar_group)
+main.add_command(audit_group)
+main.add_command(report_group)
+main.add_command(simulate_command)
+workflows_group.add_command(export_command)

@@ -18,6 +18,9 @@ def from_environment() -> dict:
         "MOTCUA_SUPPLEMENT_WAIT_DAYS": float(os.environ.get("MOTCUA_SUPPLEMENT_WAIT_DAYS", "15")),
         "MOTCUA_REMINDER_LEAD_HOURS": float(os.environ.get("MOTCUA_REMINDER_LEAD_HOURS", "8")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MOTCUA_MAX_BODY_BYTES", str(1024 * 1024))),
+        # A BPMN model a designer uploads; larger documents are refused unread.
+        "MOTCUA_MAX_MODEL_BYTES": int(os.environ.get("MOTCUA_MAX_MODEL_BYTES",
+                                                     str(2 * 1024 * 1024))),
     }
 
 

@@ -1,10 +1,17 @@
 """One error shape for every failure: {"error": {"status", "code", "message", "details"}}."""
 
+import contextlib
+import json.decoder
 import logging
+import traceback
 
+import psycopg
 from flask import jsonify
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from api.extensions import db
 from engine.errors import DomainError, Kind
 
 STATUS_BY_KIND = {
@@ -28,6 +35,8 @@ CODE_BY_STATUS = {
     500: "internal_error",
     503: "unavailable",
 }
+# Seconds a client should wait before retrying while the database is unreachable.
+RETRY_AFTER_SECONDS = 5
 log = logging.getLogger(__name__)
 
 
@@ -58,6 +67,61 @@ def handle_http_exception(err: HTTPException):
     return error_response(status, CODE_BY_STATUS.get(status, "error"), message, details)
 
 
+def handle_database_unavailable(err: Exception):
+    """Answer 503 with Retry-After while the database cannot be reached; else a 500.
+
+    What the unit of work had not committed is rolled back; the pool replaces the broken
+    connection, so the first request after the outage succeeds.
+    """
+    if not _database_unavailable(err):
+        return handle_unexpected(err)
+    _roll_back_quietly()
+    log.warning("database unavailable: %s", err)
+    response, status = error_response(
+        503, "unavailable", "The database cannot be reached right now; retry in "
+                            f"{RETRY_AFTER_SECONDS} seconds.")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response, status
+
+
+def _database_unavailable(err: Exception) -> bool:
+    if isinstance(err, OperationalError | psycopg.OperationalError | PoolTimeout):
+        return True
+    return isinstance(err, DBAPIError) and err.connection_invalidated
+
+
+def _roll_back_quietly() -> None:
+    _end_session_quietly(db.session.rollback)
+
+
+def close_session_quietly(_error: BaseException | None = None) -> None:
+    """End the request's session so that a connection lost meanwhile cannot fail the answer.
+
+    Flask-SQLAlchemy's teardown also ends it, but when the server dropped the connection
+    after the request's last statement its ROLLBACK raised out of the teardown and gunicorn
+    answered a bare 500, even to a request that had committed.
+    """
+    _end_session_quietly(db.session.close)
+
+
+def _end_session_quietly(end) -> None:
+    try:
+        end()
+    except Exception:  # noqa: BLE001 - the connection is gone: drop it without talking to it
+        log.debug("ending the session on a lost connection failed", exc_info=True)
+        with contextlib.suppress(Exception):
+            db.session.invalidate()
+
+
+def handle_recursion(err: RecursionError):
+    """Refuse JSON nested too deeply to decode as a bad request; any other recursion is a bug."""
+    if not any(frame.f_code.co_filename == json.decoder.__file__
+               for frame, _ in traceback.walk_tb(err.__traceback__)):
+        return handle_unexpected(err)
+    return error_response(400, "bad_request", "The body nests arrays or objects too deeply to "
+                                              "be read; send a flatter JSON object.")
+
+
 def handle_unexpected(err: Exception):
     """Log what was not foreseen and answer without leaking internals."""
     log.exception("unhandled error", exc_info=err)
@@ -85,4 +149,9 @@ def init_app(app) -> None:
     """Register the handlers."""
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    for unavailable in (DBAPIError, psycopg.OperationalError, PoolTimeout):
+        app.register_error_handler(unavailable, handle_database_unavailable)
+    app.register_error_handler(RecursionError, handle_recursion)
     app.register_error_handler(Exception, handle_unexpected)
+    # Registered after Flask-SQLAlchemy's teardown, so it runs before it.
+    app.teardown_appcontext(close_session_quietly)

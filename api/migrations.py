@@ -1,5 +1,6 @@
 """Moving running dossiers to another model version, and trial runs of a version."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
@@ -10,8 +11,13 @@ from marshmallow import Schema, fields, validate
 from api.auth import current_user
 from api.clock import now
 from api.extensions import db
+from api.schemas import INTEGER_MAX
 from engine.migration import migrate_dossiers, plan_migration
 from engine.trial_run import trial_run_version
+
+# A trial run starts at a date the working calendar knows.
+EARLIEST_START = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_START = datetime(2100, 1, 1, tzinfo=UTC)
 
 blp = Blueprint("migrations", __name__, url_prefix="/api/v1/procedures",
                 description="Moving running dossiers between model versions; trial runs")
@@ -22,7 +28,7 @@ MAX_DOSSIERS = 1000
 class PlanMigrationSchema(Schema):
     """Which version to check the running dossiers against."""
 
-    target_version = fields.Integer(required=True, validate=validate.Range(min=1))
+    target_version = fields.Integer(required=True, validate=validate.Range(min=1, max=INTEGER_MAX))
 
 
 class MigrateSchema(PlanMigrationSchema):
@@ -61,7 +67,9 @@ class MigrationResultSchema(Schema):
 class TrialRunRequestSchema(Schema):
     """When the simulated dossier is received and which way its decisions go."""
 
-    start_at = fields.AwareDateTime(metadata={"description": "default: now"})
+    start_at = fields.AwareDateTime(
+        validate=validate.Range(min=EARLIEST_START, max=LATEST_START),
+        metadata={"description": "default: now; between 2000 and 2100"})
     decisions = fields.Dict(
         keys=fields.String(), values=fields.Raw(),
         metadata={"description": 'step id → sample variant, or a list used in turn when the '
@@ -136,7 +144,7 @@ class Migrations(MethodView):
                                 now=now())
 
 
-@blp.route("/<string:code>/versions/<int:number>/trial-run")
+@blp.route(f"/<string:code>/versions/<int(min=1, max={INTEGER_MAX}):number>/trial-run")
 class TrialRun(MethodView):
     """A dossier run through a version in memory."""
 

@@ -1,17 +1,55 @@
 """Request and response bodies of the REST API."""
 
+from http import HTTPStatus
+
+from apispec import BasePlugin
 from marshmallow import Schema, fields, validate
 from marshmallow.utils import get_value
 
 from engine.statuses import Channel, DossierStatus, TaskState
 
 PAGE_SIZE_MAX = 200
+# The integers the database holds: user ids and version numbers are 32-bit on PostgreSQL,
+# ids of dossiers and steps 64-bit. A larger number is refused before it reaches a query.
+INTEGER_MAX = 2**31 - 1
+BIG_INTEGER_MAX = 2**63 - 1
+
+
+class ErrorBodySchema(Schema):
+    """What went wrong and what to do about it."""
+
+    status = fields.Integer(required=True, metadata={"description": "the HTTP status"})
+    code = fields.String(required=True, metadata={
+        "description": "why, for programs: e.g. task_already_claimed, invalid_request"})
+    message = fields.String(required=True, metadata={"description": "why, for people"})
+    details = fields.Dict(required=True, metadata={
+        "description": "more about it: invalid input lists `fields` as [{field, message}]"})
+
+
+class ErrorSchema(Schema):
+    """The one shape of every failure; documents the answers, never loads or dumps them."""
+
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+class ErrorResponsesPlugin(BasePlugin):
+    """Document the errors every operation of a kind answers with, besides `default`."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        """Add 401 to operations that need a token, 400 and 413 to those that take a body."""
+        for operation in (operations or {}).values():
+            responses = operation.setdefault("responses", {})
+            if operation.get("security") != []:
+                responses.setdefault("401", HTTPStatus.UNAUTHORIZED.name)
+            if "requestBody" in operation:
+                responses.setdefault("400", HTTPStatus.BAD_REQUEST.name)
+                responses.setdefault("413", HTTPStatus(413).name)
 
 
 class PageQuery(Schema):
     """Pagination of a list."""
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=INTEGER_MAX))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=PAGE_SIZE_MAX))
 
 
@@ -208,7 +246,7 @@ class TaskListQuery(PageQuery):
 
     department = fields.String()
     state = fields.String(validate=validate.OneOf([s.value for s in TaskState]))
-    assignee_id = fields.Integer()
+    assignee_id = fields.Integer(validate=validate.Range(min=1, max=INTEGER_MAX))
     dossier_code = fields.String()
 
 
@@ -221,7 +259,7 @@ class CompleteTaskSchema(Schema):
 class AssignTaskSchema(Schema):
     """Who takes the step."""
 
-    assignee_id = fields.Integer(required=True)
+    assignee_id = fields.Integer(required=True, validate=validate.Range(min=1, max=INTEGER_MAX))
 
 
 class PublicLookupQuery(Schema):
