@@ -1,5 +1,6 @@
 """Fixtures: a migrated database per backend, a fresh app per test, a live HTTP server, users."""
 
+import copy
 import os
 import threading
 import uuid
@@ -10,7 +11,7 @@ import httpx
 import psycopg
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import delete, inspect, text
+from sqlalchemy import delete, inspect, select, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
@@ -25,10 +26,14 @@ from engine.models import (
     DeadlineExtension,
     Dossier,
     DossierSequence,
+    FormSchema,
     HumanTask,
     Incident,
     Notification,
+    Procedure,
+    ProcedureVersion,
     User,
+    WorkflowSpec,
 )
 from engine.procedures import load_procedures, publish_procedures
 
@@ -191,3 +196,28 @@ def snapshot(session) -> dict:
         tables[name] = sorted(map(repr, rows))
     session.commit()
     return tables
+
+
+@pytest.fixture
+def versions_restored(session):
+    """Put procedures back as workflows/ published them: the database outlives the test."""
+    versions = {v.id: (v.state, v.published_at, v.retired_at)
+                for v in session.scalars(select(ProcedureVersion))}
+    procedures = {p.code: (p.spec_hash, copy.deepcopy(p.meta), p.updated_at)
+                  for p in session.scalars(select(Procedure))}
+    specs = set(session.scalars(select(WorkflowSpec.hash)))
+    forms = set(session.scalars(select(FormSchema.key)))
+    session.commit()
+    yield
+    session.rollback()
+    for table in DATA_TABLES:
+        session.execute(delete(table))
+    session.execute(delete(ProcedureVersion).where(ProcedureVersion.id.not_in(versions)))
+    for version in session.scalars(select(ProcedureVersion)):
+        version.state, version.published_at, version.retired_at = versions[version.id]
+    for procedure in session.scalars(select(Procedure)):
+        procedure.spec_hash, procedure.meta, procedure.updated_at = procedures[procedure.code]
+    session.flush()
+    session.execute(delete(FormSchema).where(FormSchema.key.not_in(forms)))
+    session.execute(delete(WorkflowSpec).where(WorkflowSpec.hash.not_in(specs)))
+    session.commit()

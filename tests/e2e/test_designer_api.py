@@ -1,17 +1,16 @@
 """A designer drafts, validates, compares and publishes procedure models over HTTP."""
 
-import copy
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from api import create_app
 from api.extensions import db
-from engine.models import Dossier, FormSchema, Procedure, ProcedureVersion, WorkflowSpec
-from tests.conftest import DATA_TABLES, snapshot
+from engine.models import Dossier
+from tests.conftest import snapshot
 from tests.e2e.helpers import APPLICANT
 from tests.scenarios import PROCEDURE_CODES, SCENARIOS, WORKER
 
@@ -22,29 +21,6 @@ VERSIONS = f"/api/v1/procedures/{COPY}/versions"
 NEW_FORM = "certified_copy/certify_v2"
 
 
-@pytest.fixture
-def versions_restored(session):
-    """Put procedures back as workflows/ published them: the database outlives the test."""
-    versions = {v.id: (v.state, v.published_at, v.retired_at)
-                for v in session.scalars(select(ProcedureVersion))}
-    procedures = {p.code: (p.spec_hash, copy.deepcopy(p.meta), p.updated_at)
-                  for p in session.scalars(select(Procedure))}
-    specs = set(session.scalars(select(WorkflowSpec.hash)))
-    forms = set(session.scalars(select(FormSchema.key)))
-    session.commit()
-    yield
-    session.rollback()
-    for table in DATA_TABLES:
-        session.execute(delete(table))
-    session.execute(delete(ProcedureVersion).where(ProcedureVersion.id.not_in(versions)))
-    for version in session.scalars(select(ProcedureVersion)):
-        version.state, version.published_at, version.retired_at = versions[version.id]
-    for procedure in session.scalars(select(Procedure)):
-        procedure.spec_hash, procedure.meta, procedure.updated_at = procedures[procedure.code]
-    session.flush()
-    session.execute(delete(FormSchema).where(FormSchema.key.not_in(forms)))
-    session.execute(delete(WorkflowSpec).where(WorkflowSpec.hash.not_in(specs)))
-    session.commit()
 
 
 def published_xml(http, person) -> tuple[int, str]:

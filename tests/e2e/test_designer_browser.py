@@ -4,18 +4,14 @@ The browser is Debian's Chromium (`apt-get install -y chromium`), driven by Play
 browser download is never used.
 """
 
-import copy
 import json
 import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
-from sqlalchemy import delete, select
 
 import api.designer_ui
-from engine.models import FormSchema, Procedure, ProcedureVersion, WorkflowSpec
-from tests.conftest import DATA_TABLES
 from tests.e2e.helpers import receive
 from tests.scenarios import SCENARIOS
 
@@ -29,32 +25,6 @@ CERTIFIED_COPY = "2.000815"
 NEW_NAME = "Đối chiếu bản sao với bản chính và ghi lời chứng"
 
 
-@pytest.fixture
-def versions_restored(session):
-    """Put procedures back as workflows/ published them: the database outlives the test.
-
-    The same as tests/e2e/test_designer_api.py's fixture; both belong in conftest.
-    """
-    versions = {v.id: (v.state, v.published_at, v.retired_at)
-                for v in session.scalars(select(ProcedureVersion))}
-    procedures = {p.code: (p.spec_hash, copy.deepcopy(p.meta), p.updated_at)
-                  for p in session.scalars(select(Procedure))}
-    specs = set(session.scalars(select(WorkflowSpec.hash)))
-    forms = set(session.scalars(select(FormSchema.key)))
-    session.commit()
-    yield
-    session.rollback()
-    for table in DATA_TABLES:
-        session.execute(delete(table))
-    session.execute(delete(ProcedureVersion).where(ProcedureVersion.id.not_in(versions)))
-    for version in session.scalars(select(ProcedureVersion)):
-        version.state, version.published_at, version.retired_at = versions[version.id]
-    for procedure in session.scalars(select(Procedure)):
-        procedure.spec_hash, procedure.meta, procedure.updated_at = procedures[procedure.code]
-    session.flush()
-    session.execute(delete(FormSchema).where(FormSchema.key.not_in(forms)))
-    session.execute(delete(WorkflowSpec).where(WorkflowSpec.hash.not_in(specs)))
-    session.commit()
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """`motcua workflows export` writes the published versions back as checkable procedure folders."""
 
-import copy
 import hashlib
 import json
 import os
@@ -9,12 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from api.config import PROJECT_ROOT
-from engine.models import FormSchema, Procedure, ProcedureVersion, User, WorkflowSpec
+from engine.models import Procedure, ProcedureVersion, User
 from engine.versions import create_draft, publish
-from tests.conftest import DATA_TABLES, NOW
+from tests.conftest import NOW
 from tests.scenarios import PROCEDURE_CODES
 
 MOTCUA = Path(sys.executable).with_name("motcua")
@@ -25,29 +24,6 @@ NEW_SCHEMA = {"type": "object", "required": ["certify_decision"],
                              "witness": {"type": "string"}}}
 
 
-@pytest.fixture
-def versions_restored(session):
-    """Put procedures back as workflows/ published them: the database outlives the test."""
-    versions = {v.id: (v.state, v.published_at, v.retired_at)
-                for v in session.scalars(select(ProcedureVersion))}
-    procedures = {p.code: (p.spec_hash, copy.deepcopy(p.meta), p.updated_at)
-                  for p in session.scalars(select(Procedure))}
-    specs = set(session.scalars(select(WorkflowSpec.hash)))
-    forms = set(session.scalars(select(FormSchema.key)))
-    session.commit()
-    yield
-    session.rollback()
-    for table in DATA_TABLES:
-        session.execute(delete(table))
-    session.execute(delete(ProcedureVersion).where(ProcedureVersion.id.not_in(versions)))
-    for version in session.scalars(select(ProcedureVersion)):
-        version.state, version.published_at, version.retired_at = versions[version.id]
-    for procedure in session.scalars(select(Procedure)):
-        procedure.spec_hash, procedure.meta, procedure.updated_at = procedures[procedure.code]
-    session.flush()
-    session.execute(delete(FormSchema).where(FormSchema.key.not_in(forms)))
-    session.execute(delete(WorkflowSpec).where(WorkflowSpec.hash.not_in(specs)))
-    session.commit()
 
 
 @pytest.fixture
