@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import NotPermitted
@@ -51,33 +51,38 @@ def event_hash(*, seq: int, occurred_at: datetime, change: Change | AuditEvent,
 def append(session: Session, changes: list[Change], *, now: datetime) -> None:
     """Append changes to the chain, holding the chain head until the caller commits.
 
-    Call it last in a unit of work: the head row lock serialises every writer from here
-    to the commit.
+    Call it last in a unit of work, right before the commit: it writes the unit's other
+    changes first, so that the head row lock, which serialises every writer, is held only
+    for the events' INSERT, the head's UPDATE and the COMMIT.
     """
     if not changes:
         return
-    head = _lock_head(session)
-    seq, prev = head.last_seq, head.last_hash
+    session.flush()
+    seq, prev = _lock_head(session)
+    rows = []
     for change in changes:
         seq += 1
         digest = event_hash(seq=seq, occurred_at=now, change=change, prev_hash=prev)
-        session.add(AuditEvent(seq=seq, occurred_at=now, actor=change.actor,
-                               action=change.action, dossier_code=change.dossier_code,
-                               task_id=change.task_id, before=change.before,
-                               after=change.after, prev_hash=prev, hash=digest))
+        rows.append({"seq": seq, "occurred_at": now, "actor": change.actor,
+                     "action": change.action, "dossier_code": change.dossier_code,
+                     "task_id": change.task_id, "before": change.before,
+                     "after": change.after, "prev_hash": prev, "hash": digest})
         prev = digest
-    head.last_seq, head.last_hash = seq, prev
+    session.execute(insert(AuditEvent.__table__), rows)
+    session.execute(update(AuditChainHead.__table__).where(AuditChainHead.id == HEAD_ID)
+                    .values(last_seq=seq, last_hash=prev))
 
 
-def _lock_head(session: Session) -> AuditChainHead:
-    query = select(AuditChainHead).where(AuditChainHead.id == HEAD_ID).with_for_update()
-    head = session.scalars(query).one_or_none()
+def _lock_head(session: Session) -> tuple[int, str]:
+    query = (select(AuditChainHead.last_seq, AuditChainHead.last_hash)
+             .where(AuditChainHead.id == HEAD_ID).with_for_update())
+    head = session.execute(query).one_or_none()
     if head is None:
         session.execute(insert_for(session, AuditChainHead)
                         .values(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH)
                         .on_conflict_do_nothing())
-        head = session.scalars(query).one()
-    return head
+        head = session.execute(query).one()
+    return head.last_seq, head.last_hash
 
 
 @dataclass(frozen=True)

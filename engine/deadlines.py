@@ -1,5 +1,6 @@
 """Statutory deadlines: appointments, step due times, the paused clock, verdicts, what is next."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
 from enum import StrEnum
@@ -111,10 +112,13 @@ def waited(task: HumanTask, calendar: WorkingCalendar, now: datetime) -> float:
     return calendar.working_hours_between(task.created_at, now)
 
 
-def update_clock(dossier: Dossier, *, deadline: StatutoryDeadline, open_tasks: list[HumanTask],
-                 finished: bool, calendar: WorkingCalendar, rules: DeadlineRules,
-                 actor: str, now: datetime) -> list[audit.Change]:
-    """Stop, pause or resume the statutory clock after the dossier moved; return the changes."""
+def update_clock(dossier: Dossier, *, deadline: Callable[[], StatutoryDeadline],
+                 open_tasks: list[HumanTask], finished: bool, calendar: WorkingCalendar,
+                 rules: DeadlineRules, actor: str, now: datetime) -> list[audit.Change]:
+    """Stop, pause or resume the statutory clock after the dossier moved; return the changes.
+
+    `deadline` reads the procedure's statutory deadline; only a resumed clock needs it.
+    """
     if dossier.processed_at is not None or dossier.appointment_at is None:
         return []
     if finished or dossier.status == DossierStatus.PROCESSED:
@@ -124,7 +128,7 @@ def update_clock(dossier: Dossier, *, deadline: StatutoryDeadline, open_tasks: l
     if open_tasks and not any(task.counted for task in open_tasks):
         return _pause(dossier, PauseReason.NOT_COUNTED, calendar, actor, now)
     if dossier.clock_paused_at is not None:
-        return _resume(dossier, deadline, calendar, rules, actor, now)
+        return _resume(dossier, deadline(), calendar, rules, actor, now)
     return []
 
 

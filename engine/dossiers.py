@@ -80,7 +80,8 @@ def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str
                                    "status": int(DossierStatus.ACCEPTED),
                                    "fee_vnd": dossier.fee_vnd,
                                    "appointment_at": dossier.appointment_at.isoformat()})]
-    changes += apply_progress(session, ctx, dossier, progress, actor=user.username, now=now)
+    changes += apply_progress(session, ctx, dossier, progress, open_rows=[],
+                              actor=user.username, now=now)
     audit.append(session, changes, now=now)
     session.commit()
     ctx.due_changed()
@@ -88,21 +89,20 @@ def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str
 
 
 def apply_progress(session: Session, ctx: EngineContext, dossier: Dossier, progress: Progress,
-                   *, actor: str, now: datetime) -> list[audit.Change]:
-    """Project the workflow's open steps, status and deadlines onto the dossier's rows."""
+                   *, open_rows: list[HumanTask], actor: str, now: datetime) -> list[audit.Change]:
+    """Project the workflow's open steps, status and deadlines onto the dossier's rows.
+
+    `open_rows` are the dossier's step rows that were open before the workflow moved (a row
+    the caller has just completed may be among them). Every change is made in memory and
+    written by one flush, so the dossier row is updated once.
+    """
     calendar = ctx.calendar(session)
-    changes = []
-    open_rows = {row.workflow_task_id: row for row in open_tasks(session, dossier)}
     open_ids = {s.workflow_task_id for s in progress.open_steps}
-    still_open = []
-    for workflow_task_id, row in open_rows.items():
-        if workflow_task_id in open_ids:
-            still_open.append(row)
-            continue
+    was_open = {row.workflow_task_id: row for row in open_rows
+                if row.state in OPEN_TASK_STATES}
+    cancelled = [row for wid, row in was_open.items() if wid not in open_ids]
+    for row in cancelled:
         row.state = TaskState.CANCELLED
-        changes.append(audit.Change(actor=actor, action="task.cancelled",
-                                    dossier_code=dossier.code, task_id=row.id,
-                                    after={"step": row.step}))
     new_rows = [
         HumanTask(dossier_id=dossier.id, dossier_code=dossier.code,
                   workflow_task_id=s.workflow_task_id, step=s.step.bpmn_id,
@@ -110,42 +110,55 @@ def apply_progress(session: Session, ctx: EngineContext, dossier: Dossier, progr
                   required_role=s.step.role, form_key=s.step.form_key,
                   budget_hours=s.step.budget_hours, counted=s.step.counted,
                   state=TaskState.READY, created_at=now)
-        for s in progress.open_steps if s.workflow_task_id not in open_rows
+        for s in progress.open_steps if s.workflow_task_id not in was_open
     ]
     for row in new_rows:
         open_step(row, calendar, ctx.rules, now)
-    session.add_all(new_rows)
-    session.flush()
-    changes += [audit.Change(actor=actor, action="task.opened", dossier_code=dossier.code,
-                             task_id=row.id,
-                             after={"step": row.step, "department": row.department_code,
-                                    "due_at": row.due_at.isoformat()})
-                for row in new_rows]
+    status_changes = []
     if dossier.status != progress.status:
-        changes.append(audit.Change(actor=actor, action="dossier.status_changed",
-                                    dossier_code=dossier.code,
-                                    before={"status": dossier.status},
-                                    after={"status": int(progress.status)}))
+        status_changes.append(audit.Change(actor=actor, action="dossier.status_changed",
+                                           dossier_code=dossier.code,
+                                           before={"status": dossier.status},
+                                           after={"status": int(progress.status)}))
         dossier.status = progress.status
     if progress.finished:
         dossier.finished_at = now
     dossier.updated_at = now
     dossier.timer_due_at = progress.timer_due_at
-    now_open = still_open + new_rows
-    procedure = session.get(Procedure, dossier.procedure_code)
-    changes += update_clock(dossier, deadline=StatutoryDeadline.of(procedure.meta),
-                            open_tasks=now_open, finished=progress.finished, calendar=calendar,
-                            rules=ctx.rules, actor=actor, now=now)
+    now_open = [row for wid, row in was_open.items() if wid in open_ids] + new_rows
+    clock_changes = update_clock(dossier, deadline=lambda: _statutory_deadline(session, dossier),
+                                 open_tasks=now_open, finished=progress.finished,
+                                 calendar=calendar, rules=ctx.rules, actor=actor, now=now)
     dossier.next_due_at = next_due(dossier, now_open, calendar, ctx.rules)
-    return changes
+    session.add_all(new_rows)
+    session.flush()
+    changes = [audit.Change(actor=actor, action="task.cancelled", dossier_code=dossier.code,
+                            task_id=row.id, after={"step": row.step}) for row in cancelled]
+    changes += [audit.Change(actor=actor, action="task.opened", dossier_code=dossier.code,
+                             task_id=row.id,
+                             after={"step": row.step, "department": row.department_code,
+                                    "due_at": row.due_at.isoformat()})
+                for row in new_rows]
+    return changes + status_changes + clock_changes
 
 
-def open_tasks(session: Session, dossier: Dossier) -> list[HumanTask]:
-    """Return the dossier's steps that are ready or claimed."""
-    return list(session.scalars(
-        select(HumanTask).where(HumanTask.dossier_id == dossier.id,
-                                HumanTask.state.in_(OPEN_TASK_STATES))
-        .order_by(HumanTask.id)))
+def _statutory_deadline(session: Session, dossier: Dossier) -> StatutoryDeadline:
+    with session.no_autoflush:
+        return StatutoryDeadline.of(session.get(Procedure, dossier.procedure_code).meta)
+
+
+def open_tasks(session: Session, dossier: Dossier, *, reload: bool = False) -> list[HumanTask]:
+    """Return the dossier's steps that are ready or claimed.
+
+    `reload` overwrites rows already in the session with what the database holds now (call
+    it right after locking the dossier, before changing any of its steps).
+    """
+    query = (select(HumanTask).where(HumanTask.dossier_id == dossier.id,
+                                     HumanTask.state.in_(OPEN_TASK_STATES))
+             .order_by(HumanTask.id))
+    if reload:
+        query = query.execution_options(populate_existing=True)
+    return list(session.scalars(query))
 
 
 def get_dossier_or_raise(session: Session, code: str, *, user: User) -> Dossier:

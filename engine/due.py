@@ -88,7 +88,8 @@ def _fire_timers(session, ctx, dossier, calendar: WorkingCalendar, now) -> list[
     dossier.workflow_state = state
     changes = [audit.Change(actor=SYSTEM, action="timer.fired", dossier_code=dossier.code,
                             after={"timers": fired})]
-    return changes + apply_progress(session, ctx, dossier, progress, actor=SYSTEM, now=now)
+    return changes + apply_progress(session, ctx, dossier, progress,
+                                    open_rows=open_tasks(session, dossier), actor=SYSTEM, now=now)
 
 
 def _remind_or_escalate_step(session, dossier, task: HumanTask, now) -> list[audit.Change]:

@@ -163,7 +163,8 @@ def _migrate_one(session: Session, ctx: EngineContext, dossier_code: str, code: 
         after["steps_updated"] = updated
     changes = [audit.Change(actor=user.username, action="dossier.migrated",
                             dossier_code=dossier.code, before=before, after=after)]
-    changes += apply_progress(session, ctx, dossier, progress, actor=user.username, now=now)
+    changes += apply_progress(session, ctx, dossier, progress,
+                              open_rows=open_tasks(session, dossier), actor=user.username, now=now)
     audit.append(session, changes, now=now)
     session.commit()
 

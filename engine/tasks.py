@@ -17,7 +17,7 @@ from engine.accounts import (
 )
 from engine.context import EngineContext
 from engine.deadlines import close_step, waited
-from engine.dossiers import apply_progress
+from engine.dossiers import apply_progress, open_tasks
 from engine.errors import (
     ConcurrentUpdate,
     InvalidFormData,
@@ -80,8 +80,8 @@ def claim_task(session: Session, ctx: EngineContext, *, task_id: int, user: User
     """Take a ready step; exactly one of several racing claimants wins."""
     task = get_task_or_raise(session, task_id, user=user)
     check_can_work_on(user, task)
-    _take(session, task, assignee=user, expected_state=TaskState.READY, claimed_at=now)
-    task.waited_hours = waited(task, ctx.calendar(session), now)
+    _take(session, task, assignee=user, expected_state=TaskState.READY, claimed_at=now,
+          waited_hours=waited(task, ctx.calendar(session), now))
     audit.append(session, [audit.Change(actor=user.username, action="task.claimed",
                                         dossier_code=task.dossier_code,
                                         task_id=task.id, after={"assignee": user.username})],
@@ -129,9 +129,8 @@ def assign_task(session: Session, ctx: EngineContext, *, task_id: int, assignee_
     was_waiting = task.state == TaskState.READY
     # A reassigned step keeps its first claim time: its working time runs on.
     _take(session, task, assignee=assignee, expected_state=task.state,
-          claimed_at=now if was_waiting else task.claimed_at, expected_assignee=task.assignee_id)
-    if was_waiting:
-        task.waited_hours = waited(task, ctx.calendar(session), now)
+          claimed_at=now if was_waiting else task.claimed_at, expected_assignee=task.assignee_id,
+          waited_hours=waited(task, ctx.calendar(session), now) if was_waiting else None)
     audit.append(session, [audit.Change(actor=user.username, action="task.assigned",
                                         dossier_code=task.dossier_code,
                                         task_id=task.id, before={"assignee": before},
@@ -141,19 +140,26 @@ def assign_task(session: Session, ctx: EngineContext, *, task_id: int, assignee_
 
 
 def _take(session: Session, task: HumanTask, *, assignee: User, expected_state: str,
-          claimed_at: datetime, expected_assignee: int | None = None) -> None:
-    """Set the holder with one conditional UPDATE, so a concurrent change makes it fail."""
-    result = session.execute(
+          claimed_at: datetime, expected_assignee: int | None = None,
+          waited_hours: float | None = None) -> None:
+    """Set the holder with one conditional UPDATE, so a concurrent change makes it fail.
+
+    The UPDATE returns the row, which refreshes `task`; `waited_hours` is written with it
+    when the step leaves the queue.
+    """
+    values = {"state": TaskState.CLAIMED, "assignee_id": assignee.id, "claimed_at": claimed_at}
+    if waited_hours is not None:
+        values["waited_hours"] = waited_hours
+    taken = session.scalars(
         update(HumanTask)
         .where(HumanTask.id == task.id, HumanTask.state == expected_state,
                HumanTask.assignee_id.is_(expected_assignee) if expected_assignee is None
                else HumanTask.assignee_id == expected_assignee)
-        .values(state=TaskState.CLAIMED, assignee_id=assignee.id, claimed_at=claimed_at)
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+        .values(**values).returning(HumanTask)
+        .execution_options(synchronize_session=False, populate_existing=True)).all()
+    if not taken:
         session.rollback()
         raise _why_not_open(session, task, assignee)
-    session.refresh(task)
 
 
 def _why_not_open(session: Session, task: HumanTask, user: User) -> Exception:
@@ -181,7 +187,9 @@ def complete_task(session: Session, ctx: EngineContext, *, task_id: int, data: d
     # Lock the dossier: its steps complete one at a time, each on the state the last one left.
     dossier = session.scalars(select(Dossier).where(Dossier.id == task.dossier_id)
                               .with_for_update()).one()
-    session.refresh(task)
+    open_rows = open_tasks(session, dossier, reload=True)
+    if task not in open_rows:
+        session.refresh(task)
     _check_held_by(task, user)
     model = ctx.model(session, dossier.spec_hash)
     calendar = ctx.calendar(session)
@@ -203,9 +211,10 @@ def complete_task(session: Session, ctx: EngineContext, *, task_id: int, data: d
     changes = [audit.Change(actor=user.username, action="task.completed",
                             dossier_code=dossier.code, task_id=task.id,
                             after={"step": task.step, "data": data, "outcome": task.outcome})]
-    changes += apply_progress(session, ctx, dossier, progress, actor=user.username, now=now)
-    audit.append(session, changes, now=now)
     try:
+        changes += apply_progress(session, ctx, dossier, progress, open_rows=open_rows,
+                                  actor=user.username, now=now)
+        audit.append(session, changes, now=now)
         session.commit()
     except StaleDataError:
         session.rollback()

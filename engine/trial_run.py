@@ -182,7 +182,7 @@ class _Simulation:
             if open_step_.workflow_task_id not in self.ready:
                 self.ready[open_step_.workflow_task_id] = self._row(open_step_)
         self.dossier.status = progress.status
-        changes = update_clock(self.dossier, deadline=self.deadline,
+        changes = update_clock(self.dossier, deadline=lambda: self.deadline,
                                open_tasks=list(self.ready.values()), finished=progress.finished,
                                calendar=self.calendar, rules=self.ctx.rules, actor=ACTOR,
                                now=self.now)
