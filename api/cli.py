@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, pass_script_info, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -104,7 +104,7 @@ def init_command(demo):
     initialise(seed_demo=demo)
 
 
-@main.command("serve")
+@main.command("serve", with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=int(os.environ.get("MOTCUA_WORKERS", "2")),
@@ -114,15 +114,20 @@ def init_command(demo):
               help="fire timers, reminders and escalations in this process")
 @click.option("--demo/--no-demo", default=True, show_default=True,
               help="Seed one demo user per role when the database has no users.")
-@with_appcontext
-def serve_command(host, port, workers, threads, scheduler, demo):
+@pass_script_info
+def serve_command(info, host, port, workers, threads, scheduler, demo):
     """Initialise, then serve the API with gunicorn (and the due-work scheduler)."""
     from gunicorn.app.base import BaseApplication
 
-    initialise(seed_demo=demo)
-    app = current_app._get_current_object()
+    # Serve outside any application context: a request handled on a thread that already
+    # has one (a single-threaded worker inherits this command's) reuses it, and Flask then
+    # never tears the request's database session down.
+    app = info.load_app()
+    with app.app_context():
+        initialise(seed_demo=demo)
+        engine = db.engine
+        db.session.remove()
     worker = due_worker(app) if scheduler else None
-    engine = db.engine
 
     class _Server(BaseApplication):
         def load_config(self):
@@ -143,7 +148,6 @@ def serve_command(host, port, workers, threads, scheduler, demo):
         def load(self):
             return app
 
-    db.session.remove()
     engine.dispose()
     click.echo(f"Serving on http://{host}:{port} (OpenAPI at /api/openapi.json)")
     _Server().run()

@@ -82,3 +82,27 @@ def test_two_servers_and_two_schedulers_decide_every_race_once(
     assert len(claims) == 1
     observe(f"scale-out: {len(calls)} calls over 2 servers; {PARKED} overdue dossiers "
             "escalated once each by 2 racing schedulers")
+
+
+def test_single_threaded_workers_end_every_request_s_transaction(
+        fault_database, fault_staff, processes, cleanup):
+    # A worker serving requests on its main thread once reused the `motcua serve` command's
+    # application context: the request's session was never closed and its transaction stayed
+    # open, holding locks (a schema change waited on it forever) and serving stale rows.
+    server = processes.serve("api-sync", workers=2, threads=1)
+    processes.wait_ready(server)
+    api = cleanup.enter_context(closing(Api([server.base_url])))
+    code = receive_many(api, fault_staff, 1)[0]
+    clerk = fault_staff.kind("reception")[0]
+    for _ in range(4):
+        assert api.call("read", "GET", f"/api/v1/dossiers/{code}", clerk).status == 200
+        assert api.call("read", "GET", "/api/v1/tasks", clerk).status == 200
+
+    with closing(fault_database.connect()) as conn:
+        backends = conn.execute(
+            "SELECT state FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name = 'motcua-api-sync'"
+        ).fetchall()
+
+    assert backends, "the server's connections should be in the pool, idle"
+    assert {state for (state,) in backends} == {"idle"}
