@@ -24,6 +24,11 @@ def from_environment() -> dict:
     }
 
 
+def model_body_bytes(config) -> int:
+    """Return the largest body a designer's request may carry: a model, JSON-escaped."""
+    return (config.get("MAX_CONTENT_LENGTH") or 0) + 2 * config["MOTCUA_MAX_MODEL_BYTES"]
+
+
 def database_url(url: str | None) -> str:
     """Return a SQLAlchemy URL; PostgreSQL URLs are sent through psycopg 3."""
     if not url:

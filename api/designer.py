@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, pre_dump, validate, val
 
 from api.auth import current_user
 from api.clock import now
+from api.config import model_body_bytes
 from api.errors import error_response
 from api.extensions import db
 from engine.validation import HostileXml, Severity, is_valid
@@ -36,8 +37,7 @@ blp = Blueprint("designer", __name__, url_prefix="/api/v1/procedures",
 def _allow_model_bodies():
     """Let a request carry a whole model: the XML limit, JSON-escaped, on top of the usual."""
     if request.method in ("POST", "PUT"):
-        base = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-        request.max_content_length = base + 2 * current_app.config["MOTCUA_MAX_MODEL_BYTES"]
+        request.max_content_length = model_body_bytes(current_app.config)
 
 
 @blp.errorhandler(HostileXml)

@@ -162,3 +162,20 @@ def test_an_unknown_step_is_a_404(http, staff):
     response = http.post("/api/v1/tasks/999999/claim", headers=staff["office"].headers)
 
     assert_refused(response, 404, "task_not_found")
+
+
+@pytest.mark.parametrize("path,authenticated,status", [
+    ("/api/v1/procedures", True, 200),
+    ("/api/v1/procedures", False, 401),
+    ("/api/v1/dossiers/NO-SUCH-CODE", True, 404),
+    ("/api/openapi.json", False, 200),
+    ("/designer", False, 200),
+])
+def test_every_response_forbids_content_sniffing(http, staff, path, authenticated, status):
+    headers = staff["reception"].headers if authenticated else {}
+
+    response = http.get(path, headers=headers)
+
+    assert response.status_code == status, response.text
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"

@@ -6,9 +6,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 
-from engine.models import User
+from engine.models import Dossier, User
 from tests.conftest import snapshot
 from tests.e2e.helpers import APPLICANT, BIRTH, BIRTH_INTAKE, REVIEW_APPROVE, received
 
@@ -91,11 +91,6 @@ def test_a_body_over_the_limit_is_a_413_and_changes_nothing(http, json_headers, 
     assert snapshot(session) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Werkzeug reads a body without Content-Length (chunked) only up to MAX_CONTENT_LENGTH and "
-    "hands the view the truncated prefix: valid JSON padded past the limit is received (201), "
-    "anything else is a 400 'not valid JSON'. Needs a request hook in api/ that refuses a "
-    "streamed body with bytes left past the limit."))
 def test_a_streamed_body_over_the_limit_is_a_413_and_changes_nothing(
         http, json_headers, session):
     def chunks():
@@ -106,8 +101,20 @@ def test_a_streamed_body_over_the_limit_is_a_413_and_changes_nothing(
 
     response = http.post("/api/v1/dossiers", content=chunks(), headers=json_headers)
 
-    assert_refused(response, 413)
+    assert assert_refused(response, 413)["code"] == "body_too_large"
     assert snapshot(session) == before
+
+
+def test_a_streamed_body_within_the_limit_is_received_whole(http, json_headers, session):
+    def chunks():
+        yield json.dumps(RECEIPT).encode()
+        yield b" " * (MAX_BODY // 2)
+
+    response = http.post("/api/v1/dossiers", content=chunks(), headers=json_headers)
+
+    assert response.status_code == 201, response.text
+    code = response.json()["code"]
+    assert session.scalar(select(Dossier.id).where(Dossier.code == code)) is not None
 
 
 DEEP = 100_000
