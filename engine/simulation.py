@@ -25,14 +25,14 @@ from engine.accounts import create_user
 from engine.calendar import HOURS_PER_DAY, WorkingCalendar
 from engine.context import EngineContext
 from engine.deadlines import WAITING_FOR_CITIZEN
-from engine.dossiers import Components, receive_dossier
+from engine.dossiers import Components, open_tasks, receive_dossier
 from engine.due import fire_all_due
 from engine.errors import DomainError, InvalidInput
 from engine.models import Dossier, HumanTask, Procedure, User
 from engine.procedures import WORKFLOWS_DIR
 from engine.specs import ParsedModel
 from engine.statuses import Channel, DossierStatus, Role
-from engine.tasks import TaskFilter, claim_task, complete_task, get_all_tasks
+from engine.tasks import claim_task, complete_task
 from engine.trial_run import SAMPLES_FILE, SamplesMissing, load_samples
 
 DEFAULT_VARIANT = "default"
@@ -247,7 +247,6 @@ class _Simulation:
         self.staff = {(row.department_code, row.role): [] for row in rows}
         for row in rows:
             self.staff[(row.department_code, row.role)].append(row.id)
-        self.supervisor_id = next(row.id for row in rows if row.username == SUPERVISOR_NAME)
         self.receptionists = self.staff[(RECEPTION, Role.RECEPTIONIST.value)]
 
     # ---- the event loop
@@ -372,18 +371,16 @@ class _Simulation:
     def _schedule_open_steps(self, now: datetime, dossier_id: int, code: str, folder: str, *,
                              supplemented: bool) -> None:
         """Plan the work on the steps the last action opened."""
-        supervisor = self.session.get(User, self.supervisor_id)
+        dossier = self.session.get(Dossier, dossier_id)
+        # Looked up by the dossier's id (indexed), in inbox order: most urgent first.
+        steps = sorted(open_tasks(self.session, dossier), key=lambda task: (task.due_at, task.id))
         opened = [(task.id, task.step, task.department_code, task.required_role,
                    task.budget_hours, task.counted)
-                  for task in get_all_tasks(self.session, user=supervisor,
-                                            where=TaskFilter(dossier_code=code), page=1,
-                                            page_size=100)
-                  if task.created_at == now]
+                  for task in steps if task.created_at == now]
         if not opened:
             return
-        appointment_at, paused_at, processed_at = self.session.execute(
-            select(Dossier.appointment_at, Dossier.clock_paused_at, Dossier.processed_at)
-            .where(Dossier.id == dossier_id)).one()
+        appointment_at, paused_at, processed_at = (
+            dossier.appointment_at, dossier.clock_paused_at, dossier.processed_at)
         remaining = None
         if paused_at is None and processed_at is None:
             remaining = self.calendar.working_hours_between(now, appointment_at)
