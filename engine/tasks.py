@@ -69,7 +69,9 @@ def get_all_tasks(session: Session, *, user: User, where: TaskFilter, page: int,
     if where.assignee_id is not None:
         query = query.where(HumanTask.assignee_id == where.assignee_id)
     if where.dossier_code:
-        query = query.where(HumanTask.dossier_code == where.dossier_code)
+        # Through the dossier's unique code to its id: steps are indexed by dossier id.
+        query = query.where(HumanTask.dossier_id == select(Dossier.id).where(
+            Dossier.code == where.dossier_code).scalar_subquery())
     # Most urgent first: the step whose due time comes soonest.
     query = query.order_by(HumanTask.due_at, HumanTask.id)
     return list(session.scalars(query.offset((page - 1) * page_size).limit(page_size)))

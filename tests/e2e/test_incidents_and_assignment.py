@@ -145,6 +145,19 @@ def test_the_inbox_filters_by_state_and_assignee(http, staff):
     assert len(ready) == 1 and ready[0]["id"] != first["id"]
 
 
+def test_the_inbox_filters_by_dossier_code(http, staff):
+    first = received(http, staff["reception"])
+    second = received(http, staff["reception"])
+
+    def steps_of(code):
+        return http.get("/api/v1/tasks", params={"dossier_code": code},
+                        headers=staff["office"].headers).json()
+
+    assert [t["id"] for t in steps_of(first["code"])] == [first["open_steps"][0]["id"]]
+    assert [t["id"] for t in steps_of(second["code"])] == [second["open_steps"][0]["id"]]
+    assert steps_of("000.00.00.H00-000000-0000") == []
+
+
 def test_a_designer_cannot_read_dossiers(http, staff):
     dossier = received(http, staff["reception"])
 
