@@ -3,16 +3,13 @@
 import copy
 import os
 import threading
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
-import psycopg
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import delete, inspect, select, text
-from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from api import create_app
@@ -36,6 +33,7 @@ from engine.models import (
     WorkflowSpec,
 )
 from engine.procedures import load_procedures, publish_procedures
+from tests.scratch_database import ScratchDatabase
 
 PG_URL = os.environ.get("MOTCUA_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
@@ -70,7 +68,8 @@ def database(backend, tmp_path_factory):
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'motcua.db'}"
         drop = None
     else:
-        url, drop = _fresh_postgres_database()
+        scratch = ScratchDatabase.create(database_url(PG_URL), prefix="motcua_test")
+        url, drop = scratch.sqlalchemy_url, scratch.drop
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
@@ -82,20 +81,6 @@ def database(backend, tmp_path_factory):
     yield url
     if drop:
         drop()
-
-
-def _fresh_postgres_database():
-    name = f"motcua_test_{uuid.uuid4().hex[:10]}"
-    admin = make_url(database_url(PG_URL)).set(drivername="postgresql")
-    conninfo = admin.render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return database_url(admin.set(database=name).render_as_string(hide_password=False)), drop
 
 
 @pytest.fixture

@@ -4,9 +4,7 @@ Everything here talks to 127.0.0.1 only, bounds every wait by a deadline, and ca
 every process it started.
 """
 
-import ipaddress
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -20,9 +18,9 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from sqlalchemy.engine import URL, make_url
 
 from tests.scenarios import WORKER
+from tests.scratch_database import NotOnThisMachine, ScratchDatabase
 
 PG_URL = os.environ.get("MOTCUA_TEST_DATABASE_URL")
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,59 +60,16 @@ def wait_for(predicate, *, timeout: float, what: str, interval: float = 0.1):
 
 
 
-def _check_loopback(url: URL) -> None:
-    host = url.host or ""
-    if not host or host.startswith("/") or host == "localhost":
-        return
-    try:
-        if ipaddress.ip_address(host).is_loopback:
-            return
-    except ValueError:
-        pass
-    pytest.fail(f"MOTCUA_TEST_DATABASE_URL points at {host!r}: the fault tests only talk to "
-                "a PostgreSQL server on this machine")
-
-
-@dataclass
-class FaultDatabase:
+class FaultDatabase(ScratchDatabase):
     """A fresh database `motcua_faults_<random>` on the test server, dropped by `drop()`."""
 
-    server: URL
-    name: str
-
     @classmethod
-    def create(cls, server_url: str) -> "FaultDatabase":
+    def create(cls, server_url: str, *, prefix: str = "motcua_faults") -> "FaultDatabase":
         """Create an empty database on the server named by `server_url`."""
-        server = make_url(server_url).set(drivername="postgresql")
-        _check_loopback(server)
-        name = f"motcua_faults_{secrets.token_hex(5)}"
-        with psycopg.connect(_conninfo(server), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return cls(server=server, name=name)
-
-    @property
-    def url(self) -> str:
-        """Return the plain postgresql:// URL, what `motcua` reads from MOTCUA_DATABASE_URL."""
-        return _conninfo(self.server.set(database=self.name))
-
-    @property
-    def sqlalchemy_url(self) -> str:
-        """Return the URL with the psycopg 3 driver, for create_app."""
-        return self.server.set(drivername="postgresql+psycopg", database=self.name) \
-            .render_as_string(hide_password=False)
-
-    def connect(self, **kwargs) -> psycopg.Connection:
-        """Open a psycopg connection to the database."""
-        return psycopg.connect(self.url, connect_timeout=10, **kwargs)
-
-    def drop(self) -> None:
-        """Drop the database, closing whatever still holds a connection to it."""
-        with psycopg.connect(_conninfo(self.server), autocommit=True, connect_timeout=10) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-
-
-def _conninfo(url: URL) -> str:
-    return url.render_as_string(hide_password=False)
+        try:
+            return super().create(server_url, prefix=prefix)
+        except NotOnThisMachine as err:
+            pytest.fail(f"MOTCUA_TEST_DATABASE_URL: {err}")
 
 
 def motcua_command() -> str:
