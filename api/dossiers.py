@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from api.auth import current_user
 from api.clock import now
 from api.extensions import db
+from api.refusals import refusals
 from api.schemas import (
     ApologyLetterSchema,
     ApologySchema,
@@ -51,6 +52,7 @@ class Dossiers(MethodView):
 
     @blp.arguments(ReceiveDossierSchema)
     @blp.response(201, ReceiptSchema)
+    @refusals(blp, 403, 404, 422)
     def post(self, body):
         """Receive a complete dossier: start its procedure and issue the code and PIN.
 

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from api.auth import current_user
 from api.clock import now
 from api.extensions import db
+from api.refusals import refusals
 from api.schemas import (
     AssignTaskSchema,
     CompleteTaskSchema,
@@ -52,6 +53,7 @@ class TaskById(MethodView):
     """One step."""
 
     @blp.response(200, TaskDetailSchema)
+    @refusals(blp, 403, 404)
     def get(self, task_id):
         """Show a step with the JSON Schema of its form."""
         task = get_task_or_raise(db.session, task_id, user=current_user())
@@ -64,6 +66,7 @@ class ClaimTask(MethodView):
     """Take a step."""
 
     @blp.response(200, TaskSchema)
+    @refusals(blp, 403, 404, 409)
     def post(self, task_id):
         """Claim a ready step of your department; 409 if someone else holds it."""
         moment = now()
@@ -76,6 +79,7 @@ class UnclaimTask(MethodView):
     """Give a step back."""
 
     @blp.response(200, TaskSchema)
+    @refusals(blp, 403, 404, 409)
     def post(self, task_id):
         """Release a step you hold (the head may release anyone's) back to the queue."""
         moment = now()
@@ -89,6 +93,7 @@ class AssignTask(MethodView):
 
     @blp.arguments(AssignTaskSchema)
     @blp.response(200, TaskSchema)
+    @refusals(blp, 403, 404, 409, 422)
     def post(self, body, task_id):
         """Assign or reassign a step to a member of its department (head of department)."""
         moment = now()
@@ -104,6 +109,7 @@ class CompleteTask(MethodView):
 
     @blp.arguments(CompleteTaskSchema)
     @blp.response(200, TaskSchema)
+    @refusals(blp, 403, 404, 409, 422)
     def post(self, body, task_id):
         """Complete a step you hold with its form data; the dossier moves to its next steps.
 

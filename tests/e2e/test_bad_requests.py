@@ -179,3 +179,18 @@ def test_every_response_forbids_content_sniffing(http, staff, path, authenticate
     assert response.status_code == status, response.text
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize("path,statuses", [
+    ("/api/v1/tasks/{task_id}/claim", {"403", "404", "409"}),
+    ("/api/v1/tasks/{task_id}/complete", {"403", "404", "409", "422"}),
+    ("/api/v1/dossiers", {"403", "404", "422"}),
+])
+def test_the_openapi_document_lists_each_refusal_in_the_error_shape(http, path, statuses):
+    responses = http.get("/api/openapi.json").json()["paths"][path]["post"]["responses"]
+
+    assert statuses <= responses.keys()
+    for status in statuses:
+        assert responses[status]["description"]
+        assert responses[status]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Error"}
