@@ -38,7 +38,6 @@ from engine.trial_run import SAMPLES_FILE, SamplesMissing, load_samples
 DEFAULT_VARIANT = "default"
 APPROVE, SUPPLEMENT, REFUSE = "approve", "supplement", "refuse"
 RECEPTION = "RECEPTION"
-SUPERVISOR_NAME = "sim.supervisor"
 # By weekday: Monday brings the weekend's backlog; Fridays and worked Saturdays are quieter.
 WEEKDAY_WEIGHTS = (1.25, 1.05, 1.0, 1.0, 0.85, 0.7, 0.5)
 SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô",
@@ -233,7 +232,6 @@ class _Simulation:
         wanted = [(f"sim.{dept.lower().replace('_', '-')}.{role}{i}", role, dept)
                   for (dept, role), count in sorted(needed.items())
                   for i in range(1, count + 1)]
-        wanted.append((SUPERVISOR_NAME, Role.SUPERVISOR.value, None))
         existing = set(self.session.scalars(select(User.username)
                                             .where(User.username.like("sim.%"))))
         for username, role, department in wanted:
