@@ -29,12 +29,20 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
-def _period(first: str, last: str):
+def _days(first: str, last: str):
+    """Return the first and last day and the center's zone, or stop with what to fix."""
     try:
         zone = current_app.extensions["motcua"].calendar(db.session).zone
-        return period_of(parse_day(first), parse_day(last), zone)
+        first_day, last_day = parse_day(first), parse_day(last)
+        period_of(first_day, last_day, zone)
     except DomainError as err:
         _fail(f"Error: {err.message}")
+    return first_day, last_day, zone
+
+
+def _period(first: str, last: str):
+    first_day, last_day, zone = _days(first, last)
+    return period_of(first_day, last_day, zone)
 
 
 def _write_table(rows, row_type, file_format: str, output: Path | None, title: str) -> None:
@@ -102,9 +110,9 @@ def progress_command(first, last, group_by, file_format, output):
 @with_appcontext
 def step_timings_command(first, last, procedure, file_format, output):
     """Export the steps' waiting and working hours, worst bottleneck first."""
-    start, end = _period(first, last)
+    first_day, last_day, zone = _days(first, last)
     try:
-        rows = step_timings(db.session, period_start=start, period_end=end,
+        rows = step_timings(db.session, first_day=first_day, last_day=last_day, zone=zone,
                             procedure_code=procedure)
     except DomainError as err:
         _fail(f"Error: {err.message}")

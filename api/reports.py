@@ -1,6 +1,7 @@
 """Supervisor reports: progress, step timings, the headline and the on-time chart."""
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, request
 from flask.views import MethodView
@@ -165,9 +166,12 @@ class SummarySchema(Schema):
     text_vi = fields.String()
 
 
+def _zone() -> ZoneInfo:
+    return current_app.extensions["motcua"].calendar(db.session).zone
+
+
 def _period(first_day: date, last_day: date):
-    zone = current_app.extensions["motcua"].calendar(db.session).zone
-    return period_of(first_day, last_day, zone)
+    return period_of(first_day, last_day, _zone())
 
 
 def _file(body: bytes | str, content_type: str, filename: str) -> Response:
@@ -218,9 +222,8 @@ class StepTimings(MethodView):
         `format=csv` and `format=xlsx` download the same rows as a file.
         """
         first, last = query["first_day"], query["last_day"]
-        start, end = _period(first, last)
         procedure = query.get("procedure")
-        rows = step_timings(db.session, period_start=start, period_end=end,
+        rows = step_timings(db.session, first_day=first, last_day=last, zone=_zone(),
                             procedure_code=procedure)
         stem = f"step-timings-{first.isoformat()}-{last.isoformat()}"
         return _tabular(rows, StepTimingRow, query["format"], stem,

@@ -1,5 +1,10 @@
-"""Wire the due-work scheduler to the application: who fires, on which session."""
+"""Wire the due-work scheduler to the application: who fires, on which session.
 
+Each pass also moves completed steps into the step-timing rollups, a bounded number of
+batches at a time so timers never wait long behind a large backlog (after an upgrade).
+"""
+
+from collections.abc import Callable
 from datetime import datetime
 
 from flask import Flask
@@ -7,10 +12,13 @@ from flask import Flask
 from api.extensions import db
 from engine.due import earliest_due, fire_all_due
 from engine.scheduler import DueWorker
+from engine.step_rollups import roll_up_completed_steps
+
+ROLLUP_BATCHES_PER_PASS = 20
 
 
-def due_worker(app: Flask) -> DueWorker:
-    """Return a worker that fires this application's due work in its own app context."""
+def due_pass(app: Flask) -> Callable[[datetime], datetime | None]:
+    """Return one pass of due work in its own app context: it answers when to run again."""
     ctx = app.extensions["motcua"]
 
     def fire(now: datetime) -> datetime | None:
@@ -19,10 +27,23 @@ def due_worker(app: Flask) -> DueWorker:
                 fired = fire_all_due(db.session, ctx, now=now)
                 if fired:
                     app.logger.info("fired due work on %d dossiers", fired)
-                return earliest_due(db.session)
+                rolled, more = roll_up_completed_steps(
+                    db.session, zone=ctx.calendar(db.session).zone,
+                    max_batches=ROLLUP_BATCHES_PER_PASS)
+                if rolled:
+                    app.logger.info("rolled up %d completed steps%s", rolled,
+                                    "; more to come" if more else "")
+                due = earliest_due(db.session)
+                return now if more else due
             finally:
                 db.session.remove()
 
-    worker = DueWorker(fire)
+    return fire
+
+
+def due_worker(app: Flask) -> DueWorker:
+    """Return a worker that runs this application's due work when it falls due."""
+    worker = DueWorker(due_pass(app))
+    ctx = app.extensions["motcua"]
     ctx.on_due_changed.append(worker.wake)
     return worker

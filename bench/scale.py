@@ -215,23 +215,27 @@ def long_history(*, loops: list[int], repeats: int, log=print) -> dict:
 
 def report_queries(db: BenchDatabase, *, repeats: int, log=print) -> dict:
     """Time the supervisor reports over the whole backlog: a 4.5-month period and a year."""
-    from engine.reports import headline, progress_report, step_timings
+    from engine.calendar import VIETNAM
+    from engine.reports import headline, period_of, progress_report, step_timings
 
     engine = create_engine(db.sqlalchemy_url)
     now = datetime.now(UTC)
-    periods = {"4.5_months": timedelta(days=135), "1_year": timedelta(days=365)}
+    today = now.astimezone(VIETNAM).date()
+    # Whole local days ending today, as the API and the CLI ask for them.
+    periods = {"4.5_months": 135, "1_year": 365}
     result = {}
     try:
         with Session(engine) as session:
-            for label, length in periods.items():
-                start, end = now - length, now
+            for label, days in periods.items():
+                first = today - timedelta(days=days - 1)
+                start, end = period_of(first, today, VIETNAM)
                 calls = {
                     "progress_by_procedure": lambda s=start, e=end: progress_report(
                         session, period_start=s, period_end=e, group_by="procedure", now=now),
                     "progress_by_officer": lambda s=start, e=end: progress_report(
                         session, period_start=s, period_end=e, group_by="officer", now=now),
-                    "step_timings": lambda s=start, e=end: step_timings(
-                        session, period_start=s, period_end=e),
+                    "step_timings": lambda f=first: step_timings(
+                        session, first_day=f, last_day=today, zone=VIETNAM),
                     "headline": lambda s=start, e=end: headline(
                         session, period_start=s, period_end=e, now=now),
                 }

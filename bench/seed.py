@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
 from bench.flows import Flow
 from bench.pg import BenchDatabase
@@ -174,6 +176,8 @@ def _clone_sql(dossier_columns, task_columns, kind: str) -> str:
         "remind_at": f"{created} + (h.remind_at - h.created_at)",
         "state": f"CASE WHEN {claim} THEN 'claimed' ELSE h.state END",
         "assignee_id": f"CASE WHEN {claim} THEN hd.user_id ELSE h.assignee_id END",
+        # The clones' completed steps wait for the rollup like any newly completed step.
+        "in_rollup": "false",
         "claimed_at": f"CASE WHEN {claim} THEN greatest({created}, %(now)s - "
                       f"make_interval(secs => pg_temp.bench_rand(s.i, 6) * 86400)) "
                       f"ELSE {_mapped('claimed_at', 'h')} END",
@@ -323,6 +327,39 @@ def clone_backlog(db: BenchDatabase, templates: list[Template], *, total: int, o
     }
     stats.update(describe(db))
     return stats
+
+
+def roll_up(db: BenchDatabase, *, batch: int, log=print) -> dict:
+    """Roll every completed step up, as `motcua worker` does after an upgrade; return timings.
+
+    One process with the worker's code (engine.step_rollups), batch by batch, so the load
+    phases start with the rollups caught up, as on a center whose worker runs.
+    """
+    from engine.calendar import VIETNAM
+    from engine.step_rollups import roll_up_completed_steps
+
+    engine = create_engine(db.sqlalchemy_url)
+    started = time.perf_counter()
+    rolled = 0
+    try:
+        with Session(engine) as session:
+            more = True
+            while more:
+                count, more = roll_up_completed_steps(session, zone=VIETNAM, batch=batch,
+                                                      max_batches=20)
+                rolled += count
+                elapsed = time.perf_counter() - started
+                log(f"    rolled up {rolled:,} completed steps ({rolled / elapsed:,.0f}/s)")
+    finally:
+        engine.dispose()
+    elapsed = time.perf_counter() - started
+    with db.connect(autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE) human_tasks")
+        conn.execute("VACUUM (ANALYZE) step_timing_rollups")
+        rollups = conn.execute("SELECT count(*) FROM step_timing_rollups").fetchone()[0]
+    return {"steps": rolled, "rollup_rows": rollups, "roll_up_s": elapsed,
+            "steps_per_s": rolled / elapsed if elapsed else None,
+            "total_s": time.perf_counter() - started}
 
 
 def describe(db: BenchDatabase) -> dict:

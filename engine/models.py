@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -161,6 +162,10 @@ class HumanTask(Base):
               postgresql_where=text("state IN ('ready', 'claimed')"),
               sqlite_where=text("state IN ('ready', 'claimed')")),
         Index("ix_human_tasks_completed_at", "completed_at"),
+        # Completed steps the step-timing rollups do not hold yet: the worker's queue.
+        Index("ix_human_tasks_to_roll_up", "completed_at",
+              postgresql_where=text("state = 'completed' AND NOT in_rollup"),
+              sqlite_where=text("state = 'completed' AND NOT in_rollup")),
         Index("ix_human_tasks_assignee", "assignee_id", "state"),
         Index("ix_human_tasks_dossier", "dossier_id", "state"),
     )
@@ -192,8 +197,37 @@ class HumanTask(Base):
     # so reports aggregate in SQL instead of replaying the calendar per row.
     waited_hours: Mapped[float | None] = mapped_column(nullable=True)
     worked_hours: Mapped[float | None] = mapped_column(nullable=True)
+    # Set in the transaction that adds the completed step to the step-timing rollups.
+    in_rollup: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+
+
+class StepTimingRollup(Base):
+    """Completed steps of one procedure step on one local day or month, added up.
+
+    Counts and sums are exact; waited and worked hours are also kept as histograms of
+    hundredths of an hour ({"150": 3} = three steps of 1.50 h) for medians and percentiles.
+    """
+
+    __tablename__ = "step_timing_rollups"
+
+    span: Mapped[str] = mapped_column(String(5), primary_key=True)  # "day" or "month"
+    starts_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    procedure_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    step: Mapped[str] = mapped_column(String(100), primary_key=True)
+    department_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    counted: Mapped[bool] = mapped_column(primary_key=True)
+    step_name: Mapped[str] = mapped_column(String(300))
+    completed: Mapped[int] = mapped_column(default=0)
+    waited_count: Mapped[int] = mapped_column(default=0)
+    waited_sum: Mapped[float] = mapped_column(default=0.0)
+    worked_count: Mapped[int] = mapped_column(default=0)
+    worked_sum: Mapped[float] = mapped_column(default=0.0)
+    budget_sum: Mapped[float] = mapped_column(default=0.0)
+    late: Mapped[int] = mapped_column(default=0)
+    waited_histogram: Mapped[dict] = mapped_column(JSON, default=dict)
+    worked_histogram: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class Incident(Base):

@@ -11,7 +11,6 @@ one exists (received, processed, finished, clock paused) and from the current st
 where none does; each function says which.
 """
 
-import itertools
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
@@ -21,11 +20,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
+from engine import step_rollups
 from engine.deadlines import Verdict
 from engine.errors import InvalidInput, NotPermitted
 from engine.models import Department, Dossier, HumanTask, Procedure, User
 from engine.procedures import get_procedure_or_raise
 from engine.statuses import Channel, DossierStatus, Role, TaskState
+from engine.step_rollups import histogram_percentile
 
 GroupBy = Literal["procedure", "department", "officer"]
 GROUPINGS: tuple[str, ...] = ("procedure", "department", "officer")
@@ -359,90 +360,52 @@ class StepTimingRow:
     late_share: float | None
 
 
-def percentile_cont(values: list[float], fraction: float) -> float | None:
-    """Return the interpolated percentile of sorted values, as PostgreSQL's percentile_cont."""
-    if not values:
-        return None
-    position = fraction * (len(values) - 1)
-    lower = int(position)
-    upper = min(lower + 1, len(values) - 1)
-    return values[lower] + (values[upper] - values[lower]) * (position - lower)
-
-
-PERCENTILES = ((HumanTask.waited_hours, 0.5), (HumanTask.waited_hours, 0.9),
-               (HumanTask.worked_hours, 0.5), (HumanTask.worked_hours, 0.9))
-
-
-def _with_percentiles(session: Session, query, keys: tuple, where: list):
-    """Return the grouped step query and how to read a row's medians and 90th percentiles.
-
-    PostgreSQL computes them in the same pass with percentile_cont. SQLite has no
-    ordered-set aggregates, so its (small, per-step) lists are fetched sorted and
-    interpolated the same way here.
-    """
-    width = len(keys)
-    if session.get_bind().dialect.name == "postgresql":
-        columns = [func.percentile_cont(fraction).within_group(column)
-                   for column, fraction in PERCENTILES]
-        return query.add_columns(*columns), lambda row: tuple(row[-len(columns):])
-    values = (select(*keys, HumanTask.waited_hours, HumanTask.worked_hours)
-              .select_from(HumanTask).join(Dossier).where(*where).order_by(*keys))
-    found = {}
-    for key, rows in itertools.groupby(session.execute(values), key=lambda r: tuple(r[:width])):
-        rows = list(rows)
-        waited = sorted(r[width] for r in rows if r[width] is not None)
-        worked = sorted(r[width + 1] for r in rows if r[width + 1] is not None)
-        found[key] = (percentile_cont(waited, 0.5), percentile_cont(waited, 0.9),
-                      percentile_cont(worked, 0.5), percentile_cont(worked, 0.9))
-    return query, lambda row: found.get(tuple(row[:width]), (None,) * len(PERCENTILES))
-
-
 def _hours(value) -> float | None:
     return None if value is None else round(float(value), HOURS_DIGITS)
 
 
-def step_timings(session: Session, *, period_start: datetime, period_end: datetime,
-                 procedure_code: str | None = None) -> list[StepTimingRow]:
-    """Return per procedure step the waited and worked hours of steps completed in the period.
+def _mean(total: float, count: int) -> float | None:
+    return total / count if count else None
 
+
+def step_timings(session: Session, *, first_day: date, last_day: date, zone: ZoneInfo,
+                 procedure_code: str | None = None) -> list[StepTimingRow]:
+    """Return per procedure step the waited and worked hours of steps completed in the days.
+
+    The days are local to `zone`, the zone the worker rolls steps up in (the calendar's).
     A step's waited hours run from opening to claim, its worked hours from claim to
     completion, both in working hours as fixed when they ended. Mean, median and 90th
-    percentile (interpolated, as percentile_cont) ignore steps without the value.
-    budget_hours is the mean budget of the steps counted (the same number unless a model
-    version changed it); load is (mean waited + mean worked) / budget; late_share is late
-    steps over completed ones. Steps whose time counts against the deadline are ranked
-    as bottlenecks, largest load first (rank 1); steps not counted (waiting for the
-    citizen, returning results) follow without a rank. An unknown procedure raises
-    ProcedureNotFound.
+    percentile (interpolated, as percentile_cont; within 0.005 h, see
+    engine.step_rollups) ignore steps without the value. budget_hours is the mean budget
+    of the steps counted (the same number unless a model version changed it); load is
+    (mean waited + mean worked) / budget; late_share is late steps over completed ones.
+    Steps whose time counts against the deadline are ranked as bottlenecks, largest load
+    first (rank 1); steps not counted (waiting for the citizen, returning results) follow
+    without a rank. An unknown procedure raises ProcedureNotFound.
     """
-    keys = (Dossier.procedure_code, HumanTask.step, HumanTask.department_code,
-            HumanTask.counted)
-    where = [HumanTask.state == TaskState.COMPLETED, HumanTask.completed_at >= period_start,
-             HumanTask.completed_at < period_end]
     if procedure_code is not None:
         get_procedure_or_raise(session, procedure_code)
-        where.append(Dossier.procedure_code == procedure_code)
-    query = (select(*keys, func.max(HumanTask.step_name), func.count(),
-                    func.avg(HumanTask.waited_hours), func.avg(HumanTask.worked_hours),
-                    func.avg(HumanTask.budget_hours),
-                    func.count().filter(HumanTask.outcome == Verdict.LATE.value))
-             .select_from(HumanTask).join(Dossier).where(*where).group_by(*keys))
-    query, percentiles = _with_percentiles(session, query, keys, where)
+    found = step_rollups.tallies(session, first_day=first_day, last_day=last_day,
+                                 period=period_of(first_day, last_day, zone),
+                                 procedure_code=procedure_code)
     rows = []
-    for row in session.execute(query):
-        procedure, step, department, counted, name, completed, waited, worked, budget, late = \
-            row[:10]
-        budget = float(budget)
-        spent = None if waited is None and worked is None else (
-            float(waited or 0) + float(worked or 0))
+    for (procedure, step, department, counted), tally in found.items():
+        waited = _mean(tally.waited_sum, tally.waited_count)
+        worked = _mean(tally.worked_sum, tally.worked_count)
+        budget = tally.budget_sum / tally.completed
+        spent = None if waited is None and worked is None else (waited or 0) + (worked or 0)
         load = None if spent is None or budget <= 0 else round(spent / budget, SHARE_DIGITS)
-        w50, w90, k50, k90 = percentiles(row)
         rows.append(StepTimingRow(
-            rank=None, procedure_code=procedure, step=step, step_name=name,
-            department_code=department, counted=bool(counted), completed=completed,
-            waited_mean=_hours(waited), waited_median=_hours(w50), waited_p90=_hours(w90),
-            worked_mean=_hours(worked), worked_median=_hours(k50), worked_p90=_hours(k90),
-            budget_hours=_hours(budget), load=load, late_share=_share(late, completed)))
+            rank=None, procedure_code=procedure, step=step, step_name=tally.step_name,
+            department_code=department, counted=counted, completed=tally.completed,
+            waited_mean=_hours(waited),
+            waited_median=_hours(histogram_percentile(tally.waited, 0.5)),
+            waited_p90=_hours(histogram_percentile(tally.waited, 0.9)),
+            worked_mean=_hours(worked),
+            worked_median=_hours(histogram_percentile(tally.worked, 0.5)),
+            worked_p90=_hours(histogram_percentile(tally.worked, 0.9)),
+            budget_hours=_hours(budget), load=load,
+            late_share=_share(tally.late, tally.completed)))
     rows.sort(key=lambda r: (not r.counted, r.load is None, -(r.load or 0), r.procedure_code,
                              r.step))
     return [StepTimingRow(**{**_as_dict(row), "rank": n if row.counted else None})

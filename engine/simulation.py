@@ -32,6 +32,7 @@ from engine.models import Dossier, HumanTask, Procedure, User
 from engine.procedures import WORKFLOWS_DIR
 from engine.specs import ParsedModel
 from engine.statuses import Channel, DossierStatus, Role
+from engine.step_rollups import roll_up_completed_steps
 from engine.tasks import claim_task, complete_task
 from engine.trial_run import SAMPLES_FILE, SamplesMissing, load_samples
 
@@ -267,6 +268,8 @@ class _Simulation:
             if self.events % self.profile.expunge_every == 0:
                 self.session.expunge_all()
         self.queue.clear()
+        # Leave every completed step in the step-timing rollups, as a caught-up worker would.
+        roll_up_completed_steps(self.session, zone=self.calendar.zone)
         self.session.expunge_all()
         return self._result(wall_time.perf_counter() - began)
 
@@ -356,7 +359,9 @@ class _Simulation:
                                   supplemented=work.supplemented or work.variant == SUPPLEMENT)
 
     def _on_tick(self, now: datetime, _payload) -> None:
+        # What `motcua worker` does: fire due work and roll up completed steps.
         fire_all_due(self.session, self.ctx, now=now)
+        roll_up_completed_steps(self.session, zone=self.calendar.zone)
         self._push(self.calendar.add_working_hours(now, 1), "tick", None)
 
     def _failed(self) -> None:

@@ -29,6 +29,7 @@ from engine.models import (
     Notification,
     Procedure,
     ProcedureVersion,
+    StepTimingRollup,
     User,
     WorkflowSpec,
 )
@@ -37,8 +38,8 @@ from tests.scratch_database import ScratchDatabase
 
 PG_URL = os.environ.get("MOTCUA_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
-DATA_TABLES = (AuditEvent, AuditChainHead, Incident, Notification, DeadlineExtension, HumanTask,
-               Dossier, DossierSequence, CalendarOverrideRow, User)
+DATA_TABLES = (StepTimingRollup, AuditEvent, AuditChainHead, Incident, Notification,
+               DeadlineExtension, HumanTask, Dossier, DossierSequence, CalendarOverrideRow, User)
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hà Nội
 
 

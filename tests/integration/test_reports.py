@@ -5,28 +5,32 @@ comments next to each row give the working-time arithmetic behind its appointmen
 time, waited and worked hours (office hours 08–12 and 13–17, Tết and weekends off).
 """
 
+import threading
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from itertools import count
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from api.extensions import db
+from api.scheduling import due_pass
 from engine.calendar import VIETNAM
 from engine.errors import InvalidInput
-from engine.models import Dossier, HumanTask, Procedure
+from engine.models import Dossier, HumanTask, Procedure, StepTimingRollup
 from engine.reports import (
     Headline,
     MonthlyOnTimeRow,
     ProgressRow,
     headline,
     on_time_by_month,
-    percentile_cont,
     period_of,
     progress_report,
     step_timings,
     whole_percent,
 )
+from engine.step_rollups import histogram_percentile, roll_up_completed_steps, spans_covering
 
 BIRTH, COPY, CARE, LAND, HOUSEHOLD = (
     "1.001193", "2.000815", "MC.CTTT.001", "MC.DD.001", "MC.HKD.001")
@@ -375,8 +379,26 @@ def test_an_unknown_grouping_is_refused(session):
                         group_by="village", now=NOW)
 
 
-def test_step_timings_rank_the_slowest_step_against_its_budget_first(session, february):
-    rows = step_timings(session, period_start=FEB_START, period_end=FEB_END)
+# The worker may have rolled up none, some or all of the completed steps: same answer.
+ROLLED_UP = {"none": 0, "some": 1, "all": None}
+
+
+@pytest.fixture(params=ROLLED_UP)
+def rolled_up(request, session, february):
+    """Roll up none, one batch of four, or all of February's completed steps."""
+    batches = ROLLED_UP[request.param]
+    if batches != 0:
+        roll_up_completed_steps(session, zone=VIETNAM, batch=4, max_batches=batches)
+    return request.param
+
+
+def february_timings(session, **kwargs):
+    return step_timings(session, first_day=date(2026, 2, 1), last_day=date(2026, 2, 28),
+                        zone=VIETNAM, **kwargs)
+
+
+def test_step_timings_rank_the_slowest_step_against_its_budget_first(session, rolled_up):
+    rows = february_timings(session)
 
     got = [(r.rank, r.procedure_code, r.step, r.department_code, r.counted, r.completed,
             r.waited_mean, r.waited_median, r.waited_p90, r.worked_mean, r.worked_median,
@@ -401,20 +423,67 @@ def test_step_timings_rank_the_slowest_step_against_its_budget_first(session, fe
     assert rows[0].step_name == "Bước review"
 
 
-def test_step_timings_of_one_procedure_rank_its_steps_only(session, february):
-    rows = step_timings(session, period_start=FEB_START, period_end=FEB_END,
-                        procedure_code=HOUSEHOLD)
+def test_step_timings_of_one_procedure_rank_its_steps_only(session, rolled_up):
+    rows = february_timings(session, procedure_code=HOUSEHOLD)
 
     assert [(r.rank, r.step) for r in rows] == [
         (1, "review"), (2, "head_approval"), (None, "return_result")]
 
 
-def test_percentile_cont_interpolates_like_postgresql():
-    assert percentile_cont([], 0.5) is None
-    assert percentile_cont([7.0], 0.9) == 7.0
-    assert percentile_cont([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
-    assert percentile_cont([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], 0.9) \
-        == pytest.approx(9.1)
+def test_histogram_percentiles_interpolate_like_postgresql_percentile_cont():
+    # Histograms count hundredths of an hour: {100: 2} is two steps of 1.00 h.
+    assert histogram_percentile({}, 0.5) is None
+    assert histogram_percentile({700: 1}, 0.9) == 7.0
+    assert histogram_percentile({100: 1, 200: 1, 300: 1, 400: 1}, 0.5) == 2.5
+    assert histogram_percentile({v * 100: 1 for v in range(1, 11)}, 0.9) == pytest.approx(9.1)
+    # 1, 1, 1, 5: the median lies between two equal values, the p90 at 2.7 → 1 + 0.7 × 4.
+    assert histogram_percentile({100: 3, 500: 1}, 0.5) == 1.0
+    assert histogram_percentile({100: 3, 500: 1}, 0.9) == pytest.approx(3.8)
+
+
+def test_rolling_up_again_adds_nothing(session, february):
+    first, more = roll_up_completed_steps(session, zone=VIETNAM)
+    again, _ = roll_up_completed_steps(session, zone=VIETNAM)
+
+    completed = session.scalar(select(func.count()).select_from(HumanTask)
+                               .where(HumanTask.state == "completed"))
+    months = session.scalars(select(StepTimingRollup).where(StepTimingRollup.span == "month"))
+    assert (first, more, again) == (completed, False, 0)
+    assert sum(m.completed for m in months) == completed
+
+
+def test_a_step_counts_on_the_local_day_it_was_completed(session, staff):
+    """23:30 on 28 Feb in Hà Nội is still February; 00:30 on 1 Mar is March, in UTC both Feb."""
+    dossier = add_dossier(session, COPY, received=at(2, 27, 9), status=10, channel=COUNTER,
+                          appointment=at(2, 27, 17))
+    for completed, worked in ((at(2, 28, 23, 30), 1.25), (at(3, 1, 0, 30), 2.5)):
+        add_step(session, dossier, "certify", department="OFFICE", budget=4,
+                 created=at(2, 27, 9), due=at(2, 27, 13), state="completed",
+                 holder=staff["office"].id, claimed=at(2, 27, 9), completed=completed,
+                 outcome="late", waited=0, worked=worked)
+    before = [february_timings(session)[0].worked_mean,
+              step_timings(session, first_day=date(2026, 3, 1), last_day=date(2026, 3, 1),
+                           zone=VIETNAM)[0].worked_mean]
+
+    roll_up_completed_steps(session, zone=VIETNAM)
+
+    days = session.execute(select(StepTimingRollup.span, StepTimingRollup.starts_on)
+                           .order_by(StepTimingRollup.starts_on, StepTimingRollup.span)).all()
+    assert days == [("month", date(2026, 2, 1)), ("day", date(2026, 2, 28)),
+                    ("day", date(2026, 3, 1)), ("month", date(2026, 3, 1))]
+    after = [february_timings(session)[0].worked_mean,
+             step_timings(session, first_day=date(2026, 3, 1), last_day=date(2026, 3, 1),
+                          zone=VIETNAM)[0].worked_mean]
+    assert before == after == [1.25, 2.5]
+
+
+def test_a_period_reads_whole_months_and_the_days_around_them():
+    months, days = spans_covering(date(2026, 1, 30), date(2026, 4, 2))
+    assert months == [date(2026, 2, 1), date(2026, 3, 1)]
+    assert days == [date(2026, 1, 30), date(2026, 1, 31), date(2026, 4, 1), date(2026, 4, 2)]
+    assert spans_covering(date(2026, 2, 1), date(2026, 2, 27)) == (
+        [], [date(2026, 2, d) for d in range(1, 28)])
+    assert spans_covering(date(2025, 12, 1), date(2025, 12, 31)) == ([date(2025, 12, 1)], [])
 
 
 def test_the_headline_of_february_reads_like_the_commune_report(session, february):
@@ -494,3 +563,50 @@ def test_on_time_rate_by_month_buckets_by_local_month_and_department(session, fe
 def test_a_period_ending_before_it_starts_is_refused():
     with pytest.raises(InvalidInput, match="give from ≤ to"):
         period_of(date(2026, 3, 1), date(2026, 2, 1), VIETNAM)
+
+
+def test_two_workers_rolling_up_at_once_count_every_step_once(app, session, staff, pg_only):
+    dossier = add_dossier(session, COPY, received=at(2, 2, 9), status=10, channel=COUNTER,
+                          appointment=at(2, 2, 17))
+    for n in range(60):
+        add_step(session, dossier, "certify", department="OFFICE", budget=4,
+                 created=at(2, 2, 9), due=at(2, 2, 13), state="completed",
+                 holder=staff["office"].id, claimed=at(2, 2, 9),
+                 completed=at(2, 2 + n % 20, 10), outcome="on_time", waited=0, worked=n / 4)
+    session.commit()
+    rolled, errors = [], []
+    engine = db.engine
+
+    def worker():
+        with Session(engine) as own:
+            try:
+                rolled.append(roll_up_completed_steps(own, zone=VIETNAM, batch=3)[0])
+            except Exception as err:  # noqa: BLE001 - reported by the assertion below
+                errors.append(err)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == [] and sum(rolled) == 60
+    for span in ("day", "month"):
+        totals = session.execute(select(func.sum(StepTimingRollup.completed),
+                                        func.sum(StepTimingRollup.worked_sum))
+                                 .where(StepTimingRollup.span == span)).one()
+        assert tuple(totals) == (60, sum(n / 4 for n in range(60)))
+    [row] = february_timings(session)
+    assert (row.completed, row.worked_median) == (60, 7.38)
+
+
+def test_the_worker_s_pass_rolls_up_completed_steps(app, session, february):
+    session.commit()
+    before = february_timings(session)
+
+    again_at = due_pass(app)(NOW)
+
+    waiting = session.scalar(select(func.count()).select_from(HumanTask)
+                             .where(HumanTask.state == "completed", ~HumanTask.in_rollup))
+    assert waiting == 0 and again_at != NOW
+    assert february_timings(session) == before

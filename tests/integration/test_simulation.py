@@ -10,6 +10,7 @@ from api.extensions import db
 from engine import audit
 from engine.calendar import VIETNAM
 from engine.models import Dossier, HumanTask, User
+from engine.reports import step_timings
 from engine.simulation import WorkloadProfile, simulate
 from engine.statuses import DossierStatus, TaskState
 from tests.conftest import DATA_TABLES
@@ -57,6 +58,16 @@ def test_every_dossier_is_completed_in_progress_closed_or_refused(app, session):
     assert result.steps_completed == session.scalar(
         select(func.count()).select_from(HumanTask)
         .where(HumanTask.state == TaskState.COMPLETED))
+
+
+def test_a_simulation_leaves_every_completed_step_in_the_step_timing_rollups(app, session):
+    result = run(app)
+
+    waiting = session.scalar(select(func.count()).select_from(HumanTask)
+                             .where(HumanTask.state == TaskState.COMPLETED, ~HumanTask.in_rollup))
+    rows = step_timings(session, first_day=START, last_day=END, zone=VIETNAM)
+    assert waiting == 0
+    assert sum(row.completed for row in rows) == result.steps_completed > 100
 
 
 def test_steps_are_done_by_members_of_the_steps_department_with_the_required_role(app, session):
