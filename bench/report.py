@@ -79,6 +79,11 @@ def table(results: dict) -> str:
                    f"{', STOPPED EARLY by the seeding budget' if seed['stopped_early'] else ''})")
         out.append(f"    database {seed['database_mb']:,.0f} MB; open steps by department: "
                    + ", ".join(f"{k} {v:,}" for k, v in seed["open_steps_by_department"].items()))
+    rolled = results.get("roll_up")
+    if rolled:
+        out.append(f"  step-timing rollups: {rolled['steps']:,} completed steps into "
+                   f"{rolled['rollup_rows']:,} rows in {rolled['roll_up_s']:.1f} s "
+                   f"({rolled['steps_per_s']:,.0f} steps/s, the worker's code in one process)")
     for phase in results.get("load", []):
         floor = floor_for(results, phase["concurrency"]) or {}
         flat = floor.get("latency", {})
@@ -167,6 +172,16 @@ def table(results: dict) -> str:
                        f"(restore {_ms(point['restore']['p50_ms'])}, complete "
                        f"{_ms(point['complete_step']['p50_ms'])}, progress "
                        f"{_ms(point['progress']['p50_ms'])}, dump {_ms(point['dump']['p50_ms'])})")
+    reports = scale.get("reports")
+    if reports:
+        out.append("  reports over the whole backlog, whole local days ending today "
+                   "(p50 / p95 ms):")
+        for name in sorted({key.rsplit("_", 2)[0] for key in reports}):
+            cells = [f"{label} {_ms(reports[f'{name}_{period}']['p50_ms'])} / "
+                     f"{_ms(reports[f'{name}_{period}']['p95_ms'])}"
+                     for period, label in (("4.5_months", "4.5 months"), ("1_year", "1 year"))
+                     if f"{name}_{period}" in reports]
+            out.append(f"    {name:24} " + ", ".join(cells))
     profile = results.get("profile")
     if profile and "complete_task" in profile:
         out.append("")
