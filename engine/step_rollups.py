@@ -163,22 +163,23 @@ def roll_up_completed_steps(session: Session, *, zone: ZoneInfo, batch: int = BA
         if not rows:
             session.rollback()
             return rolled, False
-        tallies: dict[tuple, StepTally] = {}
+        added: dict[tuple, StepTally] = {}
         for row in rows:
             day = row.completed_at.astimezone(zone).date()
             key = (row.procedure_code, row.step, row.department_code, row.counted)
             for span, starts_on in ((DAY, day), (MONTH, day.replace(day=1))):
-                tallies.setdefault((span, starts_on, *key), StepTally()).add_step(
+                added.setdefault((span, starts_on, *key), StepTally()).add_step(
                     step_name=row.step_name, waited=row.waited_hours, worked=row.worked_hours,
                     budget=row.budget_hours, late=row.outcome == Verdict.LATE.value)
-        _add_to_rollups(session, tallies)
+        _add_to_rollups(session, added)
         session.execute(update(HumanTask).where(HumanTask.id.in_([row.id for row in rows]))
                         .values(in_rollup=True).execution_options(synchronize_session=False))
         session.commit()
         rolled += len(rows)
         batches += 1
-    return rolled, session.scalar(select(HumanTask.id).where(*_COMPLETED_STEP).limit(1)) \
-        is not None
+    more = session.scalar(select(HumanTask.id).where(*_COMPLETED_STEP).limit(1)) is not None
+    session.rollback()
+    return rolled, more
 
 
 _ROLLUP_KEY = (StepTimingRollup.span, StepTimingRollup.starts_on,
@@ -186,16 +187,16 @@ _ROLLUP_KEY = (StepTimingRollup.span, StepTimingRollup.starts_on,
                StepTimingRollup.department_code, StepTimingRollup.counted)
 
 
-def _add_to_rollups(session: Session, tallies: dict[tuple, StepTally]) -> None:
+def _add_to_rollups(session: Session, added: dict[tuple, StepTally]) -> None:
     """Add each tally to its rollup row, creating the rows that do not exist yet."""
-    keys = sorted(tallies)
+    keys = sorted(added)
     names = [column.key for column in _ROLLUP_KEY]
     # A statement carries at most 65,535 parameters (PostgreSQL's protocol).
     chunks = [keys[n:n + KEYS_PER_STATEMENT] for n in range(0, len(keys), KEYS_PER_STATEMENT)]
     for chunk in chunks:
         session.execute(insert_for(session, StepTimingRollup.__table__)
                         .values([{**dict(zip(names, key, strict=True)),
-                                  **StepTally(step_name=tallies[key].step_name).rollup_values()}
+                                  **StepTally(step_name=added[key].step_name).rollup_values()}
                                  for key in chunk])
                         .on_conflict_do_nothing())
     # Lock in key order, so two workers adding to the same rows cannot deadlock.
@@ -205,7 +206,7 @@ def _add_to_rollups(session: Session, tallies: dict[tuple, StepTally]) -> None:
     for rollup in stored:
         key = tuple(getattr(rollup, name) for name in names)
         tally = StepTally.of_rollup(rollup)
-        tally.add_tally(tallies[key])
+        tally.add_tally(added[key])
         for column, value in tally.rollup_values().items():
             setattr(rollup, column, value)
     session.flush()
