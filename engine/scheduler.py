@@ -33,6 +33,7 @@ class DueWorker:
         self._max_idle = max_idle
         self._scheduler = BackgroundScheduler(timezone=UTC)
         self._lock = threading.Lock()
+        self._stopping = False
 
     def start(self) -> None:
         """Start the thread and catch up everything missed while no worker ran."""
@@ -40,12 +41,18 @@ class DueWorker:
         self.wake()
 
     def stop(self) -> None:
-        """Stop after the run in progress, if any."""
-        self._scheduler.shutdown(wait=True)
+        """Stop after the run in progress, if any; no run starts afterwards."""
+        self._stopping = True
+        # APScheduler's shutdown(wait=True) holds its job-store lock while it waits for
+        # running jobs, and a run ends by adding the next one, which needs that lock: it
+        # would wait forever. Wait for the run here instead, then shut down.
+        with self._lock:
+            self._scheduler.shutdown(wait=False)
 
     def wake(self) -> None:
         """Run as soon as possible, e.g. after this process wrote an earlier due time."""
-        self._schedule(self._clock())
+        if not self._stopping:
+            self._schedule(self._clock())
 
     def _schedule(self, at: datetime) -> None:
         self._scheduler.add_job(self._run, "date", run_date=at, id=JOB_ID,
@@ -54,6 +61,8 @@ class DueWorker:
 
     def _run(self) -> None:
         with self._lock:
+            if self._stopping:
+                return
             now = self._clock()
             try:
                 next_due = self._fire(now)
@@ -63,4 +72,5 @@ class DueWorker:
             after = self._clock()
             latest = after + self._max_idle
             at = min(next_due, latest) if next_due is not None else latest
-            self._schedule(max(at, after + MIN_PAUSE))
+            if not self._stopping:
+                self._schedule(max(at, after + MIN_PAUSE))

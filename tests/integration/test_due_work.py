@@ -281,6 +281,29 @@ def test_a_started_worker_catches_up_and_a_restarted_one_escalates_nothing_again
     assert open_step(session, dossier, "review").escalated_at == at(2, 15)
 
 
+def test_stopping_a_worker_in_the_middle_of_a_run_waits_for_the_run_and_returns():
+    entered, release, runs = threading.Event(), threading.Event(), []
+
+    def fire(now: datetime) -> datetime | None:
+        runs.append(now)
+        entered.set()
+        release.wait(timeout=30)
+        return None
+
+    worker = DueWorker(fire)
+    worker.start()
+    assert entered.wait(timeout=30), "the worker did not start its catch-up run"
+    # APScheduler's own shutdown waits for the run while holding the lock the run needs to
+    # schedule the next one: stop() used to hang here for ever.
+    stopper = threading.Thread(target=worker.stop, daemon=True)
+    stopper.start()
+    release.set()
+    stopper.join(timeout=30)
+
+    assert not stopper.is_alive(), "stop() hung behind the run in progress"
+    assert len(runs) == 1
+
+
 def fire_in_own_context(app, now: datetime) -> int:
     with app.app_context():
         try:
