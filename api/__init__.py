@@ -7,7 +7,7 @@ from flask_smorest import Api
 from sqlalchemy import event
 from werkzeug.routing import IntegerConverter
 
-from api import auth, designer_ui, errors, input_guard, response_headers
+from api import auth, designer_ui, errors, input_guard, request_session, response_headers
 from api.config import PROJECT_ROOT, from_environment
 from api.extensions import db, migrate
 from api.schemas import BIG_INTEGER_MAX, ErrorResponsesPlugin, ErrorSchema
@@ -51,6 +51,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     _register_api(app)
     app.register_blueprint(designer_ui.blp)
+    request_session.init_app(app)
     input_guard.init_app(app)
     auth.init_app(app)
     errors.init_app(app)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    event,
     false,
     text,
 )
@@ -348,3 +349,19 @@ class FormSchema(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     schema: Mapped[dict] = mapped_column(JSON)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def _to_utc(_target, value, _old, _initiator):
+    """Keep UTC in memory too, so an object read after COMMIT says what the row says."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware one is required")
+        return value.astimezone(UTC)
+    return value
+
+
+for _mapper in Base.registry.mappers:
+    for _column in _mapper.columns:
+        if isinstance(_column.type, UTCDateTime):
+            event.listen(getattr(_mapper.class_, _mapper.get_property_by_column(_column).key),
+                         "set", _to_utc, retval=True)

@@ -186,7 +186,7 @@ class _Simulation:
                                open_tasks=list(self.ready.values()), finished=progress.finished,
                                calendar=self.calendar, rules=self.ctx.rules, actor=ACTOR,
                                now=self.now)
-        self.clock_events += [{"at": self.now, "event": c.action, **(c.after or {})}
+        self.clock_events += [{"at": self._local(self.now), "event": c.action, **(c.after or {})}
                               for c in changes]
         return progress
 
@@ -222,8 +222,14 @@ class _Simulation:
         with self._engine_clock():
             self.runtime.complete_step(workflow, row.workflow_task_id, data)
         self.path.append(TrialStep(step=row.step, name=row.step_name,
-                                   department=row.department_code, ready_at=row.created_at,
-                                   due_at=row.due_at, completed_at=self.now, variant=variant))
+                                   department=row.department_code,
+                                   ready_at=self._local(row.created_at),
+                                   due_at=self._local(row.due_at),
+                                   completed_at=self._local(self.now), variant=variant))
+
+    def _local(self, moment: datetime | None) -> datetime | None:
+        """A designer reads a trial run in the center's zone (the models hold UTC)."""
+        return None if moment is None else moment.astimezone(self.calendar.zone)
 
     def _sample(self, step_id: str) -> tuple[str, dict]:
         variants = self.samples["steps"].get(step_id)
@@ -248,11 +254,12 @@ class _Simulation:
         status = progress.status if progress else DossierStatus.ACCEPTED
         outcome = self.dossier.outcome
         return TrialRun(
-            started_at=self.started_at,
-            path=self.path, first_appointment_at=self.first_appointment,
-            appointment_at=self.dossier.appointment_at, finished=finished,
-            finished_at=self.now if finished else None, status=DossierStatus(status),
-            processed_at=self.dossier.processed_at, outcome=outcome,
+            started_at=self._local(self.started_at),
+            path=self.path, first_appointment_at=self._local(self.first_appointment),
+            appointment_at=self._local(self.dossier.appointment_at), finished=finished,
+            finished_at=self._local(self.now) if finished else None,
+            status=DossierStatus(status),
+            processed_at=self._local(self.dossier.processed_at), outcome=outcome,
             within_appointment=self.dossier.processed_at is not None and outcome in (
                 Verdict.EARLY, Verdict.ON_TIME),
             clock=self.clock_events, error=error)
