@@ -33,16 +33,16 @@ def _days(first: str, last: str):
     """Return the first and last day and the center's zone, or stop with what to fix."""
     try:
         zone = current_app.extensions["motcua"].calendar(db.session).zone
-        first_day, last_day = parse_day(first), parse_day(last)
-        period_of(first_day, last_day, zone)
+        return parse_day(first), parse_day(last), zone
     except DomainError as err:
         _fail(f"Error: {err.message}")
-    return first_day, last_day, zone
 
 
 def _period(first: str, last: str):
-    first_day, last_day, zone = _days(first, last)
-    return period_of(first_day, last_day, zone)
+    try:
+        return period_of(*_days(first, last))
+    except DomainError as err:
+        _fail(f"Error: {err.message}")
 
 
 def _write_table(rows, row_type, file_format: str, output: Path | None, title: str) -> None:

@@ -33,8 +33,8 @@ def due_pass(app: Flask) -> Callable[[datetime], datetime | None]:
                 if rolled:
                     app.logger.info("rolled up %d completed steps%s", rolled,
                                     "; more to come" if more else "")
-                due = earliest_due(db.session)
-                return now if more else due
+                # More to roll up: come back at once rather than at the next due time.
+                return now if more else earliest_due(db.session)
             finally:
                 db.session.remove()
 

@@ -20,6 +20,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
+def as_utc(value: datetime) -> datetime:
+    """Return the aware datetime in UTC; refuse a naive one, whose instant is unknown."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given where an aware one is required")
+    return value.astimezone(UTC)
+
+
 class UTCDateTime(TypeDecorator):
     """Store aware datetimes as UTC; SQLite keeps no zone, so normalise on the way in and out."""
 
@@ -28,11 +35,7 @@ class UTCDateTime(TypeDecorator):
 
     def process_bind_param(self, value, dialect):
         """Refuse naive datetimes and store UTC without a zone."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given where an aware one is required")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        return None if value is None else as_utc(value).replace(tzinfo=None)
 
     def process_result_value(self, value, dialect):
         """Give back an aware UTC datetime."""
@@ -353,11 +356,7 @@ class FormSchema(Base):
 
 def _to_utc(_target, value, _old, _initiator):
     """Keep UTC in memory too, so an object read after COMMIT says what the row says."""
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given where an aware one is required")
-        return value.astimezone(UTC)
-    return value
+    return as_utc(value) if isinstance(value, datetime) else value
 
 
 for _mapper in Base.registry.mappers:

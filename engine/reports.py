@@ -26,7 +26,6 @@ from engine.errors import InvalidInput, NotPermitted
 from engine.models import Department, Dossier, HumanTask, Procedure, User
 from engine.procedures import get_procedure_or_raise
 from engine.statuses import Channel, DossierStatus, Role, TaskState
-from engine.step_rollups import histogram_percentile
 
 GroupBy = Literal["procedure", "department", "officer"]
 GROUPINGS: tuple[str, ...] = ("procedure", "department", "officer")
@@ -383,11 +382,11 @@ def step_timings(session: Session, *, first_day: date, last_day: date, zone: Zon
     first (rank 1); steps not counted (waiting for the citizen, returning results) follow
     without a rank. An unknown procedure raises ProcedureNotFound.
     """
+    period = period_of(first_day, last_day, zone)
     if procedure_code is not None:
         get_procedure_or_raise(session, procedure_code)
     found = step_rollups.tallies(session, first_day=first_day, last_day=last_day,
-                                 period=period_of(first_day, last_day, zone),
-                                 procedure_code=procedure_code)
+                                 period=period, procedure_code=procedure_code)
     rows = []
     for (procedure, step, department, counted), tally in found.items():
         waited = _mean(tally.waited_sum, tally.waited_count)
@@ -399,11 +398,11 @@ def step_timings(session: Session, *, first_day: date, last_day: date, zone: Zon
             rank=None, procedure_code=procedure, step=step, step_name=tally.step_name,
             department_code=department, counted=counted, completed=tally.completed,
             waited_mean=_hours(waited),
-            waited_median=_hours(histogram_percentile(tally.waited, 0.5)),
-            waited_p90=_hours(histogram_percentile(tally.waited, 0.9)),
+            waited_median=_hours(step_rollups.histogram_percentile(tally.waited, 0.5)),
+            waited_p90=_hours(step_rollups.histogram_percentile(tally.waited, 0.9)),
             worked_mean=_hours(worked),
-            worked_median=_hours(histogram_percentile(tally.worked, 0.5)),
-            worked_p90=_hours(histogram_percentile(tally.worked, 0.9)),
+            worked_median=_hours(step_rollups.histogram_percentile(tally.worked, 0.5)),
+            worked_p90=_hours(step_rollups.histogram_percentile(tally.worked, 0.9)),
             budget_hours=_hours(budget), load=load,
             late_share=_share(tally.late, tally.completed)))
     rows.sort(key=lambda r: (not r.counted, r.load is None, -(r.load or 0), r.procedure_code,
