@@ -31,9 +31,15 @@ class AuditQuery(PageQuery):
 
 
 class AuditEventSchema(Schema):
-    """One state change, sealed to the event before it by its hash."""
+    """One state change, sealed to the event before it by its hash.
 
-    seq = fields.Integer()
+    Events are written unsealed and sealed by the worker within seconds of their commit:
+    until then `seq`, `prev_hash` and `hash` are null.
+    """
+
+    id = fields.Integer(metadata={"description": "the order in which events were written"})
+    seq = fields.Integer(allow_none=True, metadata={
+        "description": "the event's place in the chain; null until sealed"})
     occurred_at = fields.DateTime()
     actor = fields.String()
     action = fields.String()
@@ -41,18 +47,21 @@ class AuditEventSchema(Schema):
     task_id = fields.Integer(allow_none=True)
     before = fields.Dict(allow_none=True)
     after = fields.Dict(allow_none=True)
-    prev_hash = fields.String()
-    hash = fields.String()
+    prev_hash = fields.String(allow_none=True)
+    hash = fields.String(allow_none=True)
 
 
 class ChainReportSchema(Schema):
     """The outcome of recomputing every hash of the chain."""
 
     intact = fields.Boolean()
-    events = fields.Integer(metadata={"description": "events verified before any break"})
+    events = fields.Integer(metadata={"description": "sealed events verified before any break"})
     first_broken_seq = fields.Integer(allow_none=True, metadata={
         "description": "the first event changed, removed or unlinked; null when intact"})
     reason = fields.String(allow_none=True)
+    unsealed = fields.Integer(metadata={
+        "description": "events written but not sealed yet (the worker seals them within "
+                       "seconds); they are verified once sealed"})
 
 
 @blp.route("")
@@ -84,4 +93,5 @@ class AuditVerification(MethodView):
         audit.check_can_read_audit(current_user())
         report = audit.verify_chain(db.session)
         return {"intact": report.intact, "events": report.events,
-                "first_broken_seq": report.first_broken_seq, "reason": report.reason}
+                "first_broken_seq": report.first_broken_seq, "reason": report.reason,
+                "unsealed": report.unsealed}

@@ -1,4 +1,4 @@
-"""The `motcua audit` commands: check that the audit trail was not altered."""
+"""The `motcua audit` commands: seal the audit trail and check that it was not altered."""
 
 import sys
 
@@ -6,12 +6,20 @@ import click
 from flask.cli import with_appcontext
 
 from api.extensions import db
-from engine.audit import verify_chain
+from engine.audit import seal, verify_chain
 
 
 @click.group("audit")
 def audit_group():
-    """Check the hash-chained audit trail."""
+    """Seal and check the hash-chained audit trail."""
+
+
+@audit_group.command("seal")
+@with_appcontext
+def seal_command():
+    """Chain every committed event not sealed yet (the worker does it within seconds)."""
+    sealed, _ = seal(db.session)
+    click.echo(f"Sealed {sealed} audit events.")
 
 
 @audit_group.command("verify")
@@ -24,3 +32,6 @@ def verify_command():
                     fg="red", err=True)
         sys.exit(1)
     click.echo(f"Audit chain intact: {report.events} events.")
+    if report.unsealed:
+        click.echo(f"{report.unsealed} newer events are not sealed yet: the worker seals them "
+                   "within seconds, or run `motcua audit seal`.")

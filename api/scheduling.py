@@ -1,20 +1,23 @@
 """Wire the due-work scheduler to the application: who fires, on which session.
 
-Each pass also moves completed steps into the step-timing rollups, a bounded number of
-batches at a time so timers never wait long behind a large backlog (after an upgrade).
+Each pass also seals the audit events written since the last one and moves completed
+steps into the step-timing rollups, a bounded number of batches at a time so timers never
+wait long behind a large backlog (after an upgrade). Passes come at least every
+SEAL_EVERY, so an event waits for its seal only that long.
 """
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask
 
 from api.extensions import db
-from engine.due import earliest_due, fire_all_due
+from engine.due import earliest_due
 from engine.scheduler import DueWorker
-from engine.step_rollups import roll_up_completed_steps
+from engine.upkeep import upkeep
 
-ROLLUP_BATCHES_PER_PASS = 20
+BATCHES_PER_PASS = 20
+SEAL_EVERY = timedelta(seconds=1)
 
 
 def due_pass(app: Flask) -> Callable[[datetime], datetime | None]:
@@ -24,17 +27,18 @@ def due_pass(app: Flask) -> Callable[[datetime], datetime | None]:
     def fire(now: datetime) -> datetime | None:
         with app.app_context():
             try:
-                fired = fire_all_due(db.session, ctx, now=now)
-                if fired:
-                    app.logger.info("fired due work on %d dossiers", fired)
-                rolled, more = roll_up_completed_steps(
-                    db.session, zone=ctx.calendar(db.session).zone,
-                    max_batches=ROLLUP_BATCHES_PER_PASS)
-                if rolled:
-                    app.logger.info("rolled up %d completed steps%s", rolled,
-                                    "; more to come" if more else "")
-                # More to roll up: come back at once rather than at the next due time.
-                return now if more else earliest_due(db.session)
+                done = upkeep(db.session, ctx, now=now, zone=ctx.calendar(db.session).zone,
+                              max_batches=BATCHES_PER_PASS)
+                if done.fired:
+                    app.logger.info("fired due work on %d dossiers", done.fired)
+                if done.rolled:
+                    app.logger.info("rolled up %d completed steps%s", done.rolled,
+                                    "; more to come" if done.more else "")
+                # More to do: come back at once rather than at the next due time.
+                if done.more:
+                    return now
+                due = earliest_due(db.session)
+                return now + SEAL_EVERY if due is None else min(due, now + SEAL_EVERY)
             finally:
                 db.session.remove()
 

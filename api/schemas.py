@@ -232,7 +232,10 @@ class DossierPageSchema(Schema):
 class HistoryEventSchema(Schema):
     """One audited change of a dossier."""
 
-    seq = fields.Integer()
+    id = fields.Integer(metadata={"description": "the order in which events were written"})
+    seq = fields.Integer(allow_none=True, metadata={
+        "description": "the event's place in the audit chain; null until the worker seals "
+                       "it, within seconds"})
     occurred_at = fields.DateTime()
     actor = fields.String()
     action = fields.String()

@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import NotPermitted
@@ -49,38 +49,63 @@ def event_hash(*, seq: int, occurred_at: datetime, change: Change | AuditEvent,
 
 
 def append(session: Session, changes: list[Change], *, now: datetime) -> None:
-    """Append changes to the chain, holding the chain head until the caller commits.
+    """Append changes to the trail, unsealed: no writer waits for another to commit.
 
-    Call it last in a unit of work, right before the commit: it writes the unit's other
-    changes first, so that the head row lock, which serialises every writer, is held only
-    for the events' INSERT, the head's UPDATE and the COMMIT.
+    The sealer (`seal`) gives them their place in the chain once they are committed.
     """
-    if not changes:
-        return
-    session.flush()
-    seq, prev = _lock_head(session)
-    rows = []
-    for change in changes:
-        seq += 1
-        digest = event_hash(seq=seq, occurred_at=now, change=change, prev_hash=prev)
-        rows.append({"seq": seq, "occurred_at": now, "actor": change.actor,
-                     "action": change.action, "dossier_code": change.dossier_code,
-                     "task_id": change.task_id, "before": change.before,
-                     "after": change.after, "prev_hash": prev, "hash": digest})
-        prev = digest
-    session.execute(insert(AuditEvent.__table__), rows)
-    session.execute(update(AuditChainHead.__table__).where(AuditChainHead.id == HEAD_ID)
-                    .values(last_seq=seq, last_hash=prev))
+    if changes:
+        session.execute(insert(AuditEvent.__table__), [
+            {"occurred_at": now, "actor": change.actor, "action": change.action,
+             "dossier_code": change.dossier_code, "task_id": change.task_id,
+             "before": change.before, "after": change.after} for change in changes])
 
 
-def _lock_head(session: Session) -> tuple[int, str]:
+def seal(session: Session, *, batch: int = 5000, max_batches: int | None = None
+         ) -> tuple[int, bool]:
+    """Chain the committed unsealed events in the order they were written, a batch per commit.
+
+    Return how many were sealed and whether more wait (after `max_batches`). The chain is
+    the order of sealing: an event whose transaction commits late joins the chain late. One
+    sealer at a time holds the chain head; another finding it held leaves the work to it.
+    """
+    sealed = batches = 0
+    while max_batches is None or batches < max_batches:
+        head = _lock_head(session)
+        if head is None:
+            session.rollback()
+            return sealed, False
+        seq, prev = head
+        events = session.scalars(select(AuditEvent).where(AuditEvent.seq.is_(None))
+                                 .order_by(AuditEvent.id).limit(batch)).all()
+        if not events:
+            session.rollback()
+            return sealed, False
+        for event in events:
+            seq += 1
+            digest = event_hash(seq=seq, occurred_at=event.occurred_at, change=event,
+                                prev_hash=prev)
+            event.seq, event.prev_hash, event.hash = seq, prev, digest
+            prev = digest
+        session.execute(update(AuditChainHead.__table__).where(AuditChainHead.id == HEAD_ID)
+                        .values(last_seq=seq, last_hash=prev))
+        session.commit()
+        sealed, batches = sealed + len(events), batches + 1
+        if len(events) < batch:
+            return sealed, False
+    return sealed, True
+
+
+def _lock_head(session: Session) -> tuple[int, str] | None:
+    """Lock the chain head (created on first use); None while another sealer holds it."""
     query = (select(AuditChainHead.last_seq, AuditChainHead.last_hash)
-             .where(AuditChainHead.id == HEAD_ID).with_for_update())
+             .where(AuditChainHead.id == HEAD_ID).with_for_update(skip_locked=True))
     head = session.execute(query).one_or_none()
     if head is None:
-        session.execute(insert_for(session, AuditChainHead)
-                        .values(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH)
-                        .on_conflict_do_nothing())
+        created = session.execute(insert_for(session, AuditChainHead)
+                                  .values(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH)
+                                  .on_conflict_do_nothing().returning(AuditChainHead.id))
+        if created.first() is None:
+            return None
         head = session.execute(query).one()
     return head.last_seq, head.last_hash
 
@@ -92,15 +117,27 @@ class ChainReport:
     events: int
     first_broken_seq: int | None
     reason: str | None
+    unsealed: int = 0
 
     @property
     def intact(self) -> bool:
-        """Tell whether every event verified."""
+        """Tell whether every sealed event verified."""
         return self.first_broken_seq is None
 
 
 def verify_chain(session: Session, *, batch: int = 5000) -> ChainReport:
-    """Recompute every hash in order; name the first event that was changed or removed."""
+    """Recompute every sealed hash in order; name the first event changed or removed.
+
+    Events not sealed yet are counted, not verified: they carry no hash until the sealer
+    chains them.
+    """
+    report = _walk_sealed(session, batch=batch)
+    unsealed = session.scalar(select(func.count()).select_from(AuditEvent)
+                              .where(AuditEvent.seq.is_(None)))
+    return ChainReport(report.events, report.first_broken_seq, report.reason, unsealed)
+
+
+def _walk_sealed(session: Session, *, batch: int) -> ChainReport:
     prev_seq, prev_hash, count = 0, GENESIS_HASH, 0
     while True:
         rows = session.scalars(select(AuditEvent).where(AuditEvent.seq > prev_seq)
@@ -126,7 +163,7 @@ def verify_chain(session: Session, *, batch: int = 5000) -> ChainReport:
 def history(session: Session, dossier_code: str) -> list[AuditEvent]:
     """Return a dossier's events, oldest first."""
     return list(session.scalars(select(AuditEvent).where(AuditEvent.dossier_code == dossier_code)
-                                .order_by(AuditEvent.seq)))
+                                .order_by(AuditEvent.id)))
 
 
 AUDIT_READER_ROLES = (Role.SUPERVISOR, Role.ADMIN)
@@ -154,5 +191,5 @@ def search(session: Session, *, dossier_code: str | None = None, actor: str | No
         conditions.append(AuditEvent.occurred_at >= since)
     if until is not None:
         conditions.append(AuditEvent.occurred_at < until)
-    return list(session.scalars(select(AuditEvent).where(*conditions).order_by(AuditEvent.seq)
+    return list(session.scalars(select(AuditEvent).where(*conditions).order_by(AuditEvent.id)
                                 .offset((page - 1) * page_size).limit(page_size)))

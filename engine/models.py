@@ -249,13 +249,20 @@ class Incident(Base):
 
 
 class AuditEvent(Base):
-    """One state change, chained to the previous event by hash so tampering is detectable."""
+    """One state change, chained to the previous event by hash so tampering is detectable.
+
+    Writers append events unsealed (no seq, no hashes), so no writer waits for another; the
+    sealer gives committed events their place in the chain and their hashes shortly after.
+    """
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_dossier", "dossier_code", "seq"),)
+    __table_args__ = (Index("ix_audit_events_dossier", "dossier_code", "id"),
+                      Index("ix_audit_events_unsealed", "id",
+                            postgresql_where=text("seq IS NULL"), sqlite_where=text("seq IS NULL")))
 
-    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-                                     autoincrement=False)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    seq: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                            unique=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor: Mapped[str] = mapped_column(String(80))
     action: Mapped[str] = mapped_column(String(40))
@@ -263,12 +270,12 @@ class AuditEvent(Base):
     task_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     before: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     after: Mapped[dict | None] = mapped_column(JSON, nullable=True)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditChainHead(Base):
-    """The single row that records the chain's last event; locking it serialises appends."""
+    """The single row that records the chain's last sealed event; locking it serialises sealers."""
 
     __tablename__ = "audit_chain_head"
 

@@ -26,15 +26,14 @@ from engine.calendar import HOURS_PER_DAY, WorkingCalendar
 from engine.context import EngineContext
 from engine.deadlines import WAITING_FOR_CITIZEN
 from engine.dossiers import Components, open_tasks, receive_dossier
-from engine.due import fire_all_due
 from engine.errors import DomainError, InvalidInput
 from engine.models import Dossier, HumanTask, Procedure, User
 from engine.procedures import WORKFLOWS_DIR
 from engine.specs import ParsedModel
 from engine.statuses import Channel, DossierStatus, Role
-from engine.step_rollups import roll_up_completed_steps
 from engine.tasks import claim_task, complete_task
 from engine.trial_run import SAMPLES_FILE, SamplesMissing, load_samples
+from engine.upkeep import catch_up, upkeep
 
 DEFAULT_VARIANT = "default"
 APPROVE, SUPPLEMENT, REFUSE = "approve", "supplement", "refuse"
@@ -268,8 +267,8 @@ class _Simulation:
             if self.events % self.profile.expunge_every == 0:
                 self.session.expunge_all()
         self.queue.clear()
-        # Leave every completed step in the step-timing rollups, as a caught-up worker would.
-        roll_up_completed_steps(self.session, zone=self.calendar.zone)
+        # Leave every step rolled up and every event sealed, as a caught-up worker would.
+        catch_up(self.session, zone=self.calendar.zone)
         self.session.expunge_all()
         return self._result(wall_time.perf_counter() - began)
 
@@ -359,9 +358,8 @@ class _Simulation:
                                   supplemented=work.supplemented or work.variant == SUPPLEMENT)
 
     def _on_tick(self, now: datetime, _payload) -> None:
-        # What `motcua worker` does: fire due work and roll up completed steps.
-        fire_all_due(self.session, self.ctx, now=now)
-        roll_up_completed_steps(self.session, zone=self.calendar.zone)
+        # What `motcua worker` does: fire due work, roll up steps, seal the audit trail.
+        upkeep(self.session, self.ctx, now=now, zone=self.calendar.zone)
         self._push(self.calendar.add_working_hours(now, 1), "tick", None)
 
     def _failed(self) -> None:

@@ -3,18 +3,23 @@
 import copy
 import os
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import httpx
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import delete, inspect, select, text
+from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from api import create_app
 from api.config import database_url
 from api.extensions import db
+from engine import audit
 from engine.accounts import create_user
 from engine.models import (
     AuditChainHead,
@@ -40,6 +45,7 @@ PG_URL = os.environ.get("MOTCUA_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
 DATA_TABLES = (StepTimingRollup, AuditEvent, AuditChainHead, Incident, Notification,
                DeadlineExtension, HumanTask, Dossier, DossierSequence, CalendarOverrideRow, User)
+T = TypeVar("T")
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hà Nội
 
 
@@ -168,6 +174,27 @@ def http(live_server):
     """An HTTP client for the live server."""
     with httpx.Client(base_url=live_server, timeout=30) as client:
         yield client
+
+
+def in_two_sessions_at_once(work: Callable[[Session], T]) -> list[T]:
+    """Run `work` in two threads at once, each with its own session; raise what either raised."""
+    engine = db.engine
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(_in_own_session, engine, work) for _ in range(2)]
+        return [future.result(timeout=60) for future in futures]
+
+
+def _in_own_session(engine, work):
+    with Session(engine) as own:
+        return work(own)
+
+
+def sealed_chain(session) -> audit.ChainReport:
+    """Seal every written event, as the worker does within a second, and verify the chain."""
+    audit.seal(session)
+    report = audit.verify_chain(session)
+    assert report.unsealed == 0, f"{report.unsealed} events were left unsealed"
+    return report
 
 
 def snapshot(session) -> dict:

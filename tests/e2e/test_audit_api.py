@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from sqlalchemy import JSON, bindparam, func, select, text
 
+from engine import audit as engine_audit
 from engine.calendar import VIETNAM
 from engine.models import AuditEvent
 from tests.e2e.helpers import APPLICANT
@@ -15,6 +16,8 @@ MON_0900 = datetime(2026, 3, 2, 9, 0, tzinfo=VIETNAM)
 MON_1000 = datetime(2026, 3, 2, 10, 0, tzinfo=VIETNAM)
 TUE_0900 = datetime(2026, 3, 3, 9, 0, tzinfo=VIETNAM)
 TUE_1000 = datetime(2026, 3, 3, 10, 0, tzinfo=VIETNAM)
+WED_0900 = datetime(2026, 3, 4, 9, 0, tzinfo=VIETNAM)
+WED_1000 = datetime(2026, 3, 4, 10, 0, tzinfo=VIETNAM)
 RECEIPT_ACTIONS = ["dossier.received", "task.opened", "dossier.status_changed"]
 
 
@@ -34,10 +37,14 @@ def receive_and_claim(http, staff, *, received_at: datetime, claimed_at: datetim
 
 
 @pytest.fixture
-def two_dossiers(http, staff) -> tuple[str, str]:
-    """One received Monday 09:00 and claimed 10:00; one received Tuesday 09:00, claimed 10:00."""
+def two_dossiers(http, staff, session) -> tuple[str, str]:
+    """One received Monday 09:00 and claimed 10:00; one received Tuesday 09:00, claimed 10:00.
+
+    Their events are sealed, as the worker does within a second of their commit.
+    """
     monday = receive_and_claim(http, staff, received_at=MON_0900, claimed_at=MON_1000)
     tuesday = receive_and_claim(http, staff, received_at=TUE_0900, claimed_at=TUE_1000)
+    engine_audit.seal(session)
     return monday, tuesday
 
 
@@ -130,7 +137,23 @@ def test_verify_reports_an_untouched_chain_intact(http, staff, session, two_doss
 
     assert response.status_code == 200, response.text
     assert response.json() == {"intact": True, "events": stored, "first_broken_seq": None,
-                               "reason": None}
+                               "reason": None, "unsealed": 0}
+
+
+def test_events_not_sealed_yet_are_listed_without_hashes_and_counted_apart(http, staff,
+                                                                         two_dossiers):
+    sealed = events(http, staff["supervisor"], page_size=200)
+    wednesday = receive_and_claim(http, staff, received_at=WED_0900, claimed_at=WED_1000)
+
+    fresh = events(http, staff["supervisor"], dossier_code=wednesday)
+    response = http.get("/api/v1/audit/verify", headers=staff["supervisor"].headers)
+
+    assert [(e["action"], e["seq"], e["prev_hash"], e["hash"]) for e in fresh] == [
+        (action, None, None, None) for action in [*RECEIPT_ACTIONS, "task.claimed"]]
+    assert [e["id"] for e in fresh] == sorted(e["id"] for e in fresh)
+    assert min(e["id"] for e in fresh) > max(e["id"] for e in sealed)
+    assert response.json() == {"intact": True, "events": len(sealed), "first_broken_seq": None,
+                               "reason": None, "unsealed": len(fresh)}
 
 
 def test_verify_names_the_event_whose_content_was_changed(http, staff, session, two_dossiers):
@@ -145,4 +168,26 @@ def test_verify_names_the_event_whose_content_was_changed(http, staff, session, 
     assert response.status_code == 200, response.text
     assert response.json() == {"intact": False, "events": claim["seq"] - 1,
                                "first_broken_seq": claim["seq"],
-                               "reason": "content changed after it was written"}
+                               "reason": "content changed after it was written", "unsealed": 0}
+
+
+def test_a_dossier_s_history_shows_each_event_s_place_in_the_chain_once_sealed(http, staff,
+                                                                              session):
+    code = receive_and_claim(http, staff, received_at=MON_0900, claimed_at=MON_1000)
+
+    def history() -> list[dict]:
+        response = http.get(f"/api/v1/dossiers/{code}/history",
+                            headers=staff["supervisor"].headers)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    written = history()
+    engine_audit.seal(session)
+    sealed = history()
+
+    assert [(e["action"], e["seq"]) for e in written] == [
+        (action, None) for action in [*RECEIPT_ACTIONS, "task.claimed"]]
+    assert [e["id"] for e in sealed] == [e["id"] for e in written] == sorted(
+        e["id"] for e in written)
+    first = sealed[0]["seq"]  # after the staff's user.created events
+    assert [e["seq"] for e in sealed] == [first, first + 1, first + 2, first + 3]

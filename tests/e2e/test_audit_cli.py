@@ -32,13 +32,19 @@ def motcua(tmp_path, database_file):
     return run
 
 
-@pytest.fixture
-def three_users(motcua, database_file) -> Path:
-    """A database whose chain holds three user.created events."""
-    assert motcua("init", "--no-demo").returncode == 0
-    for username in ("alice", "bob", "carol"):
+def add_users(motcua, *usernames: str) -> None:
+    for username in usernames:
         result = motcua("user", "add", username, "--role", "officer", "--department", "OFFICE")
         assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture
+def three_users(motcua, database_file) -> Path:
+    """A database whose chain holds three sealed user.created events."""
+    assert motcua("init", "--no-demo").returncode == 0
+    add_users(motcua, "alice", "bob", "carol")
+    sealed = motcua("audit", "seal")
+    assert (sealed.returncode, sealed.stdout.strip()) == (0, "Sealed 3 audit events.")
     return database_file
 
 
@@ -52,6 +58,22 @@ def test_verify_on_an_untouched_chain_reports_it_intact(motcua, three_users):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "Audit chain intact: 3 events."
+
+
+def test_verify_counts_the_events_not_sealed_yet_and_seal_chains_them(motcua, three_users):
+    add_users(motcua, "dave", "erin")
+
+    before = motcua("audit", "verify")
+    sealed = motcua("audit", "seal")
+    after = motcua("audit", "verify")
+
+    assert before.returncode == 0, before.stderr
+    assert before.stdout.splitlines() == [
+        "Audit chain intact: 3 events.",
+        "2 newer events are not sealed yet: the worker seals them within seconds, or run "
+        "`motcua audit seal`."]
+    assert sealed.stdout.strip() == "Sealed 2 audit events."
+    assert after.stdout.strip() == "Audit chain intact: 5 events."
 
 
 def test_verify_on_an_empty_chain_reports_it_intact(motcua):

@@ -1,4 +1,4 @@
-"""Faults the test injects through the database itself: held rows and overdue deadlines."""
+"""Faults the test injects through the database itself: held writers and overdue deadlines."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -6,51 +6,33 @@ from tests.faults.harness import FaultDatabase
 
 # The test's own locks are taken within this, whatever the servers are doing.
 LOCK_TIMEOUT = "-c lock_timeout=10s"
+GATE_KEY = 727274
 
 
-class Pacer:
-    """A dossier due long ago whose row this test holds locked.
+class WriterGate:
+    """Stop every writer at its audit append, the last statement before its commit.
 
-    `motcua worker` re-reads due times written by other processes only every 60 s, but a
-    due dossier another transaction holds makes it look again every second (engine
-    scheduler MIN_PAUSE). Holding one keeps every scheduler polling each second, so due
-    times the test writes are picked up at once without waiting a minute.
-    """
-
-    def __init__(self, database: FaultDatabase, dossier_code: str):
-        self.code = dossier_code
-        with database.connect(autocommit=True) as conn:
-            conn.execute("UPDATE dossiers SET next_due_at = %s WHERE code = %s",
-                         (utc_naive(hours_ago=48), dossier_code))
-        self._conn = database.connect(options=LOCK_TIMEOUT)
-        self._conn.execute("SELECT id FROM dossiers WHERE code = %s FOR UPDATE", (dossier_code,))
-
-    def release(self) -> None:
-        """Let go of the row."""
-        try:
-            self._conn.rollback()
-        finally:
-            self._conn.close()
-
-
-class AuditHeadLock:
-    """Hold the audit chain head, so every writer stops inside its transaction, just before commit.
-
-    Every unit of work appends its audit events last; while the head is held, each one
-    waits there with all its other writes done and not yet committed.
+    Every unit of work appends its audit events last: while the gate is shut, each one
+    waits there with all its other writes done and not yet committed. The gate is a
+    trigger on audit_events that takes a shared advisory lock the gate holds exclusively.
     """
 
     def __init__(self, database: FaultDatabase):
         self.database = database
-        self._conn = database.connect(options=LOCK_TIMEOUT)
-        self._conn.execute("SELECT last_seq FROM audit_chain_head WHERE id = 1 FOR UPDATE")
+        self._conn = database.connect(autocommit=True, options=LOCK_TIMEOUT)
+        self._conn.execute("SELECT pg_advisory_lock(%s)", (GATE_KEY,))
+        self._conn.execute(
+            "CREATE FUNCTION motcua_test_gate() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN PERFORM pg_advisory_xact_lock_shared({GATE_KEY}); RETURN NULL; END $$")
+        self._conn.execute("CREATE TRIGGER motcua_test_gate BEFORE INSERT ON audit_events "
+                           "FOR EACH STATEMENT EXECUTE FUNCTION motcua_test_gate()")
         self.backend_pid = self._conn.info.backend_pid
 
     def waiting(self) -> list[dict]:
-        """Return the backends blocked behind the held head: application name, client port.
+        """Return the backends stopped at the gate: application name, client port.
 
-        Only the first writer in line waits on this transaction; the next ones queue behind
-        it (or behind rows a waiting writer holds), so the blocking chains are followed.
+        Writers queue on the gate, and others behind rows a waiting writer holds, so the
+        blocking chains are followed.
         """
         with self.database.connect(autocommit=True) as conn:
             rows = conn.execute(
@@ -67,9 +49,11 @@ class AuditHeadLock:
         return [{"application": app, "client_port": port} for app, port in blocked.values()]
 
     def release(self) -> None:
-        """Let every waiting writer go on."""
+        """Let every waiting writer go on, then take the gate away."""
         try:
-            self._conn.rollback()
+            self._conn.execute("SELECT pg_advisory_unlock(%s)", (GATE_KEY,))
+            self._conn.execute("DROP TRIGGER motcua_test_gate ON audit_events")
+            self._conn.execute("DROP FUNCTION motcua_test_gate()")
         finally:
             self._conn.close()
 
@@ -96,3 +80,9 @@ def escalated_steps(database: FaultDatabase, codes: list[str]) -> int:
     with database.connect(autocommit=True) as conn:
         return conn.execute("SELECT count(*) FROM human_tasks WHERE dossier_code = ANY(%s) "
                             "AND escalated_at IS NOT NULL", (codes,)).fetchone()[0]
+
+
+def unsealed_events(database: FaultDatabase) -> int:
+    """Return how many audit events wait for a scheduler to seal them."""
+    with database.connect(autocommit=True) as conn:
+        return conn.execute("SELECT count(*) FROM audit_events WHERE seq IS NULL").fetchone()[0]

@@ -71,7 +71,7 @@ def recipients(session, kind: str, **where) -> Counter:
 
 def audited(session, action: str) -> list[AuditEvent]:
     return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action)
-                                .order_by(AuditEvent.seq)))
+                                .order_by(AuditEvent.id)))
 
 
 def fire(session, app, now: datetime) -> int:

@@ -5,16 +5,13 @@ comments next to each row give the working-time arithmetic behind its appointmen
 time, waited and worked hours (office hours 08–12 and 13–17, Tết and weekends off).
 """
 
-import threading
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from itertools import count
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from api.extensions import db
 from api.scheduling import due_pass
 from engine.calendar import VIETNAM
 from engine.errors import InvalidInput
@@ -31,6 +28,7 @@ from engine.reports import (
     whole_percent,
 )
 from engine.step_rollups import histogram_percentile, roll_up_completed_steps, spans_covering
+from tests.conftest import in_two_sessions_at_once
 
 BIRTH, COPY, CARE, LAND, HOUSEHOLD = (
     "1.001193", "2.000815", "MC.CTTT.001", "MC.DD.001", "MC.HKD.001")
@@ -574,23 +572,11 @@ def test_two_workers_rolling_up_at_once_count_every_step_once(app, session, staf
                  holder=staff["office"].id, claimed=at(2, 2, 9),
                  completed=at(2, 2 + n % 20, 10), outcome="on_time", waited=0, worked=n / 4)
     session.commit()
-    rolled, errors = [], []
-    engine = db.engine
 
-    def worker():
-        with Session(engine) as own:
-            try:
-                rolled.append(roll_up_completed_steps(own, zone=VIETNAM, batch=3)[0])
-            except Exception as err:  # noqa: BLE001 - reported by the assertion below
-                errors.append(err)
+    rolled = in_two_sessions_at_once(
+        lambda own: roll_up_completed_steps(own, zone=VIETNAM, batch=3)[0])
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert errors == [] and sum(rolled) == 60
+    assert sum(rolled) == 60
     for span in ("day", "month"):
         totals = session.execute(select(func.sum(StepTimingRollup.completed),
                                         func.sum(StepTimingRollup.worked_sum))
