@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import httpx
 
 from bench.pg import BenchDatabase
+from bench.sealing import Sealer
 from bench.server import CpuMeter, MachineMeter, Server, own_process, postgres_backends
 from bench.staff import Staff
 from bench.stats import summarize
@@ -140,17 +141,21 @@ def run_phase(*, server: Server, db: BenchDatabase, staff: Staff, concurrency: i
               "client": CpuMeter(own_process), "machine": MachineMeter()}
     rss_samples: list[int] = []
     waits = WaitSampler(db)
+    sealer = Sealer(db).start()
     try:
         for thread in threads:
             thread.start()
         time.sleep(max(0.0, window_start - time.perf_counter()))
         for meter in meters.values():
             meter.start()
+        sealed_before = (sealer.events, sealer.cpu_s)
         waits.start()
         while time.perf_counter() < window_end:
             rss_samples.append(server.rss_bytes())
             time.sleep(min(0.5, max(0.0, window_end - time.perf_counter())))
         cpu = {name: meter.seconds() for name, meter in meters.items()}
+        sealed = {"events": sealer.events - sealed_before[0],
+                  "cpu_s": sealer.cpu_s - sealed_before[1]}
         rss_samples.append(server.rss_bytes())
         database_sessions = waits.stop()
     finally:
@@ -158,6 +163,7 @@ def run_phase(*, server: Server, db: BenchDatabase, staff: Staff, concurrency: i
         waits.stop()
         for thread in threads:
             thread.join(timeout=120)
+        sealer.stop()
     elapsed = window_end - window_start
     in_window = [c for c in calls if c.started >= window_start and c.ended <= window_end]
     completions = sum(1 for c in calls if c.op == "complete" and c.ok
@@ -192,6 +198,8 @@ def run_phase(*, server: Server, db: BenchDatabase, staff: Staff, concurrency: i
         "machine_busy": cpu["machine"] / (elapsed * (os.cpu_count() or 1)),
         "load_average": os.getloadavg(),
         "database_sessions": database_sessions,
+        "sealer": {**sealed, "cpu_ms_per_completion": (1000 * sealed["cpu_s"] / completions
+                                                       if completions else None)},
     }
     log(f"  concurrency {concurrency}: {result['completions_per_s']:.1f} completions/s, "
         f"complete p95 {operations['complete']['p95_ms'] or float('nan'):.1f} ms, "

@@ -105,8 +105,11 @@ def table(results: dict) -> str:
         out.append(f"  dossiers finished/s {phase['dossiers_finished_per_s']:9.2f}   "
                    f"HTTP requests/s {phase['requests_per_s']:.1f}   errors {phase['errors']}")
         cpu = phase["cpu_ms_per_completion"]
+        sealer = phase.get("sealer", {})
         out.append(f"  CPU per completion: server {_ms(cpu['server'])} ms, PostgreSQL "
-                   f"{_ms(cpu['postgres'])} ms, load driver {_ms(cpu['client'])} ms")
+                   f"{_ms(cpu['postgres'])} ms, load driver {_ms(cpu['client'])} ms (of which "
+                   f"the audit sealer {_ms(sealer.get('cpu_ms_per_completion'))} ms, "
+                   f"{sealer.get('events', 0):,} events sealed)")
         out.append(f"  CPU busy: benchmark {100 * phase['cpu_utilisation']:.0f} % of the machine, "
                    f"machine {100 * phase['machine_busy']:.0f} % (the rest is other processes), "
                    f"load average {phase['load_average'][0]:.1f}")
