@@ -3,9 +3,10 @@
 Two views:
 - `py_spy_record`: py-spy samples the real gunicorn server (master and workers, wall time
   including waits) while virtual users drive the mixed load; `run.py --py-spy SECONDS`.
-- `python -m bench.profiling`: pyinstrument profiles whole `POST /tasks/{id}/complete` requests
-  (authentication, argument parsing, the use case, the response) in-process, through the
-  same Flask app over a WSGI transport, on a fresh or a kept bench database.
+- `python -m bench.profiling [--operation claim]`: pyinstrument profiles whole requests of
+  one operation (default `POST /tasks/{id}/complete`: authentication, argument parsing,
+  the use case, the response) in-process, through the same Flask app over a WSGI
+  transport, on a fresh or a kept bench database.
 
 Both reduce the samples to the share of time inside key functions (inclusive) and to the
 library each sample's innermost non-stdlib frame belongs to (exclusive).
@@ -211,6 +212,15 @@ def format_analysis(title: str, analysis: dict) -> list[str]:
     return lines
 
 
+OPERATIONS = {
+    "complete": "POST /api/v1/tasks/{id}/complete",
+    "claim": "POST /api/v1/tasks/{id}/claim",
+    "inbox": "GET /api/v1/tasks",
+    "lookup": "GET /api/v1/dossiers/{code}",
+    "receive": "POST /api/v1/dossiers",
+}
+
+
 def _operation(method: str, path: str) -> str:
     if path.endswith("/complete"):
         return "complete"
@@ -289,7 +299,7 @@ def _profile_in_process(args) -> int:
             op = _operation(environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""))
             with lock:
                 seen[op] += 1
-                profile = op == "complete" and seen[op] % 2 == 0
+                profile = op == args.operation and seen[op] % 2 == 0
                 wall, cpu = time.perf_counter(), time.thread_time()
                 if profile:
                     statements["on"] = True
@@ -324,20 +334,21 @@ def _profile_in_process(args) -> int:
         cpu = sum(c for _, c in values) / len(values)
         print(f"  {op:10} {len(values):6d} {wall['p50_ms']:12.2f} {1000 * cpu:12.2f}")
     wall = summarize(timings)
-    print(f"{len(timings)} complete requests under pyinstrument: p50 {wall['p50_ms']:.1f} ms")
+    print(f"{len(timings)} {args.operation} requests under pyinstrument: p50 "
+          f"{wall['p50_ms']:.1f} ms")
     per_request = statements["count"] / max(len(timings), 1)
-    print(f"SQL statements per complete request: {per_request:.1f} ("
+    print(f"SQL statements per {args.operation} request: {per_request:.1f} ("
           + ", ".join(f"{kind} {n / max(len(timings), 1):.1f}"
                       for kind, n in statements["by_kind"].most_common()) + ")")
     if args.sql:
-        print("statements of the last complete request:")
+        print(f"statements of the last {args.operation} request:")
         for statement in statements["last"]:
             print(f"  {statement}")
-    for line in format_analysis("POST /api/v1/tasks/{id}/complete, whole request:", analysis):
+    for line in format_analysis(f"{OPERATIONS[args.operation]}, whole request:", analysis):
         print(line)
     results = Path(__file__).resolve().parent / "results"
     results.mkdir(exist_ok=True)
-    out = results / f"{time.strftime('%Y%m%dT%H%M%S')}-complete-pyinstrument.txt"
+    out = results / f"{time.strftime('%Y%m%dT%H%M%S')}-{args.operation}-pyinstrument.txt"
     out.write_text(profiler.output_text(unicode=True, color=False, show_all=False),
                    encoding="utf-8")
     html = out.with_suffix(".html")
@@ -347,13 +358,15 @@ def _profile_in_process(args) -> int:
 
 
 def main(argv=None) -> int:
-    """Profile complete requests in-process with pyinstrument."""
+    """Profile one operation's requests in-process with pyinstrument."""
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dossiers", type=int, default=40,
                         help="dossiers to drive through the load procedures (default 40)")
+    parser.add_argument("--operation", choices=sorted(OPERATIONS), default="complete",
+                        help="the requests to profile (default complete)")
     parser.add_argument("--sql", action="store_true",
-                        help="print the SQL statements of the last complete request")
+                        help="print the SQL statements of the last profiled request")
     parser.add_argument("--database", help="an existing bench database to use (kept by "
                                            "`run.py --keep-database`); default: a fresh one")
     return _profile_in_process(parser.parse_args(argv))
