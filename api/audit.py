@@ -62,6 +62,9 @@ class ChainReportSchema(Schema):
     unsealed = fields.Integer(metadata={
         "description": "events written but not sealed yet (the worker seals them within "
                        "seconds); they are verified once sealed"})
+    oldest_unsealed_at = fields.DateTime(allow_none=True, metadata={
+        "description": "when the oldest unsealed event was written; minutes ago means no "
+                       "worker is running"})
 
 
 @blp.route("")
@@ -91,7 +94,4 @@ class AuditVerification(MethodView):
         as the trail grows.
         """
         audit.check_can_read_audit(current_user())
-        report = audit.verify_chain(db.session)
-        return {"intact": report.intact, "events": report.events,
-                "first_broken_seq": report.first_broken_seq, "reason": report.reason,
-                "unsealed": report.unsealed}
+        return audit.verify_chain(db.session)

@@ -1,12 +1,16 @@
 """The `motcua audit` commands: seal the audit trail and check that it was not altered."""
 
 import sys
+from datetime import UTC, datetime, timedelta
 
 import click
 from flask.cli import with_appcontext
 
 from api.extensions import db
-from engine.audit import seal, verify_chain
+from engine.audit import ChainReport, seal, verify_chain
+
+# A worker seals every second: events older than this mean no worker is running.
+STALE_AFTER = timedelta(minutes=1)
 
 
 @click.group("audit")
@@ -33,5 +37,15 @@ def verify_command():
         sys.exit(1)
     click.echo(f"Audit chain intact: {report.events} events.")
     if report.unsealed:
-        click.echo(f"{report.unsealed} newer events are not sealed yet: the worker seals them "
-                   "within seconds, or run `motcua audit seal`.")
+        click.echo(_unsealed_message(report, now=datetime.now(UTC)))
+
+
+def _unsealed_message(report: ChainReport, *, now: datetime) -> str:
+    waited = now - report.oldest_unsealed_at
+    if waited <= STALE_AFTER:
+        return (f"{report.unsealed} newer events are not sealed yet: the worker seals them "
+                "within seconds, or run `motcua audit seal`.")
+    minutes = int(waited.total_seconds() // 60)
+    return (f"{report.unsealed} events are not sealed yet, the oldest written {minutes} min "
+            "ago: no worker seems to run. Start `motcua worker` (or `motcua serve` without "
+            "--no-scheduler), or run `motcua audit seal`.")

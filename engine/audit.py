@@ -118,6 +118,7 @@ class ChainReport:
     first_broken_seq: int | None
     reason: str | None
     unsealed: int = 0
+    oldest_unsealed_at: datetime | None = None
 
     @property
     def intact(self) -> bool:
@@ -132,9 +133,9 @@ def verify_chain(session: Session, *, batch: int = 5000) -> ChainReport:
     chains them.
     """
     report = _walk_sealed(session, batch=batch)
-    unsealed = session.scalar(select(func.count()).select_from(AuditEvent)
-                              .where(AuditEvent.seq.is_(None)))
-    return ChainReport(report.events, report.first_broken_seq, report.reason, unsealed)
+    unsealed, oldest = session.execute(select(func.count(), func.min(AuditEvent.occurred_at))
+                                       .where(AuditEvent.seq.is_(None))).one()
+    return ChainReport(report.events, report.first_broken_seq, report.reason, unsealed, oldest)
 
 
 def _walk_sealed(session: Session, *, batch: int) -> ChainReport:

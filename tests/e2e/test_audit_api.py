@@ -137,7 +137,7 @@ def test_verify_reports_an_untouched_chain_intact(http, staff, session, two_doss
 
     assert response.status_code == 200, response.text
     assert response.json() == {"intact": True, "events": stored, "first_broken_seq": None,
-                               "reason": None, "unsealed": 0}
+                               "reason": None, "unsealed": 0, "oldest_unsealed_at": None}
 
 
 def test_events_not_sealed_yet_are_listed_without_hashes_and_counted_apart(http, staff,
@@ -153,7 +153,8 @@ def test_events_not_sealed_yet_are_listed_without_hashes_and_counted_apart(http,
     assert [e["id"] for e in fresh] == sorted(e["id"] for e in fresh)
     assert min(e["id"] for e in fresh) > max(e["id"] for e in sealed)
     assert response.json() == {"intact": True, "events": len(sealed), "first_broken_seq": None,
-                               "reason": None, "unsealed": len(fresh)}
+                               "reason": None, "unsealed": len(fresh),
+                               "oldest_unsealed_at": "2026-03-04T02:00:00+00:00"}
 
 
 def test_verify_names_the_event_whose_content_was_changed(http, staff, session, two_dossiers):
@@ -168,7 +169,8 @@ def test_verify_names_the_event_whose_content_was_changed(http, staff, session, 
     assert response.status_code == 200, response.text
     assert response.json() == {"intact": False, "events": claim["seq"] - 1,
                                "first_broken_seq": claim["seq"],
-                               "reason": "content changed after it was written", "unsealed": 0}
+                               "reason": "content changed after it was written", "unsealed": 0,
+                               "oldest_unsealed_at": None}
 
 
 def test_a_dossier_s_history_shows_each_event_s_place_in_the_chain_once_sealed(http, staff,

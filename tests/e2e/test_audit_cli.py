@@ -76,6 +76,21 @@ def test_verify_counts_the_events_not_sealed_yet_and_seal_chains_them(motcua, th
     assert after.stdout.strip() == "Audit chain intact: 5 events."
 
 
+def test_verify_says_no_worker_runs_when_events_wait_for_minutes(motcua, three_users):
+    add_users(motcua, "dave")
+    _execute(three_users, "UPDATE audit_events SET occurred_at = datetime('now', '-125 minutes') "
+             "WHERE seq IS NULL")
+
+    result = motcua("audit", "verify")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "Audit chain intact: 3 events.",
+        "1 events are not sealed yet, the oldest written 125 min ago: no worker seems to run. "
+        "Start `motcua worker` (or `motcua serve` without --no-scheduler), or run `motcua "
+        "audit seal`."]
+
+
 def test_verify_on_an_empty_chain_reports_it_intact(motcua):
     assert motcua("init", "--no-demo").returncode == 0
 

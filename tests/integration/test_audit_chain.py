@@ -32,7 +32,8 @@ def chain(session) -> list[tuple[int, int]]:
 def test_events_are_written_unsealed_and_sealed_in_the_order_they_were_written(session):
     write_events(session, 3, sealed=False)
     assert chain(session) == []
-    assert audit.verify_chain(session) == audit.ChainReport(0, None, None, unsealed=3)
+    assert audit.verify_chain(session) == audit.ChainReport(0, None, None, unsealed=3,
+                                                            oldest_unsealed_at=NOW)
 
     sealed = audit.seal(session)
 
