@@ -111,7 +111,8 @@ def init_command(demo):
               show_default=True, type=int, help="gunicorn worker processes")
 @click.option("--threads", default=4, show_default=True, type=int)
 @click.option("--scheduler/--no-scheduler", default=True, show_default=True,
-              help="fire timers, reminders and escalations in this process")
+              help="fire timers, reminders and escalations, seal the audit trail and roll "
+                   "up step timings in this process")
 @click.option("--demo/--no-demo", default=True, show_default=True,
               help="Seed one demo user per role when the database has no users.")
 @pass_script_info
@@ -156,7 +157,10 @@ def serve_command(info, host, port, workers, threads, scheduler, demo):
 @main.command("worker")
 @with_appcontext
 def worker_command():
-    """Fire timers, reminders and escalations until stopped (run as many as you like)."""
+    """Fire due work, seal the audit trail, roll up step timings until stopped.
+
+    Run as many as you like on PostgreSQL: they share the work and never do it twice.
+    """
     worker = due_worker(current_app._get_current_object())
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
