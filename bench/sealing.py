@@ -24,7 +24,6 @@ class Sealer:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sealer", daemon=True)
         self.events = 0
-        self.passes = 0
         self.cpu_s = 0.0
 
     def start(self) -> "Sealer":
@@ -32,12 +31,11 @@ class Sealer:
         self._thread.start()
         return self
 
-    def stop(self) -> dict:
-        """Finish the pass in progress, seal what is left, and return the counts."""
+    def stop(self) -> None:
+        """Stop after the pass in progress."""
         self._stop.set()
         self._thread.join(timeout=120)
         self._engine.dispose()
-        return {"events": self.events, "passes": self.passes, "cpu_s": self.cpu_s}
 
     def _run(self) -> None:
         every = SEAL_EVERY.total_seconds()
@@ -47,6 +45,5 @@ class Sealer:
                 sealed, _ = seal(session)
                 self.cpu_s += time.thread_time() - began
                 self.events += sealed
-                self.passes += 1
                 if self._stop.wait(every):
                     break
