@@ -86,6 +86,7 @@ def _register_api(app: Flask) -> None:
         dossiers,
         migrations,
         notifications,
+        personal_data,
         procedures,
         public,
         reports,
@@ -94,7 +95,7 @@ def _register_api(app: Flask) -> None:
     app.url_map.converters["int"] = _RowId
     api = _Api(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
     for module in (procedures, dossiers, tasks, notifications, public, calendar,
-                   control_sheets, audit, migrations, reports, designer):
+                   control_sheets, audit, personal_data, migrations, reports, designer):
         api.register_blueprint(module.blp)
 
 

@@ -29,6 +29,7 @@ from engine.dossiers import (
     receive_dossier,
 )
 from engine.models import Dossier
+from engine.personal_data import View, record_reads
 from engine.procedures import get_procedure_or_raise
 from engine.statuses import Channel
 
@@ -43,11 +44,18 @@ class Dossiers(MethodView):
     @blp.arguments(DossierListQuery, location="query")
     @blp.response(200, DossierPageSchema)
     def get(self, query):
-        """List dossiers, newest first, filtered by procedure, status, channel or receipt date."""
+        """List the dossiers you may see, newest first, by procedure, status, channel or date.
+
+        Officers and heads see the dossiers their department has or had a step in;
+        reception, leaders, supervisors and admins see all; an external agency sees the
+        dossiers handed to it. Each listed dossier counts as a read of its personal data.
+        """
         page, page_size = query.pop("page"), query.pop("page_size")
-        items, total = get_all_dossiers(db.session, user=current_user(),
-                                        where=DossierFilter(**query), page=page,
-                                        page_size=page_size)
+        user = current_user()
+        items, total = get_all_dossiers(db.session, user=user, where=DossierFilter(**query),
+                                        page=page, page_size=page_size)
+        record_reads(db.session, user=user, dossier_codes=[d.code for d in items],
+                     view=View.LIST, now=now())
         return {"items": items, "page": page, "page_size": page_size, "total": total}
 
     @blp.arguments(ReceiveDossierSchema)
@@ -74,9 +82,18 @@ class DossierByCode(MethodView):
     """One dossier."""
 
     @blp.response(200, DossierSchema)
+    @refusals(blp, 404)
     def get(self, code):
-        """Show a dossier with its open steps (id, step, department, state, assignee)."""
-        return dossier_view(get_dossier_or_raise(db.session, code, user=current_user()), now())
+        """Show a dossier with its open steps (id, step, department, state, assignee).
+
+        A dossier you may not see answers 404, as an unknown code does. The read of
+        its personal data is recorded.
+        """
+        user, moment = current_user(), now()
+        dossier = get_dossier_or_raise(db.session, code, user=user)
+        record_reads(db.session, user=user, dossier_codes=[dossier.code], view=View.DETAIL,
+                     now=moment)
+        return dossier_view(dossier, moment)
 
 
 @blp.route("/<string:code>/history")
@@ -84,10 +101,18 @@ class DossierHistory(MethodView):
     """What happened to one dossier."""
 
     @blp.response(200, HistoryEventSchema(many=True))
+    @refusals(blp, 404)
     def get(self, code):
-        """List every audited change of the dossier, oldest first."""
-        dossier = get_dossier_or_raise(db.session, code, user=current_user())
-        return audit.history(db.session, dossier.code)
+        """List every audited change of the dossier, oldest first.
+
+        A dossier you may not see answers 404. The read of its form data is recorded.
+        """
+        user = current_user()
+        dossier = get_dossier_or_raise(db.session, code, user=user)
+        events = audit.history(db.session, dossier.code)
+        record_reads(db.session, user=user, dossier_codes=[dossier.code], view=View.HISTORY,
+                     now=now())
+        return events
 
 
 @blp.route("/<string:code>/apology")
@@ -95,9 +120,17 @@ class DossierApology(MethodView):
     """The apology and extension letter (Form 04)."""
 
     @blp.response(200, ApologyLetterSchema)
+    @refusals(blp, 404)
     def get(self, code):
-        """Show the dossier's apology and new appointment, with what Form 04 prints."""
-        return _letter(get_apology_or_raise(db.session, code=code, user=current_user()))
+        """Show the dossier's apology and new appointment, with what Form 04 prints.
+
+        404 when the dossier has none or you may not see it. The read is recorded.
+        """
+        user = current_user()
+        letter = _letter(get_apology_or_raise(db.session, code=code, user=user))
+        record_reads(db.session, user=user, dossier_codes=[letter["dossier_code"]],
+                     view=View.APOLOGY, now=now())
+        return letter
 
     @blp.arguments(ApologySchema)
     @blp.response(201, ApologyLetterSchema)

@@ -12,11 +12,11 @@ from api.auth import current_user
 from api.clock import now
 from api.extensions import db
 from engine import exports
+from engine.access import check_can_read_reports
 from engine.reports import (
     GROUPINGS,
     ProgressRow,
     StepTimingRow,
-    check_can_read_reports,
     headline,
     on_time_by_month,
     period_of,

@@ -3,7 +3,7 @@
 from http import HTTPStatus
 
 from apispec import BasePlugin
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from marshmallow.utils import get_value
 
 from engine.statuses import Channel, DossierStatus, TaskState
@@ -51,6 +51,19 @@ class PageQuery(Schema):
 
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=INTEGER_MAX))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=PAGE_SIZE_MAX))
+
+
+class PeriodQuery(PageQuery):
+    """A page of a log narrowed to the period [since, until)."""
+
+    since = fields.AwareDateTime(metadata={"description": "events at or after this moment"})
+    until = fields.AwareDateTime(metadata={"description": "events before this moment"})
+
+    @validates_schema
+    def _period_in_order(self, data, **_kwargs):
+        since, until = data.get("since"), data.get("until")
+        if since is not None and until is not None and since >= until:
+            raise ValidationError("until must come after since", field_name="until")
 
 
 class StepSchema(Schema):

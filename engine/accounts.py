@@ -9,16 +9,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import audit
-from engine.errors import DepartmentNotFound, InvalidInput, NotPermitted, UserNotFound
-from engine.models import Department, HumanTask, User
+from engine.access import ROLES_WITH_DEPARTMENT
+from engine.errors import DepartmentNotFound, InvalidInput, UserNotFound
+from engine.models import Department, User
 from engine.statuses import Role
 
 TOKEN_PREFIX = "mc_"
-ROLES_WITH_DEPARTMENT = {Role.RECEPTIONIST, Role.OFFICER, Role.HEAD, Role.LEADER}
-ROLES_READING_DOSSIERS = {Role.RECEPTIONIST, Role.OFFICER, Role.HEAD, Role.LEADER,
-                          Role.SUPERVISOR, Role.ADMIN}
-ROLES_SEEING_ALL_TASKS = {Role.SUPERVISOR, Role.ADMIN}
-ROLES_RECEIVING = {Role.RECEPTIONIST, Role.ADMIN}
 
 
 def token_hash(token: str) -> str:
@@ -76,44 +72,3 @@ def get_user_or_raise(session: Session, user_id: int) -> User:
     if user is None:
         raise UserNotFound(f"no user has id {user_id}", user_id=user_id)
     return user
-
-
-def check_can_receive(user: User) -> None:
-    """Only reception staff receive dossiers."""
-    if Role(user.role) not in ROLES_RECEIVING:
-        raise NotPermitted(f"a {user.role} cannot receive dossiers; reception staff do")
-
-
-def check_can_read_dossiers(user: User) -> None:
-    """Staff who handle or supervise dossiers may read them."""
-    if Role(user.role) not in ROLES_READING_DOSSIERS:
-        raise NotPermitted(f"a {user.role} cannot read dossiers")
-
-
-def check_can_see_task(user: User, task: HumanTask) -> None:
-    """Officers see the steps of their own department; supervisors and admins see all."""
-    if Role(user.role) in ROLES_SEEING_ALL_TASKS:
-        return
-    if user.department_code != task.department_code:
-        raise NotPermitted(f"this step belongs to department {task.department_code}; "
-                           f"you are in {user.department_code}")
-
-
-def check_can_work_on(user: User, task: HumanTask) -> None:
-    """A step is worked by its department, and by its head or leader when the model says so."""
-    if user.department_code != task.department_code or Role(user.role) not in (
-            ROLES_WITH_DEPARTMENT):
-        raise NotPermitted(f"this step belongs to department {task.department_code}; "
-                           f"you are a {user.role} in {user.department_code}")
-    if task.required_role and user.role != task.required_role:
-        raise NotPermitted(f"step '{task.step}' must be done by the department's "
-                           f"{task.required_role}; you are a {user.role}")
-
-
-def check_can_assign(user: User, task: HumanTask) -> None:
-    """The head of the step's department, or an admin, hands steps out."""
-    if user.role == Role.ADMIN:
-        return
-    if user.role != Role.HEAD or user.department_code != task.department_code:
-        raise NotPermitted(f"only the head of department {task.department_code} may assign "
-                           "this step")

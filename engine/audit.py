@@ -8,10 +8,8 @@ from datetime import UTC, datetime
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from engine.errors import NotPermitted
-from engine.models import AuditChainHead, AuditEvent, User
+from engine.models import AuditChainHead, AuditEvent
 from engine.sql import insert_for
-from engine.statuses import Role
 
 GENESIS_HASH = "0" * 64
 HEAD_ID = 1
@@ -165,16 +163,6 @@ def history(session: Session, dossier_code: str) -> list[AuditEvent]:
     """Return a dossier's events, oldest first."""
     return list(session.scalars(select(AuditEvent).where(AuditEvent.dossier_code == dossier_code)
                                 .order_by(AuditEvent.id)))
-
-
-AUDIT_READER_ROLES = (Role.SUPERVISOR, Role.ADMIN)
-
-
-def check_can_read_audit(user: User) -> None:
-    """Only supervisors and admins read the whole audit trail and verify the chain."""
-    if user.role not in AUDIT_READER_ROLES:
-        raise NotPermitted(f"a {user.role} cannot read the audit trail; supervisors and "
-                           "admins do")
 
 
 def search(session: Session, *, dossier_code: str | None = None, actor: str | None = None,

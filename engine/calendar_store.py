@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import audit
+from engine.access import check_is_admin
 from engine.calendar import CalendarOverride, WorkingCalendar
-from engine.errors import InvalidInput, NotFound, NotPermitted
+from engine.errors import InvalidInput, NotFound
 from engine.models import CalendarOverrideRow, User
 from engine.sql import insert_for
-from engine.statuses import Role
 
 CALENDAR_FILE = "calendar.json"
 NOTE_MAX = 300
@@ -43,11 +43,6 @@ class CalendarSource:
         self._cached = None
 
 
-def _check_admin(user: User) -> None:
-    if user.role != Role.ADMIN:
-        raise NotPermitted("only an admin changes the working calendar")
-
-
 def get_overrides(session: Session, *, year: int | None = None) -> list[CalendarOverrideRow]:
     """Return the days an admin set, in date order."""
     query = select(CalendarOverrideRow).order_by(CalendarOverrideRow.day)
@@ -60,7 +55,7 @@ def get_overrides(session: Session, *, year: int | None = None) -> list[Calendar
 def set_override(session: Session, source: CalendarSource, *, day: date, working: bool,
                  note: str, user: User, now: datetime) -> CalendarOverrideRow:
     """Declare a day worked or off (an official swap or a local closure)."""
-    _check_admin(user)
+    check_is_admin(user, "changes the working calendar")
     if not note.strip():
         raise InvalidInput("say why, e.g. 'Saturday worked in exchange for Monday 31 August'",
                            field="note")
@@ -85,7 +80,7 @@ def set_override(session: Session, source: CalendarSource, *, day: date, working
 def delete_override(session: Session, source: CalendarSource, *, day: date, user: User,
                     now: datetime) -> None:
     """Remove an override: the day falls back to workflows/calendar.json, holidays, weekends."""
-    _check_admin(user)
+    check_is_admin(user, "changes the working calendar")
     row = session.get(CalendarOverrideRow, day)
     if row is None:
         raise NotFound(f"no override for {day.isoformat()}", day=day.isoformat())

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import audit
-from engine.accounts import check_can_read_dossiers, check_can_receive
+from engine.access import check_can_read_dossiers, check_can_receive, visible_dossiers
 from engine.codes import new_pin, next_dossier_code, pin_hash, pin_matches
 from engine.context import EngineContext
 from engine.deadlines import StatutoryDeadline, next_due, open_step, set_appointment, update_clock
@@ -162,9 +162,11 @@ def open_tasks(session: Session, dossier: Dossier, *, reload: bool = False) -> l
 
 
 def get_dossier_or_raise(session: Session, code: str, *, user: User) -> Dossier:
-    """Return the dossier with this code, for staff allowed to read it."""
+    """Return the dossier with this code if the user may see it (engine.access)."""
     check_can_read_dossiers(user)
-    dossier = session.scalars(select(Dossier).where(Dossier.code == code)).one_or_none()
+    # A dossier the user may not see is answered exactly as one that does not exist.
+    dossier = session.scalars(select(Dossier).where(
+        Dossier.code == code, visible_dossiers(session, user))).one_or_none()
     if dossier is None:
         raise DossierNotFound(f"No dossier has code '{code}'.", code=code)
     return dossier
@@ -183,9 +185,9 @@ class DossierFilter:
 
 def get_all_dossiers(session: Session, *, user: User, where: DossierFilter, page: int,
                      page_size: int) -> tuple[list[Dossier], int]:
-    """Return one page of dossiers, newest first, and how many match in all."""
+    """Return one page of the dossiers the user may see, newest first, and how many in all."""
     check_can_read_dossiers(user)
-    conditions = []
+    conditions = [visible_dossiers(session, user)]
     if where.procedure_code:
         conditions.append(Dossier.procedure_code == where.procedure_code)
     if where.status is not None:

@@ -22,19 +22,19 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit
+from engine.access import check_can_migrate
 from engine.context import EngineContext
 from engine.deadlines import reminder_time
 from engine.dossiers import apply_progress, open_tasks
-from engine.errors import InvalidInput, NotPermitted
+from engine.errors import InvalidInput
 from engine.models import Dossier, HumanTask, ProcedureVersion, User
 from engine.procedures import get_procedure_or_raise
 from engine.runtime import Progress
 from engine.specs import ParsedModel
-from engine.statuses import Role, TaskState
+from engine.statuses import TaskState
 from engine.timing import EngineClock, engine_clock
 from engine.versions import get_version_or_raise
 
-ROLES_MIGRATING = {Role.DESIGNER, Role.ADMIN}
 # A task in one of these states is where the dossier stands now.
 CURRENT_STATES = SpiffTaskState.READY | SpiffTaskState.WAITING | SpiffTaskState.STARTED | (
     SpiffTaskState.ERROR)
@@ -69,13 +69,6 @@ class MigrationResult:
 
 class _Refused(Exception):
     """The dossier cannot move; the message says why, for the designer."""
-
-
-def check_can_migrate(user: User) -> None:
-    """Only designers and admins move dossiers between model versions."""
-    if Role(user.role) not in ROLES_MIGRATING:
-        raise NotPermitted(f"a {user.role} cannot move dossiers between model versions; "
-                           "a designer or an admin does")
 
 
 def plan_migration(session: Session, ctx: EngineContext, *, code: str, target_number: int,

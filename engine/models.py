@@ -54,6 +54,8 @@ class Department(Base):
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name_vi: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
+    # An agency outside the center (a land registration branch): it sees only what it is handed.
+    external: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class User(Base):
@@ -172,6 +174,8 @@ class HumanTask(Base):
               sqlite_where=text("state = 'completed' AND NOT in_rollup")),
         Index("ix_human_tasks_assignee", "assignee_id", "state"),
         Index("ix_human_tasks_dossier", "dossier_id", "state"),
+        # Which dossiers a department has or had a step in: the access policy's list filter.
+        Index("ix_human_tasks_department_dossier", "department_code", "dossier_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -272,6 +276,24 @@ class AuditEvent(Base):
     after: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class PersonalDataRead(Base):
+    """A staff member's read of a citizen's personal data in one dossier, kept for supervisors.
+
+    Written in the reading request's transaction, outside the audit chain: reads are many.
+    """
+
+    __tablename__ = "personal_data_reads"
+    __table_args__ = (Index("ix_personal_data_reads_dossier", "dossier_code", "id"),
+                      Index("ix_personal_data_reads_actor", "actor", "id"),
+                      Index("ix_personal_data_reads_occurred_at", "occurred_at"))
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(80))
+    dossier_code: Mapped[str] = mapped_column(String(64))
+    view: Mapped[str] = mapped_column(String(32))
 
 
 class AuditChainHead(Base):

@@ -5,7 +5,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.models import Notification, User
+from engine.access import sees_all_dossiers, visible_dossiers
+from engine.models import Dossier, Notification, User
 from engine.statuses import Role
 
 
@@ -47,10 +48,16 @@ def notify(session: Session, *, kind: str, recipients: list[User], dossier_code:
 
 def get_all_notifications(session: Session, *, user: User, everyone: bool, kind: str | None,
                           page: int, page_size: int) -> list[Notification]:
-    """Return the caller's notifications, newest first; supervisors may see everyone's."""
+    """Return the caller's notifications, newest first; supervisors may see everyone's.
+
+    Only notifications about dossiers the caller may see (engine.access) are listed.
+    """
     query = select(Notification)
     if not (everyone and user.role in (Role.SUPERVISOR, Role.ADMIN)):
         query = query.where(Notification.recipient_id == user.id)
+    if not sees_all_dossiers(session, user):
+        query = query.where(Notification.dossier_code.in_(
+            select(Dossier.code).where(visible_dossiers(session, user))))
     if kind:
         query = query.where(Notification.kind == kind)
     query = query.order_by(Notification.created_at.desc(), Notification.id.desc())

@@ -117,7 +117,8 @@ def publish_procedures(session: Session, *, departments: list[dict],
     """
     for dept in departments:
         session.merge(Department(code=dept["code"], name_vi=dept["name_vi"],
-                                 name_en=dept["name_en"]))
+                                 name_en=dept["name_en"],
+                                 external=bool(dept.get("external", False))))
     imported = 0
     for definition in definitions:
         if _already_stored(session, definition):

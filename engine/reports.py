@@ -22,14 +22,13 @@ from sqlalchemy.orm import Session
 
 from engine import step_rollups
 from engine.deadlines import Verdict
-from engine.errors import InvalidInput, NotPermitted
+from engine.errors import InvalidInput
 from engine.models import Department, Dossier, HumanTask, Procedure, User
 from engine.procedures import get_procedure_or_raise
-from engine.statuses import Channel, DossierStatus, Role, TaskState
+from engine.statuses import Channel, DossierStatus, TaskState
 
 GroupBy = Literal["procedure", "department", "officer"]
 GROUPINGS: tuple[str, ...] = ("procedure", "department", "officer")
-ROLES_READING_REPORTS = {Role.SUPERVISOR, Role.ADMIN, Role.LEADER}
 # Final statuses that end a dossier without a result: they are never "completed".
 REFUSED, WITHDRAWN, STOPPED = (DossierStatus.NOT_ACCEPTED, DossierStatus.CITIZEN_WITHDRAWAL,
                                DossierStatus.STOPPED)
@@ -41,13 +40,6 @@ TOTAL_LABEL = "Tổng cộng"
 UNASSIGNED_LABEL = "Chưa phân công"
 SHARE_DIGITS = 4
 HOURS_DIGITS = 2
-
-
-def check_can_read_reports(user: User) -> None:
-    """Refuse anyone but supervisors, leaders and admins."""
-    if Role(user.role) not in ROLES_READING_REPORTS:
-        raise NotPermitted(f"a {user.role} cannot read reports; supervisors, leaders and "
-                           "admins do")
 
 
 def period_of(first_day: date, last_day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:

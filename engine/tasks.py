@@ -8,20 +8,20 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit
-from engine.accounts import (
-    ROLES_SEEING_ALL_TASKS,
+from engine.access import (
     check_can_assign,
+    check_can_list_tasks_of,
     check_can_see_task,
     check_can_work_on,
-    get_user_or_raise,
+    visible_dossiers,
 )
+from engine.accounts import get_user_or_raise
 from engine.context import EngineContext
 from engine.deadlines import close_step, waited
 from engine.dossiers import apply_progress, open_tasks
 from engine.errors import (
     ConcurrentUpdate,
     InvalidFormData,
-    NotPermitted,
     TaskAlreadyClaimed,
     TaskNotClaimedByCaller,
     TaskNotFound,
@@ -30,7 +30,7 @@ from engine.errors import (
 from engine.incidents import record_incident
 from engine.models import Dossier, HumanTask, User
 from engine.runtime import StepNotReady
-from engine.statuses import OPEN_TASK_STATES, Role, TaskState
+from engine.statuses import OPEN_TASK_STATES, TaskState
 from engine.timing import EngineClock, engine_clock
 
 
@@ -57,8 +57,7 @@ def get_all_tasks(session: Session, *, user: User, where: TaskFilter, page: int,
                   page_size: int) -> list[HumanTask]:
     """Return the caller's inbox: their department's open steps unless a filter says otherwise."""
     department = where.department_code or user.department_code
-    if Role(user.role) not in ROLES_SEEING_ALL_TASKS and department != user.department_code:
-        raise NotPermitted(f"you see the steps of department {user.department_code} only")
+    check_can_list_tasks_of(user, department)
     query = select(HumanTask)
     if department:
         query = query.where(HumanTask.department_code == department)
@@ -71,7 +70,8 @@ def get_all_tasks(session: Session, *, user: User, where: TaskFilter, page: int,
     if where.dossier_code:
         # Through the dossier's unique code to its id: steps are indexed by dossier id.
         query = query.where(HumanTask.dossier_id == select(Dossier.id).where(
-            Dossier.code == where.dossier_code).scalar_subquery())
+            Dossier.code == where.dossier_code, visible_dossiers(session, user))
+            .scalar_subquery())
     # Most urgent first: the step whose due time comes soonest.
     query = query.order_by(HumanTask.due_at, HumanTask.id)
     return list(session.scalars(query.offset((page - 1) * page_size).limit(page_size)))

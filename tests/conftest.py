@@ -32,6 +32,7 @@ from engine.models import (
     HumanTask,
     Incident,
     Notification,
+    PersonalDataRead,
     Procedure,
     ProcedureVersion,
     StepTimingRollup,
@@ -44,7 +45,8 @@ from tests.scratch_database import ScratchDatabase
 PG_URL = os.environ.get("MOTCUA_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
 DATA_TABLES = (StepTimingRollup, AuditEvent, AuditChainHead, Incident, Notification,
-               DeadlineExtension, HumanTask, Dossier, DossierSequence, CalendarOverrideRow, User)
+               PersonalDataRead, DeadlineExtension, HumanTask, Dossier, DossierSequence,
+               CalendarOverrideRow, User)
 T = TypeVar("T")
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hà Nội
 
