@@ -134,8 +134,16 @@ class DossierApology(MethodView):
 
     @blp.arguments(ApologySchema)
     @blp.response(201, ApologyLetterSchema)
+    @refusals(blp, 403, 404, 409, 422)
     def post(self, body, code):
-        """Apologise and give a new appointment: allowed once per dossier, 409 the second time."""
+        """Apologise and give a new appointment: allowed once per dossier, 409 the second time.
+
+        Recorded by the head of a department that has or had a step of the dossier, a
+        leader or an admin (403 for others). The new appointment must be a working time
+        (a working day, within office hours) after the current one and no later than the
+        procedure's statutory deadline counted again from the current appointment (422
+        naming new_appointment_at otherwise).
+        """
         extension = record_apology(db.session, current_app.extensions["motcua"], code=code,
                                    letter=Apology(**body), user=current_user(), now=now())
         return _letter(extension)

@@ -8,20 +8,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import audit
+from engine.access import check_can_extend
+from engine.calendar import WorkingCalendar
 from engine.context import EngineContext
-from engine.deadlines import next_due, reminder_time
-from engine.dossiers import get_dossier_or_raise, open_tasks
+from engine.deadlines import StatutoryDeadline, next_due, reminder_time
+from engine.dossiers import get_dossier_or_raise, open_tasks, statutory_deadline
 from engine.errors import (
     DeadlineExtensionUsed,
     DossierNotRunning,
     InvalidInput,
     NotFound,
-    NotPermitted,
 )
 from engine.models import DeadlineExtension, Dossier, User
-from engine.statuses import Role
-
-ROLES_EXTENDING = {Role.HEAD, Role.LEADER, Role.ADMIN}
 
 
 @dataclass(frozen=True)
@@ -37,10 +35,8 @@ class Apology:
 def record_apology(session: Session, ctx: EngineContext, *, code: str, letter: Apology,
                    user: User, now: datetime) -> DeadlineExtension:
     """Record the apology and give the dossier its one new appointment."""
-    if Role(user.role) not in ROLES_EXTENDING:
-        raise NotPermitted("the head of the handling department, a leader or an admin records "
-                           "an apology and extension")
     dossier = get_dossier_or_raise(session, code, user=user)
+    check_can_extend(session, user, dossier)
     session.refresh(dossier, with_for_update=True)
     if _existing(session, dossier) is not None:
         raise DeadlineExtensionUsed(
@@ -51,15 +47,14 @@ def record_apology(session: Session, ctx: EngineContext, *, code: str, letter: A
     if dossier.clock_paused_at is not None:
         raise DossierNotRunning(f"dossier {code} is waiting ({dossier.clock_pause_reason}); its "
                                 "deadline is paused and cannot be extended now")
-    if letter.new_appointment_at <= dossier.appointment_at:
-        raise InvalidInput(f"the new appointment must be after the current one, "
-                           f"{dossier.appointment_at.isoformat()}", field="new_appointment_at")
+    calendar = ctx.calendar(session)
+    _check_new_appointment(letter.new_appointment_at, dossier.appointment_at, calendar,
+                           statutory_deadline(session, dossier))
     extension = DeadlineExtension(
         dossier_id=dossier.id, reason=letter.reason, apology=letter.apology,
         signed_by=letter.signed_by, original_appointment_at=dossier.appointment_at,
         new_appointment_at=letter.new_appointment_at, recorded_by=user.id, recorded_at=now)
     session.add(extension)
-    calendar = ctx.calendar(session)
     dossier.appointment_at = letter.new_appointment_at
     dossier.remind_at = reminder_time(calendar, now, dossier.appointment_at, ctx.rules)
     dossier.reminded_at = dossier.escalated_at = None
@@ -77,6 +72,30 @@ def record_apology(session: Session, ctx: EngineContext, *, code: str, letter: A
         raise DeadlineExtensionUsed(f"dossier {code} already had its one new appointment") from None
     ctx.due_changed()
     return extension
+
+
+def _check_new_appointment(new: datetime, old: datetime, calendar: WorkingCalendar,
+                           deadline: StatutoryDeadline) -> None:
+    """Refuse a new appointment that is not a working time after the old one, within the law.
+
+    The law allows the procedure's statutory deadline once more, counted from the old
+    appointment.
+    """
+    if new <= old:
+        raise InvalidInput(f"the new appointment must be after the current one, "
+                           f"{old.isoformat()}", field="new_appointment_at")
+    if not calendar.is_office_time(new):
+        hours = ", ".join(f"{opens:%H:%M}-{closes:%H:%M}" for opens, closes in
+                          calendar.office_hours)
+        raise InvalidInput(f"the new appointment {new.astimezone(calendar.zone).isoformat()} "
+                           f"is not a working time: choose a working day, {hours} "
+                           f"({calendar.zone.key})", field="new_appointment_at")
+    latest = deadline.due(calendar, counted_from=old)
+    if new > latest:
+        raise InvalidInput(f"the new appointment must be at the latest "
+                           f"{latest.astimezone(calendar.zone).isoformat()}: the procedure's "
+                           "statutory deadline counted again from the current appointment",
+                           field="new_appointment_at")
 
 
 def _existing(session: Session, dossier: Dossier) -> DeadlineExtension | None:

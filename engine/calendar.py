@@ -73,6 +73,12 @@ class WorkingCalendar:
         """Tell whether the office works on `day`."""
         return self.day_off_reason(day) is None
 
+    def is_office_time(self, moment: datetime) -> bool:
+        """Tell whether the office is open at `moment`, its closing times included."""
+        local = self._local(moment)
+        return self.is_working_day(local.date()) and any(
+            opens <= local.time() <= closes for opens, closes in self.office_hours)
+
     def day_off_reason(self, day: date) -> str | None:
         """Return why the office is closed on `day`, or None on a working day."""
         override = self._overrides.get(day)

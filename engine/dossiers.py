@@ -126,7 +126,7 @@ def apply_progress(session: Session, ctx: EngineContext, dossier: Dossier, progr
     dossier.updated_at = now
     dossier.timer_due_at = progress.timer_due_at
     now_open = [row for wid, row in was_open.items() if wid in open_ids] + new_rows
-    clock_changes = update_clock(dossier, deadline=lambda: _statutory_deadline(session, dossier),
+    clock_changes = update_clock(dossier, deadline=lambda: statutory_deadline(session, dossier),
                                  open_tasks=now_open, finished=progress.finished,
                                  calendar=calendar, rules=ctx.rules, actor=actor, now=now)
     dossier.next_due_at = next_due(dossier, now_open, calendar, ctx.rules)
@@ -142,7 +142,8 @@ def apply_progress(session: Session, ctx: EngineContext, dossier: Dossier, progr
     return changes + status_changes + clock_changes
 
 
-def _statutory_deadline(session: Session, dossier: Dossier) -> StatutoryDeadline:
+def statutory_deadline(session: Session, dossier: Dossier) -> StatutoryDeadline:
+    """Return the deadline the dossier's procedure states."""
     with session.no_autoflush:
         return StatutoryDeadline.of(session.get(Procedure, dossier.procedure_code).meta)
 

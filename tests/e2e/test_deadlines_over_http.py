@@ -316,3 +316,53 @@ def test_a_new_appointment_must_come_after_the_current_one(http, staff, session,
     missing = http.get(f"/api/v1/dossiers/{birth_due_tonight}/apology",
                        headers=staff["office_head"].headers)
     assert missing.status_code == 404
+
+
+def test_the_head_of_a_department_not_working_on_the_dossier_cannot_see_it_to_apologise(
+        http, staff, session, birth_due_tonight):
+    before = snapshot(session)
+
+    response = apologise(http, staff["economic_head"], birth_due_tonight)
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "dossier_not_found"
+    assert snapshot(session) == before
+
+
+@pytest.mark.parametrize("person", ["reception", "supervisor"])
+def test_staff_who_see_the_dossier_but_head_no_department_on_it_cannot_apologise(
+        http, staff, session, birth_due_tonight, person):
+    before = snapshot(session)
+
+    response = apologise(http, staff[person], birth_due_tonight)
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "not_permitted"
+    assert snapshot(session) == before
+
+
+def test_a_leader_apologises_for_any_dossier(http, staff, birth_due_tonight):
+    response = apologise(http, staff["leader"], birth_due_tonight)
+
+    assert response.status_code == 201, response.text
+    assert when(response.json()["new_appointment_at"]) == at(3, 17)
+
+
+@pytest.mark.parametrize("new_appointment, names", [
+    (at(8, 10, month=9), "2026-03-03T17:00:00+07:00"),
+    (at(3, 17, 1), "not a working time"),
+    (at(3, 12, 30), "not a working time"),
+    (at(7, 10), "not a working time"),
+], ids=["six_months_away", "after_closing", "at_lunch", "on_saturday"])
+def test_a_new_appointment_is_a_working_time_within_the_statutory_deadline_again(
+        http, staff, session, birth_due_tonight, new_appointment, names):
+    before = snapshot(session)
+
+    response = apologise(http, staff["office_head"], birth_due_tonight,
+                         new_appointment_at=new_appointment.isoformat())
+
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["details"]["field"] == "new_appointment_at"
+    assert names in error["message"]
+    assert snapshot(session) == before
