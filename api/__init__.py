@@ -91,11 +91,13 @@ def _register_api(app: Flask) -> None:
         public,
         reports,
         tasks,
+        users,
     )
     app.url_map.converters["int"] = _RowId
     api = _Api(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
     for module in (procedures, dossiers, tasks, notifications, public, calendar,
-                   control_sheets, audit, personal_data, migrations, reports, designer):
+                   control_sheets, audit, personal_data, users, migrations, reports,
+                   designer):
         api.register_blueprint(module.blp)
 
 

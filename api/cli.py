@@ -12,6 +12,7 @@ from flask.cli import FlaskGroup, pass_script_info, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
+from api import cli_users
 from api.cli_audit import audit_group
 from api.cli_calendar import calendar_group
 from api.cli_reports import report_group
@@ -232,4 +233,5 @@ main.add_command(calendar_group)
 main.add_command(audit_group)
 main.add_command(report_group)
 main.add_command(simulate_command)
+cli_users.register(user_group)
 workflows_group.add_command(export_command)

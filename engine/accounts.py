@@ -1,7 +1,8 @@
-"""Staff accounts, their bearer tokens and what each role may do."""
+"""Staff accounts and their bearer tokens: create, list, deactivate, rotate, revoke."""
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from engine.models import Department, User
 from engine.statuses import Role
 
 TOKEN_PREFIX = "mc_"
+REVOKED_PREFIX = "revoked-"
 
 
 def token_hash(token: str) -> str:
@@ -71,4 +73,70 @@ def get_user_or_raise(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise UserNotFound(f"no user has id {user_id}", user_id=user_id)
+    return user
+
+
+def get_user_by_name_or_raise(session: Session, username: str) -> User:
+    """Return the user with this username."""
+    user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is None:
+        raise UserNotFound(f"no user is named '{username}'; `motcua user list` shows them",
+                           username=username)
+    return user
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    """What a user list may be narrowed by."""
+
+    role: str | None = None
+    department_code: str | None = None
+    active: bool | None = None
+
+
+def get_all_users(session: Session, *, where: UserFilter, page: int = 1,
+                  page_size: int | None = None) -> list[User]:
+    """Return users by username, one page of them when `page_size` is given."""
+    query = select(User).order_by(User.username)
+    if where.role is not None:
+        query = query.where(User.role == where.role)
+    if where.department_code is not None:
+        query = query.where(User.department_code == where.department_code)
+    if where.active is not None:
+        query = query.where(User.active.is_(where.active))
+    if page_size is not None:
+        query = query.offset((page - 1) * page_size).limit(page_size)
+    return list(session.scalars(query))
+
+
+def set_active(session: Session, user: User, *, active: bool, actor: str,
+               now: datetime) -> User:
+    """Activate or deactivate a user; a deactivated user's token fails from the next request."""
+    if user.active != active:
+        user.active = active
+        audit.append(session, [audit.Change(
+            actor=actor, action="user.activated" if active else "user.deactivated",
+            before={"username": user.username, "active": not active},
+            after={"username": user.username, "active": active})], now=now)
+    session.commit()
+    return user
+
+
+def rotate_token(session: Session, user: User, *, actor: str, now: datetime) -> str:
+    """Give the user a new token and return it (shown once); the old one stops working."""
+    token = _new_token()
+    user.token_hash = token_hash(token)
+    audit.append(session, [audit.Change(actor=actor, action="user.token_rotated",
+                                        after={"username": user.username})], now=now)
+    session.commit()
+    return token
+
+
+def revoke_token(session: Session, user: User, *, actor: str, now: datetime) -> User:
+    """Make every token of the user fail until a new one is rotated in."""
+    # No token hashes to this: a SHA-256 hex digest has no 'r', 'v', 'k' or '-'.
+    user.token_hash = REVOKED_PREFIX + secrets.token_hex(28)
+    audit.append(session, [audit.Change(actor=actor, action="user.token_revoked",
+                                        after={"username": user.username})], now=now)
+    session.commit()
     return user

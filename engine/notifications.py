@@ -38,8 +38,8 @@ def supervisors(session: Session) -> list[User]:
 def notify(session: Session, *, kind: str, recipients: list[User], dossier_code: str,
            message: str, now: datetime, task_id: int | None = None,
            due_at: datetime | None = None) -> int:
-    """Put one notification per distinct recipient in the outbox; return how many."""
-    unique = {user.id: user for user in recipients}
+    """Put one notification per distinct active recipient in the outbox; return how many."""
+    unique = {user.id: user for user in recipients if user.active}
     session.add_all(Notification(kind=kind, recipient_id=user_id, dossier_code=dossier_code,
                                  task_id=task_id, due_at=due_at, message=message,
                                  created_at=now) for user_id in unique)

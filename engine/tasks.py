@@ -22,6 +22,7 @@ from engine.dossiers import apply_progress, open_tasks
 from engine.errors import (
     ConcurrentUpdate,
     InvalidFormData,
+    InvalidInput,
     TaskAlreadyClaimed,
     TaskNotClaimedByCaller,
     TaskNotFound,
@@ -124,6 +125,9 @@ def assign_task(session: Session, ctx: EngineContext, *, task_id: int, assignee_
     check_can_assign(user, task)
     assignee = get_user_or_raise(session, assignee_id)
     check_can_work_on(assignee, task)
+    if not assignee.active:
+        raise InvalidInput(f"{assignee.username} is deactivated; assign an active member of "
+                           f"department {task.department_code}", field="assignee_id")
     before = _holder(task)
     if task.state not in OPEN_TASK_STATES:
         raise TaskNotOpen(f"step {task.id} is {task.state}; only open steps can be assigned",

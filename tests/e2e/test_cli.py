@@ -160,6 +160,87 @@ def test_user_add_with_an_unknown_department_fails_naming_the_departments_and_cr
     assert _rows(database_file, "SELECT count(*) FROM users") == [(0,)]
 
 
+def _add(motcua, username: str, *options: str) -> str:
+    result = motcua("user", "add", username, *options)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_user_list_prints_a_table_of_every_user(motcua, initialised):
+    _add(motcua, "alice", "--role", "officer", "--department", "OFFICE", "--full-name",
+         "Trần Thị Alice")
+    _add(motcua, "bob", "--role", "supervisor")
+    assert motcua("user", "deactivate", "bob").returncode == 0
+
+    result = motcua("user", "list")
+
+    assert result.returncode == 0, result.stderr
+    header, *rows = [line.split() for line in result.stdout.strip().splitlines()]
+    assert header == ["USERNAME", "FULL", "NAME", "ROLE", "DEPARTMENT", "ACTIVE"]
+    assert rows == [["alice", "Trần", "Thị", "Alice", "officer", "OFFICE", "yes"],
+                    ["bob", "-", "supervisor", "-", "no"]]
+
+
+def test_a_deactivated_user_is_refused_on_the_next_request_until_activated(
+        motcua, initialised, database_file, database_url):
+    token = _add(motcua, "alice", "--role", "officer", "--department", "OFFICE")
+
+    with _client(database_url) as client:
+        assert _procedures_status(client, token) == 200
+        deactivated = motcua("user", "deactivate", "alice")
+        assert _procedures_status(client, token) == 401
+        activated = motcua("user", "activate", "alice")
+        assert _procedures_status(client, token) == 200
+
+    assert (deactivated.returncode, activated.returncode) == (0, 0)
+    assert _rows(database_file, "SELECT actor, action FROM audit_events "
+                                "WHERE action LIKE 'user.%' ORDER BY id") == [
+        ("cli", "user.created"), ("cli", "user.deactivated"), ("cli", "user.activated")]
+
+
+def test_rotate_token_prints_a_new_token_last_and_the_old_one_stops_working(
+        motcua, initialised, database_file, database_url):
+    old = _add(motcua, "alice", "--role", "officer", "--department", "OFFICE")
+
+    result = motcua("user", "rotate-token", "alice")
+
+    assert result.returncode == 0, result.stderr
+    new = result.stdout.strip().splitlines()[-1]
+    assert new.startswith("mc_") and new != old
+    with _client(database_url) as client:
+        assert (_procedures_status(client, old), _procedures_status(client, new)) == (401, 200)
+    assert _rows(database_file, "SELECT actor FROM audit_events "
+                                "WHERE action = 'user.token_rotated'") == [("cli",)]
+
+
+def test_revoke_token_leaves_no_working_token_until_rotated(
+        motcua, initialised, database_file, database_url):
+    old = _add(motcua, "alice", "--role", "officer", "--department", "OFFICE")
+
+    result = motcua("user", "revoke-token", "alice")
+
+    assert result.returncode == 0, result.stderr
+    with _client(database_url) as client:
+        assert _procedures_status(client, old) == 401
+        new = motcua("user", "rotate-token", "alice").stdout.strip().splitlines()[-1]
+        assert _procedures_status(client, new) == 200
+    assert _rows(database_file, "SELECT actor FROM audit_events "
+                                "WHERE action = 'user.token_revoked'") == [("cli",)]
+
+
+@pytest.mark.parametrize("command", ["deactivate", "activate", "rotate-token", "revoke-token"])
+def test_user_commands_on_an_unknown_user_fail_and_change_nothing(
+        motcua, initialised, database_file, command):
+    _add(motcua, "alice", "--role", "officer", "--department", "OFFICE")
+    before = _rows(database_file, "SELECT * FROM users")
+
+    result = motcua("user", command, "alicia")
+
+    assert result.returncode == 1
+    assert "alicia" in result.stderr and "motcua user list" in result.stderr
+    assert _rows(database_file, "SELECT * FROM users") == before
+
+
 def test_workflows_check_passes_on_the_procedures_in_workflows(motcua):
     result = motcua("workflows", "check")
 
