@@ -2,7 +2,9 @@
 
 import pytest
 
-from tests.conftest import snapshot
+from api.extensions import db
+from engine.accounts import create_user
+from tests.conftest import NOW, snapshot
 from tests.e2e.helpers import BIRTH, do_step, open_step, received
 from tests.scenarios import PROCEDURE_CODES, SCENARIOS, WORKER
 
@@ -118,6 +120,20 @@ def test_reception_leaders_supervisors_and_admins_see_every_dossier(http, staff,
         for view in DOSSIER_VIEWS[:3]:
             assert http.get(f"/api/v1/dossiers/{code}{view}",
                             headers=staff[person].headers).status_code == 200
+
+
+def test_in_an_external_agency_even_a_leader_sees_only_what_is_handed_to_it(http, staff):
+    code = receive(http, staff, "ending_substitute_care")
+    _, token = create_user(db.session, username="branch.director", role="leader",
+                           department_code="LAND_BRANCH", now=NOW)
+    director = {"Authorization": f"Bearer {token}"}
+
+    response = http.get(f"/api/v1/dossiers/{code}", headers=director)
+
+    assert response.json() == not_found(code)
+    assert http.get("/api/v1/dossiers", headers=director).json()["total"] == 0
+    assert http.get(f"/api/v1/dossiers/{code}", headers=staff["leader"].headers
+                    ).status_code == 200
 
 
 def test_designers_read_no_dossiers_and_no_steps(http, staff):
