@@ -47,6 +47,11 @@ def _has_step_in(department_code: str | None) -> ColumnElement[bool]:
                           HumanTask.department_code == department_code)
 
 
+def sees_everyones_notifications(user: User) -> bool:
+    """Tell whether the user may list the notifications of all staff (supervisors, admins)."""
+    return Role(user.role) in ROLES_SEEING_ALL_TASKS
+
+
 def visible_dossiers(session: Session, user: User) -> ColumnElement[bool]:
     """Return the SQL condition on `Dossier` that holds for the dossiers the user may see."""
     if Role(user.role) not in ROLES_READING_DOSSIERS:

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.access import sees_all_dossiers, visible_dossiers
+from engine.access import sees_all_dossiers, sees_everyones_notifications, visible_dossiers
 from engine.models import Dossier, Notification, User
 from engine.statuses import Role
 
@@ -53,7 +53,7 @@ def get_all_notifications(session: Session, *, user: User, everyone: bool, kind:
     Only notifications about dossiers the caller may see (engine.access) are listed.
     """
     query = select(Notification)
-    if not (everyone and user.role in (Role.SUPERVISOR, Role.ADMIN)):
+    if not (everyone and sees_everyones_notifications(user)):
         query = query.where(Notification.recipient_id == user.id)
     if not sees_all_dossiers(session, user):
         query = query.where(Notification.dossier_code.in_(

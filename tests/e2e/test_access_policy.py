@@ -3,7 +3,9 @@
 import pytest
 
 from api.extensions import db
+from engine import notifications
 from engine.accounts import create_user
+from engine.models import User
 from tests.conftest import NOW, snapshot
 from tests.e2e.helpers import BIRTH, do_step, open_step, received
 from tests.scenarios import PROCEDURE_CODES, SCENARIOS, WORKER
@@ -134,6 +136,23 @@ def test_in_an_external_agency_even_a_leader_sees_only_what_is_handed_to_it(http
     assert http.get("/api/v1/dossiers", headers=director).json()["total"] == 0
     assert http.get(f"/api/v1/dossiers/{code}", headers=staff["leader"].headers
                     ).status_code == 200
+
+
+def test_notifications_about_dossiers_you_may_not_see_are_not_listed(http, staff, session):
+    hidden = receive(http, staff, "ending_substitute_care")
+    handed = receive(http, staff, "first_land_registration")
+    for step in ("receive", "review", "public_posting", "confirm"):
+        work(http, staff, handed, step, LAND_STEPS[step])
+    land = session.get(User, staff["land"].id)
+    for code in (hidden, handed):
+        notifications.notify(session, kind=notifications.Kind.DOSSIER_REMINDER,
+                             recipients=[land], dossier_code=code, message=code, now=NOW)
+    session.commit()
+
+    listed_codes = [n["dossier_code"] for n in http.get(
+        "/api/v1/notifications", headers=staff["land"].headers).json()]
+
+    assert listed_codes == [handed]
 
 
 def test_designers_read_no_dossiers_and_no_steps(http, staff):
