@@ -73,21 +73,27 @@ def model(*nodes) -> str:
 </bpmn:definitions>"""
 
 
+def procedure_folder(root: Path, bpmn: str) -> Path:
+    """Write a procedure folder for TEST.RUNAWAY running the given BPMN."""
+    folder = root / "runaway"
+    folder.mkdir()
+    (folder / "runaway.bpmn").write_text(bpmn, encoding="utf-8")
+    (folder / "procedure.json").write_text(json.dumps({
+        "code": "TEST.RUNAWAY", "name_vi": "Thủ tục thử kịch bản chạy mãi",
+        "name_en": "Test procedure whose designer code runs away",
+        "process_id": "runaway", "bpmn": "runaway.bpmn", "department": "OFFICE",
+        "intake_form": "certified_copy/intake", "deadline": {"working_days": 2},
+        "fee": {"kind": "free"}, "required_documents": []}), encoding="utf-8")
+    return folder
+
+
 @pytest.fixture
 def publish(app, tmp_path):
-    """Publish a one-off procedure TEST.RUNAWAY running the given BPMN; return its code."""
+    """Publish a one-off procedure running the given BPMN; return its code."""
     def publish_model(bpmn: str) -> str:
-        folder = tmp_path / "runaway"
-        folder.mkdir()
-        (folder / "runaway.bpmn").write_text(bpmn, encoding="utf-8")
-        (folder / "procedure.json").write_text(json.dumps({
-            "code": "TEST.RUNAWAY", "name_vi": "Thủ tục thử kịch bản chạy mãi",
-            "name_en": "Test procedure whose designer code runs away",
-            "process_id": "runaway", "bpmn": "runaway.bpmn", "department": "OFFICE",
-            "intake_form": "certified_copy/intake", "deadline": {"working_days": 2},
-            "fee": {"kind": "free"}, "required_documents": []}), encoding="utf-8")
         codes = {d["code"] for d in load_departments()}
-        definition = load_procedure(Path(folder), forms=app.extensions["motcua"].forms,
+        definition = load_procedure(procedure_folder(tmp_path, bpmn),
+                                    forms=app.extensions["motcua"].forms,
                                     department_codes=codes)
         publish_procedures(db.session, departments=[], definitions=[definition], now=NOW)
         return definition.code
