@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from enum import StrEnum
+from pathlib import Path
 
 from engine import storable
 from engine.sandbox_worker import HEADER, READY, SAME_CALENDAR, Call
@@ -131,6 +132,10 @@ class SandboxPool:
             child.kill()
             self._discard(child)
             raise SandboxStopped(Overrun.DIED, f"after a malformed answer ({error})") from None
+        except BaseException:  # e.g. unpicklable data, an interrupt: the exchange is unsure
+            child.kill()
+            self._discard(child)
+            raise
         error = answer.get("error")
         if error is not None and error["type"] == "MemoryError":
             child.kill()
@@ -142,6 +147,19 @@ class SandboxPool:
         with self._lock:
             self._idle.append(child)
         return answer
+
+    def cpu_seconds(self) -> float:
+        """Return the CPU time the live children used so far (Linux), for benchmarks."""
+        with self._lock:
+            pids = [child.process.pid for child in self._children]
+        total = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # ended meanwhile
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / os.sysconf("SC_CLK_TCK")
 
     def close(self) -> None:
         """Stop every child."""
