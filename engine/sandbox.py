@@ -203,8 +203,10 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _child_environment() -> dict:
-    """The child imports what this process imports: engine, and helpers' modules."""
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
+    """Return the child's environment: where to import from, and no secret of the server's."""
+    return {"PATH": os.environ.get("PATH", os.defpath), "LANG": "C.UTF-8",
+            # The child imports what this process imports: engine, and helpers' modules.
+            "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
 
 
 _pools: dict[int, SandboxPool] = {}

@@ -3,6 +3,7 @@ import resource
 import threading
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from uuid import UUID
 from xml.sax.saxutils import escape
 
@@ -13,6 +14,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
 from engine.calendar import WorkingCalendar
+from engine.sandbox import sandbox_pool
 from engine.script_engine import SandboxedEnvironment, ScriptStopped, create_script_engine
 from engine.scripting import ScriptRejected, check_expression, check_script
 from engine.timing import TIMER_HELPERS, EngineClock, engine_clock
@@ -556,3 +558,14 @@ def test_decision_table_comparison_cells_still_match():
     workflow.do_engine_steps()
 
     assert workflow.data["level"] == "high"
+
+
+def test_a_sandbox_sees_none_of_the_server_environment(monkeypatch):
+    monkeypatch.setenv("MOTCUA_DATABASE_URL", "postgresql://motcua:secret@db/motcua")
+    sandbox_pool().close()  # the next call starts a child with this environment
+    environment = SandboxedEnvironment()
+
+    assert environment.evaluate("1 + 1", {}) == 2
+    [child] = sandbox_pool()._children
+
+    assert b"secret" not in Path(f"/proc/{child.process.pid}/environ").read_bytes()
