@@ -72,7 +72,8 @@ CATEGORIES = {
     "json": "json (stdlib)",
 }
 SPECIAL_FILES = {"engine/calendar.py": "holidays + calendar",
-                 "engine/scripting.py": "RestrictedPython sandbox"}
+                 "engine/sandbox.py": "script sandbox (IPC)",
+                 "engine/script_engine.py": "script sandbox (IPC)"}
 ROOT = str(Path(__file__).resolve().parent.parent) + "/"
 FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
 

@@ -125,6 +125,8 @@ class SandboxPool:
         try:
             text = child.call(self._without_what_child_holds(call, child), wall_seconds)
             answer = storable.decode(text)
+            if not isinstance(answer, dict):
+                raise ValueError("the answer is not a JSON object")
         except SandboxStopped:
             self._discard(child)
             raise
@@ -137,7 +139,7 @@ class SandboxPool:
             self._discard(child)
             raise
         error = answer.get("error")
-        if error is not None and error["type"] == "MemoryError":
+        if isinstance(error, dict) and error.get("type") == "MemoryError":
             child.kill()
             self._discard(child)
             raise SandboxStopped(Overrun.MEMORY)

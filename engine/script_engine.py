@@ -89,8 +89,9 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         return f"{kind} could not run: the {stopped}; run it again or report it"
 
 
-def _rebuild(error: dict) -> Exception:
+def _rebuild(error: object) -> Exception:
     """Return the exception the sandbox reported, as one of Python's own when it was one."""
+    error = error if isinstance(error, dict) else {}
     name, message = str(error.get("type")), str(error.get("message"))
     kind = ScriptRejected if name in _REJECTIONS else getattr(builtins, name, None)
     try:
