@@ -72,8 +72,11 @@ class _Worker:
             self.helpers = call.helpers
         if call.calendar is not None and call.calendar != SAME_CALENDAR:
             self.calendar = call.calendar
-        _limit_cpu(call.cpu_seconds)
-        resource.setrlimit(resource.RLIMIT_AS, (call.memory_bytes, resource.RLIM_INFINITY))
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        # RLIMIT_CPU counts the process's whole life, in whole seconds: raise it for this call.
+        _limit(resource.RLIMIT_CPU,
+               math.ceil(usage.ru_utime + usage.ru_stime + call.cpu_seconds))
+        _limit(resource.RLIMIT_AS, call.memory_bytes)
         try:
             if call.now is None:
                 return self._run(call)
@@ -95,11 +98,10 @@ class _Worker:
         return '{"data":' + storable.encode(data, _describe_variable) + "}"
 
 
-def _limit_cpu(seconds: float) -> None:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    # The limit counts the process's whole life, in whole seconds: raise it for this call.
-    soft = math.ceil(usage.ru_utime + usage.ru_stime + seconds)
-    resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.RLIM_INFINITY))
+def _limit(kind: int, soft: int) -> None:
+    """Set the soft limit, within the hard limit the server was started with (ulimit)."""
+    _, hard = resource.getrlimit(kind)
+    resource.setrlimit(kind, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
 
 
 def _describe_value(path: str) -> str:
