@@ -15,7 +15,7 @@ from engine.calendar_store import CalendarSource
 from engine.context import EngineContext
 from engine.deadlines import DeadlineRules
 from engine.runtime import ProcessRuntime
-from engine.scripting import create_script_engine
+from engine.script_engine import create_script_engine
 from engine.timing import TIMER_HELPERS
 from engine.versions import PublishedForms
 from forms import FormCatalog
@@ -40,7 +40,8 @@ def create_app(overrides: dict | None = None) -> Flask:
             _tune_sqlite(db.engine)
     app.extensions["motcua"] = EngineContext(
         runtime=ProcessRuntime(script_engine=create_script_engine(
-            helpers=TIMER_HELPERS, time_limit=app.config["MOTCUA_SCRIPT_TIME_LIMIT"])),
+            helpers=TIMER_HELPERS, time_limit=app.config["MOTCUA_SCRIPT_TIME_LIMIT"],
+            memory_mb=app.config["MOTCUA_SCRIPT_MEMORY_MB"])),
         # Forms published with procedure versions are looked up when first used.
         forms=FormCatalog(fallback=PublishedForms(lambda: db.session)),
         calendars=CalendarSource(Path(app.config["MOTCUA_WORKFLOWS_DIR"])),

@@ -15,6 +15,7 @@ def from_environment() -> dict:
         "MOTCUA_WORKFLOWS_DIR": os.environ.get("MOTCUA_WORKFLOWS_DIR",
                                                str(PROJECT_ROOT / "workflows")),
         "MOTCUA_SCRIPT_TIME_LIMIT": float(os.environ.get("MOTCUA_SCRIPT_TIME_LIMIT", "1.0")),
+        "MOTCUA_SCRIPT_MEMORY_MB": int(os.environ.get("MOTCUA_SCRIPT_MEMORY_MB", "512")),
         "MOTCUA_SUPPLEMENT_WAIT_DAYS": float(os.environ.get("MOTCUA_SUPPLEMENT_WAIT_DAYS", "15")),
         "MOTCUA_REMINDER_LEAD_HOURS": float(os.environ.get("MOTCUA_REMINDER_LEAD_HOURS", "8")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MOTCUA_MAX_BODY_BYTES", str(1024 * 1024))),

@@ -155,11 +155,13 @@ class TrialRun(MethodView):
 
         Each step takes its whole budget in working hours and is completed with the
         `approve` or `default` sample unless `decisions` chooses another. Nothing is
-        written. 422 when a step reached has no sample data. A run that loops or gets stuck
-        answers 200 with `finished: false` and `error`.
+        written. Only designers and admins may run it: it runs the version's scripts
+        (403 for other roles). 422 when a step reached has no sample data. A run that
+        loops, gets stuck or whose script is stopped at its limits answers 200 with
+        `finished: false` and `error`.
         """
         return trial_run_version(db.session, current_app.extensions["motcua"], code=code,
-                                 number=number,
+                                 number=number, user=current_user(),
                                  workflows_dir=Path(current_app.config["MOTCUA_WORKFLOWS_DIR"]),
                                  decisions=body.get("decisions"),
                                  start_at=body.get("start_at") or now())

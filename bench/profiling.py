@@ -44,6 +44,7 @@ KEY_FUNCTIONS = (
     ("SQLAlchemy (any caller)", None, "sqlalchemy/"),
     ("psycopg (any caller)", None, "psycopg/"),
     ("SpiffWorkflow (any caller)", None, "SpiffWorkflow/"),
+    ("script sandbox calls (any caller)", None, "engine/sandbox.py"),
 )
 # Exclusive time goes to the innermost frame that is not in the standard library, by the
 # top-level package of its module.
@@ -71,7 +72,8 @@ CATEGORIES = {
     "json": "json (stdlib)",
 }
 SPECIAL_FILES = {"engine/calendar.py": "holidays + calendar",
-                 "engine/scripting.py": "RestrictedPython sandbox"}
+                 "engine/sandbox.py": "script sandbox (IPC)",
+                 "engine/script_engine.py": "script sandbox (IPC)"}
 ROOT = str(Path(__file__).resolve().parent.parent) + "/"
 FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
 
@@ -256,6 +258,7 @@ def _profile_in_process(args) -> int:
     from bench.staff import Person, Staff, role_of
     from bench.stats import summarize
     from engine.accounts import create_user
+    from engine.sandbox import sandbox_pool
     from tests.scenarios import WORKER
 
     server_url = os.environ.get("MOTCUA_BENCH_DATABASE_URL", DEFAULT_SERVER_URL)
@@ -290,7 +293,7 @@ def _profile_in_process(args) -> int:
                     statements["by_kind"][_statement_kind(statement)] += 1
                     statements["last"].append(" ".join(statement.split())[:110])
 
-        costs: dict[str, list[tuple[float, float]]] = {}
+        costs: dict[str, list[tuple[float, float, float]]] = {}
         seen = Counter()
 
         def profiled(environ, start_response):
@@ -301,6 +304,7 @@ def _profile_in_process(args) -> int:
                 seen[op] += 1
                 profile = op == args.operation and seen[op] % 2 == 0
                 wall, cpu = time.perf_counter(), time.thread_time()
+                sandbox_cpu = sandbox_pool().cpu_seconds()
                 if profile:
                     statements["on"] = True
                     statements["last"] = []
@@ -313,8 +317,9 @@ def _profile_in_process(args) -> int:
                         statements["on"] = False
                         timings.append(time.perf_counter() - wall)
                     else:
-                        costs.setdefault(op, []).append((time.perf_counter() - wall,
-                                                         time.thread_time() - cpu))
+                        costs.setdefault(op, []).append((
+                            time.perf_counter() - wall, time.thread_time() - cpu,
+                            sandbox_pool().cpu_seconds() - sandbox_cpu))
 
         app.wsgi_app = profiled
         transport = httpx.WSGITransport(app=app)
@@ -328,11 +333,14 @@ def _profile_in_process(args) -> int:
     session = profiler.last_session
     analysis = analyse(pyinstrument_stacks(session))
     print("server-side cost per request, in-process, one thread (no HTTP, no concurrency):")
-    print(f"  {'operation':10} {'count':>6} {'wall p50 ms':>12} {'CPU mean ms':>12}")
+    print(f"  {'operation':10} {'count':>6} {'wall p50 ms':>12} {'CPU mean ms':>12} "
+          f"{'+ sandbox CPU':>14}")
     for op, values in sorted(costs.items()):
-        wall = summarize([w for w, _ in values])
-        cpu = sum(c for _, c in values) / len(values)
-        print(f"  {op:10} {len(values):6d} {wall['p50_ms']:12.2f} {1000 * cpu:12.2f}")
+        wall = summarize([w for w, _, _ in values])
+        cpu = sum(c for _, c, _ in values) / len(values)
+        sandbox = sum(s for _, _, s in values) / len(values)
+        print(f"  {op:10} {len(values):6d} {wall['p50_ms']:12.2f} {1000 * cpu:12.2f} "
+              f"{1000 * sandbox:14.2f}")
     wall = summarize(timings)
     print(f"{len(timings)} {args.operation} requests under pyinstrument: p50 "
           f"{wall['p50_ms']:.1f} ms")

@@ -152,7 +152,7 @@ def long_history(*, loops: list[int], repeats: int, log=print) -> dict:
     from engine.calendar import WorkingCalendar
     from engine.procedures import WORKFLOWS_DIR, load_departments, load_procedure
     from engine.runtime import ProcessRuntime
-    from engine.scripting import create_script_engine
+    from engine.script_engine import create_script_engine
     from engine.timing import TIMER_HELPERS, EngineClock, engine_clock
     from forms import FormCatalog
 

@@ -11,6 +11,11 @@ from engine.serialization import WorkflowSerializer
 from engine.specs import ParsedModel, Step, parse_model
 from engine.statuses import DossierStatus
 
+# The most a dossier's workflow state may take when stored. 200 supplement loops, far past any
+# real dossier, store about 310 KB; 8 MB leaves 25 times that and still restores in well
+# under a second. Each step's task data is bounded too (engine.storable.MAX_STEP_BYTES).
+MAX_STATE_BYTES = 8 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class OpenStep:
@@ -32,6 +37,10 @@ class Progress:
 
 class StepNotReady(Exception):
     """The workflow task behind a human step is not ready to run."""
+
+
+class WorkflowStateTooLarge(Exception):
+    """The workflow state is larger than a dossier may store."""
 
 
 class ProcessRuntime:
@@ -73,8 +82,14 @@ class ProcessRuntime:
                                              self.script_engine)
 
     def dump(self, workflow: BpmnWorkflow) -> str:
-        """Return the workflow state to commit."""
-        return self.serializer.dump_workflow(workflow)
+        """Return the workflow state to commit; raise WorkflowStateTooLarge past MAX_STATE_BYTES."""
+        state = self.serializer.dump_workflow(workflow)
+        if len(state) > MAX_STATE_BYTES:
+            raise WorkflowStateTooLarge(
+                f"the workflow state would take {len(state) / 2**20:.1f} MB, more than the "
+                f"{MAX_STATE_BYTES // 2**20} MB a dossier may store: its scripts or forms keep "
+                "too much task data; store less, and 'del' variables no longer needed")
+        return state
 
     def complete_step(self, workflow: BpmnWorkflow, workflow_task_id: str, data: dict) -> None:
         """Run a ready human step with its form data, then the engine steps that follow."""

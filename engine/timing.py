@@ -61,6 +61,11 @@ class _EngineDatetime(datetime):
 spiff_timer.datetime = _EngineDatetime
 
 
+def bound_clock() -> EngineClock | None:
+    """Return the clock bound by the running use case, if any."""
+    return _clock.get()
+
+
 def _current() -> EngineClock:
     clock = _clock.get()
     if clock is None:

@@ -18,14 +18,14 @@ from sqlalchemy.orm import Session
 from engine.calendar import WorkingCalendar
 from engine.context import EngineContext
 from engine.deadlines import StatutoryDeadline, Verdict, open_step, set_appointment, update_clock
-from engine.errors import InvalidFormData, InvalidInput
-from engine.models import Dossier, HumanTask
+from engine.errors import InvalidFormData, InvalidInput, NotPermitted
+from engine.models import Dossier, HumanTask, User
 from engine.procedures import get_procedure_or_raise
 from engine.runtime import OpenStep, ProcessRuntime
 from engine.specs import ParsedModel
 from engine.statuses import Channel, DossierStatus
 from engine.timing import EngineClock, engine_clock
-from engine.versions import get_version_or_raise
+from engine.versions import WRITER_ROLES, get_version_or_raise
 from forms.catalog import UnknownForm
 
 SAMPLES_FILE = "samples.json"
@@ -93,12 +93,16 @@ def load_samples(workflows_dir: Path, folder: str | None) -> dict:
 
 
 def trial_run_version(session: Session, ctx: EngineContext, *, code: str, number: int,
-                      workflows_dir: Path, decisions: dict | None, start_at: datetime,
-                      max_steps: int = 200) -> TrialRun:
+                      user: User, workflows_dir: Path, decisions: dict | None,
+                      start_at: datetime, max_steps: int = 200) -> TrialRun:
     """Test-run version `number` of a procedure with the samples of its workflows/ folder.
 
     Only reads: the version's model and metadata, the procedure's folder and the calendar.
+    A draft's scripts are code nobody has reviewed yet: only designers and admins run them.
     """
+    if user.role not in WRITER_ROLES:
+        raise NotPermitted(f"a {user.role} cannot test-run procedure versions, which runs "
+                           "their drafts' scripts; designers and admins do")
     procedure = get_procedure_or_raise(session, code)
     version = get_version_or_raise(session, code, number)
     model = ctx.model(session, version.spec_hash)

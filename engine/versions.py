@@ -47,6 +47,7 @@ from engine.validation import (
     refuse_hostile,
     validate_model,
 )
+from forms.patterns import pattern_problems
 
 WRITER_ROLES = (Role.DESIGNER, Role.ADMIN)
 FORMS_FOLDER = "forms"
@@ -498,6 +499,8 @@ def _form_problems(session: Session, ctx: EngineContext, forms: dict) -> list[Pr
             problems.append(Problem(f"form '{key}' is not a valid JSON Schema: {err.message}",
                                     element=where))
             continue
+        problems.extend(Problem(problem, element=where)
+                        for problem in pattern_problems(key, schema))
         published = _published_form(session, ctx, key)
         if published is not None and published != schema:
             problems.append(Problem(

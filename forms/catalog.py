@@ -6,7 +6,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import FormatChecker
+
+from forms.patterns import FormValidator, check_patterns
 
 FORMS_DIR = Path(__file__).resolve().parent
 
@@ -37,13 +39,12 @@ class FormCatalog:
         self.fallback = fallback
 
     @cached_property
-    def _validators(self) -> dict[str, Draft202012Validator]:
+    def _validators(self) -> dict[str, FormValidator]:
         validators = {}
         for path in sorted(self.root.rglob("*.json")):
             schema = json.loads(path.read_text(encoding="utf-8"))
-            Draft202012Validator.check_schema(schema)
             key = path.relative_to(self.root).with_suffix("").as_posix()
-            validators[key] = Draft202012Validator(schema, format_checker=FormatChecker())
+            validators[key] = _validator_of(key, schema)
         self._file_keys = frozenset(validators)
         return validators
 
@@ -62,12 +63,12 @@ class FormCatalog:
 
     def register(self, key: str, schema: dict) -> None:
         """Add a form that is not a file; a file's form cannot be replaced by another schema."""
-        Draft202012Validator.check_schema(schema)
+        validator = _validator_of(key, schema)
         current = self._validators.get(key)
         if current is not None and current.schema != schema and key in self._file_keys:
             raise ValueError(f"form '{key}' is the file forms/{key}.json; give the new form "
                              "another key")
-        self._validators[key] = Draft202012Validator(schema, format_checker=FormatChecker())
+        self._validators[key] = validator
 
     def schema(self, key: str) -> dict:
         """Return the JSON Schema of a form."""
@@ -81,7 +82,7 @@ class FormCatalog:
             problems.update(_problems(error, path))
         return [{"field": field, "message": message} for field, message in sorted(problems)]
 
-    def _validator(self, key: str) -> Draft202012Validator:
+    def _validator(self, key: str) -> FormValidator:
         validator = self._validators.get(key)
         if validator is not None:
             return validator
@@ -92,6 +93,13 @@ class FormCatalog:
             raise UnknownForm(key)
         self.register(key, schema)
         return self._validators[key]
+
+
+def _validator_of(key: str, schema: dict) -> FormValidator:
+    """Check the schema, its patterns included, and return its validator."""
+    FormValidator.check_schema(schema)
+    check_patterns(key, schema)
+    return FormValidator(schema, format_checker=FormatChecker())
 
 
 def _problems(error, path: str) -> list[tuple[str, str]]:

@@ -287,6 +287,50 @@ def test_a_changed_schema_under_a_published_form_key_is_a_problem(http, staff, v
     assert [p["element"] for p in created.json()["problems"]] == ["forms.certified_copy/certify"]
 
 
+def test_a_form_pattern_re2_cannot_run_stops_publication_and_nothing_changes(
+        http, staff, session, versions_restored):
+    designer = staff["designer"]
+    _, xml = published_xml(http, designer)
+    schema = {"type": "object", "properties": {
+        "certify_decision": {"enum": ["approve", "supplement", "refuse"]},
+        "witness": {"type": "string", "pattern": "^(?=.*[0-9])[A-Z0-9]+$"}}}
+    created = draft(http, designer, xml.replace('value="certified_copy/certify"',
+                                                f'value="{NEW_FORM}"'),
+                    note="witness codes", forms={NEW_FORM: schema})
+    number = created.json()["number"]
+    before = snapshot(session)
+
+    published = http.post(f"{VERSIONS}/{number}/publish", headers=designer.headers)
+
+    [problem] = created.json()["problems"]
+    assert problem["element"] == f"forms.{NEW_FORM}"
+    assert f"form '{NEW_FORM}', field 'witness'" in problem["message"]
+    assert "without backreferences" in problem["message"]
+    assert published.status_code == 422, published.text
+    assert "lookarounds" in published.text
+    assert snapshot(session) == before
+
+
+def test_a_trial_run_of_a_draft_whose_condition_runs_away_reports_it_and_the_server_goes_on(
+        http, staff, session, versions_restored):
+    designer = staff["designer"]
+    _, xml = published_xml(http, designer)
+    runaway = xml.replace('certify_decision == "approve"',
+                          'sum(range(10**11)) > 0 and certify_decision == "approve"')
+    number = draft(http, designer, runaway, note="a condition that never ends").json()["number"]
+    before = snapshot(session)
+
+    runs = [http.post(f"{VERSIONS}/{number}/trial-run", json={}, headers=designer.headers)
+            for _ in range(2)]
+
+    assert [r.status_code for r in runs] == [200, 200]
+    for run in runs:
+        assert run.json()["finished"] is False
+        assert "was stopped: look for a loop that never ends" in run.json()["error"]
+    assert snapshot(session) == before
+    receive_copy(http, staff)
+
+
 def test_unknown_versions_and_procedures_are_not_found(http, staff):
     designer = staff["designer"]
 

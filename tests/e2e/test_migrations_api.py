@@ -122,13 +122,26 @@ def test_a_migration_request_without_a_target_version_is_422(http, staff):
     assert fields == {"target_version", "dossier_codes"}
 
 
-def test_any_staff_member_test_runs_a_version_and_nothing_is_written(http, staff, session, v1):
+@pytest.mark.parametrize("person", ["economic", "economic_head", "reception", "leader"])
+def test_a_trial_run_runs_draft_scripts_so_other_roles_get_403(http, staff, session, v1, person):
+    before = snapshot(session)
+
+    response = http.post(f"{API}/versions/{v1.number}/trial-run", json={},
+                         headers=staff[person].headers)
+
+    assert response.status_code == 403, response.text
+    assert response.json()["error"]["code"] == "not_permitted"
+    assert "designers and admins do" in response.json()["error"]["message"]
+    assert snapshot(session) == before
+
+
+def test_a_designer_test_runs_a_version_and_nothing_is_written(http, staff, session, v1):
     before = snapshot(session)
 
     response = http.post(f"{API}/versions/{v1.number}/trial-run",
                          json={"start_at": "2026-03-02T09:00:00+07:00",
                                "decisions": {"review": ["supplement", "approve"]}},
-                         headers=staff["economic"].headers)
+                         headers=staff["designer"].headers)
 
     assert response.status_code == 200, response.text
     body = response.json()

@@ -31,7 +31,7 @@ def fault_database(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def fault_staff(fault_database):
-    """Receptionists, economic officers and heads, and a supervisor, with their tokens."""
+    """Receptionists, economic officers and heads, a supervisor and a designer, with tokens."""
     return create_staff(fault_database)
 
 

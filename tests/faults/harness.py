@@ -135,12 +135,13 @@ class Staff:
         return {person.id for person in self.by_kind[kind]}
 
 
-# (kind of tests.scenarios.WORKER or "supervisor", role, department, how many)
+# (kind of tests.scenarios.WORKER, "supervisor" or "designer", role, department, how many)
 HOUSEHOLD_STAFF = (
     ("reception", "receptionist", "RECEPTION", 4),
     ("economic", "officer", "ECONOMIC", 20),
     ("economic_head", "head", "ECONOMIC", 2),
     ("supervisor", "supervisor", None, 1),
+    ("designer", "designer", None, 1),
 )
 
 

@@ -9,12 +9,13 @@ import time_machine
 from sqlalchemy import func, select
 
 from engine.calendar import VIETNAM
-from engine.errors import InvalidFormData, InvalidInput
-from engine.models import ProcedureVersion
+from engine.errors import InvalidFormData, InvalidInput, NotPermitted
+from engine.models import ProcedureVersion, User
 from engine.procedures import load_departments, load_procedure, store_model
 from engine.specs import parse_model
 from engine.trial_run import SamplesMissing, load_samples, trial_run, trial_run_version
 from tests.conftest import snapshot
+from tests.e2e.test_runaway_scripts import REVIEW, model, procedure_folder, script
 from tests.integration.test_migration import (  # noqa: F401 - restore_versions is a fixture
     restore_versions,
     with_step_after_head_approval,
@@ -208,8 +209,40 @@ def test_a_timer_fires_at_the_simulated_clock(app, session):
     assert result.finished
 
 
+@pytest.mark.parametrize("source", ["while True: pass", "x = sum(range(10**11))",
+                                    "x = 'a' * 10**9"])
+def test_a_runaway_draft_script_ends_the_trial_run_with_an_error(app, session, tmp_path, source):
+    ctx = app.extensions["motcua"]
+    codes = {d["code"] for d in load_departments()}
+    folder = procedure_folder(tmp_path, model(REVIEW, script(source), REVIEW))
+    definition = load_procedure(folder, forms=ctx.forms, department_codes=codes)
+    sign = {"signer_position": "chairman"}
+    samples = {"intake": SCENARIOS["certified_copy"]["intake"], "steps": {"n0": {"default": sign}}}
+
+    result = run(app, session, definition, samples=samples)
+
+    assert not result.finished
+    assert result.path == []  # completing n0 ran the script, which was stopped
+    assert "the workflow engine failed at 'n0'" in result.error
+    assert "was stopped" in result.error
+
+
+@pytest.mark.parametrize("role", ["receptionist", "officer", "head", "leader", "supervisor"])
+def test_only_designers_and_admins_test_run_a_version(app, session, staff, role):
+    person = next(p for p in staff.values() if session.get(User, p.id).role == role)
+    code = PROCEDURE_CODES["business_household"]
+    before = snapshot(session)
+
+    with pytest.raises(NotPermitted, match="designers and admins do"):
+        trial_run_version(session, app.extensions["motcua"], code=code, number=1,
+                          user=session.get(User, person.id), workflows_dir=WORKFLOWS,
+                          decisions=None, start_at=MON_0900)
+
+    assert snapshot(session) == before
+
+
 @pytest.mark.usefixtures("restore_versions")
-def test_a_trial_run_of_a_stored_draft_writes_nothing(app, session):
+def test_a_trial_run_of_a_stored_draft_writes_nothing(app, session, staff):
     ctx = app.extensions["motcua"]
     code = PROCEDURE_CODES["business_household"]
     published = session.scalars(select(ProcedureVersion).where(
@@ -223,13 +256,16 @@ def test_a_trial_run_of_a_stored_draft_writes_nothing(app, session):
                                  spec_hash=model.hash, meta=published.meta, forms={},
                                  author="designer", change_note="draft", created_at=MON_0900))
     session.commit()
+    designer = session.get(User, staff["designer"].id)
     before = snapshot(session)
 
     result = trial_run_version(session, ctx, code=code, number=published.number,
-                               workflows_dir=WORKFLOWS, decisions=None, start_at=MON_0900)
+                               user=designer, workflows_dir=WORKFLOWS, decisions=None,
+                               start_at=MON_0900)
     with pytest.raises(SamplesMissing, match="step 'publish_notice' has no sample data"):
-        trial_run_version(session, ctx, code=code, number=number, workflows_dir=WORKFLOWS,
-                          decisions={"review": "supplement"}, start_at=MON_0900)
+        trial_run_version(session, ctx, code=code, number=number, user=designer,
+                          workflows_dir=WORKFLOWS, decisions={"review": "supplement"},
+                          start_at=MON_0900)
 
     assert result.finished
     assert snapshot(session) == before

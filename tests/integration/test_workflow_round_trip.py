@@ -6,7 +6,7 @@ import pytest
 
 from engine.procedures import load_procedures
 from engine.runtime import ProcessRuntime
-from engine.scripting import create_script_engine
+from engine.script_engine import create_script_engine
 from forms import FormCatalog
 from tests.scenarios import SCENARIOS
 

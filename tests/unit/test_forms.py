@@ -5,6 +5,7 @@ from jsonschema import Draft202012Validator
 
 from forms import FormCatalog, UnknownForm
 from forms.catalog import FORMS_DIR
+from forms.patterns import PatternRefused
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_FILES = sorted(FORMS_DIR.rglob("*.json"))
@@ -148,3 +149,36 @@ def test_an_unknown_form_key_raises_unknown_form(catalog):
 def test_asking_for_the_schema_of_an_unknown_form_raises_unknown_form(catalog):
     with pytest.raises(UnknownForm):
         catalog.schema("no_such_procedure/intake")
+
+
+def test_a_backtracking_pattern_answers_at_once_on_a_long_input():
+    catalog = FormCatalog()
+    catalog.register("test/greedy", {"type": "object",
+                                     "properties": {"code": {"pattern": "^(a|a)+$"}}})
+
+    errors = catalog.field_errors("test/greedy", {"code": "a" * 10_000 + "b"})
+
+    assert _fields(errors) == ["code"]
+    assert catalog.field_errors("test/greedy", {"code": "a" * 10_000}) == []
+
+
+@pytest.mark.parametrize(
+    ("schema", "message"),
+    [
+        ({"properties": {"pin": {"pattern": "^(?!0000)[0-9]{4}$"}}},
+         r"form 'test/pin', field 'pin': the pattern .* \(invalid perl operator: \(\?!\)"),
+        ({"properties": {"twice": {"pattern": "^(a)\\1$"}}},
+         r"field 'twice': .*without backreferences"),
+        ({"properties": {"inner": {"properties": {"code": {"pattern": "(?<=x)y"}}}}},
+         "field 'inner/code'"),
+        ({"patternProperties": {"^x_": {"type": "string"}}},
+         r"field '\(the form\)': 'patternProperties' is not supported"),
+    ],
+)
+def test_a_form_whose_patterns_re2_cannot_run_is_refused_when_registered(schema, message):
+    catalog = FormCatalog()
+
+    with pytest.raises(PatternRefused, match=message):
+        catalog.register("test/pin", {"type": "object", **schema})
+
+    assert "test/pin" not in catalog

@@ -1,7 +1,9 @@
-import sys
+import os
+import resource
 import threading
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from uuid import UUID
 from xml.sax.saxutils import escape
 
@@ -11,13 +13,28 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
-from engine.scripting import (
-    RestrictedEnvironment,
-    ScriptRejected,
-    check_expression,
-    check_script,
-    create_script_engine,
-)
+from engine.calendar import WorkingCalendar
+from engine.sandbox import sandbox_pool
+from engine.script_engine import SandboxedEnvironment, ScriptStopped, create_script_engine
+from engine.scripting import ScriptRejected, check_expression, check_script
+from engine.timing import TIMER_HELPERS, EngineClock, engine_clock
+
+# Runaway code that a trace function could not stop: each is one long call into C.
+RUNAWAY_EXPRESSIONS = ["max(range(10**11))", "sum(range(10**11))", "10**10**8",
+                       "sorted(range(10**8))", "'a'*10**9"]
+
+
+# Helpers run in the sandbox, which imports them by name: module-level functions only.
+def _add_days(day, n):
+    return day + n
+
+
+def _is_weekend(day):
+    return day % 7 in (5, 6)
+
+
+def _opening_time(day):
+    return f"{day}T09:00:00+00:00"
 
 
 def _definitions(process_body: str) -> str:
@@ -78,7 +95,7 @@ def _complete_manual_task(workflow: BpmnWorkflow, **data) -> None:
 
 
 def test_expression_compares_arithmetic_on_task_data():
-    environment = RestrictedEnvironment()
+    environment = SandboxedEnvironment()
     data = {"amount": 60, "limit": 100, "documents": [{"kind": "id_card"}]}
 
     result = environment.evaluate("amount * 2 > limit and documents[0]['kind'] == 'id_card'", data)
@@ -87,7 +104,7 @@ def test_expression_compares_arithmetic_on_task_data():
 
 
 def test_script_writes_into_dicts_and_lists_of_task_data():
-    environment = RestrictedEnvironment()
+    environment = SandboxedEnvironment()
     data = {"applicant": {"name": "An"}, "fees": [10]}
 
     environment.execute("applicant['age'] = 30\nfees.append(5)\nfees[0] = 20", data)
@@ -96,7 +113,7 @@ def test_script_writes_into_dicts_and_lists_of_task_data():
 
 
 def test_script_runs_loops_comprehensions_and_augmented_assignment():
-    environment = RestrictedEnvironment()
+    environment = SandboxedEnvironment()
     data = {"items": [["stamp", 2], ["copy", 3]]}
     script = (
         "total = 0\n"
@@ -116,7 +133,7 @@ def test_script_runs_loops_comprehensions_and_augmented_assignment():
 
 
 def test_helpers_are_callable_and_stay_out_of_task_data():
-    environment = RestrictedEnvironment(helpers={"add_days": lambda day, n: day + n})
+    environment = SandboxedEnvironment(helpers={"add_days": _add_days})
     data = {"received": 3}
 
     environment.execute("due = add_days(received, 15)", data)
@@ -125,7 +142,7 @@ def test_helpers_are_callable_and_stay_out_of_task_data():
 
 
 def test_helpers_are_callable_from_expressions():
-    environment = RestrictedEnvironment(helpers={"is_weekend": lambda day: day % 7 in (5, 6)})
+    environment = SandboxedEnvironment(helpers={"is_weekend": _is_weekend})
 
     result = environment.evaluate("is_weekend(day)", {"day": 12})
 
@@ -133,7 +150,7 @@ def test_helpers_are_callable_from_expressions():
 
 
 def test_script_assigning_a_helper_name_is_rejected():
-    environment = RestrictedEnvironment(helpers={"add_days": lambda day, n: day + n})
+    environment = SandboxedEnvironment(helpers={"add_days": _add_days})
     data = {}
 
     with pytest.raises(ScriptRejected, match="'add_days'"):
@@ -142,7 +159,7 @@ def test_script_assigning_a_helper_name_is_rejected():
 
 
 def test_task_data_named_like_a_helper_is_rejected():
-    environment = RestrictedEnvironment(helpers={"add_days": lambda day, n: day + n})
+    environment = SandboxedEnvironment(helpers={"add_days": _add_days})
 
     with pytest.raises(ScriptRejected, match="add_days"):
         environment.evaluate("add_days(1, 2)", {"add_days": 5})
@@ -171,7 +188,7 @@ def test_task_data_named_like_a_helper_is_rejected():
     ],
 )
 def test_escape_attempts_in_expressions_are_refused(expression, error, message):
-    environment = RestrictedEnvironment()
+    environment = SandboxedEnvironment()
 
     with pytest.raises(error, match=message):
         environment.evaluate(expression, {"x": 1})
@@ -187,7 +204,7 @@ def test_escape_attempts_in_expressions_are_refused(expression, error, message):
     ],
 )
 def test_statements_outside_the_sandbox_are_rejected(script, message):
-    environment = RestrictedEnvironment()
+    environment = SandboxedEnvironment()
 
     with pytest.raises(ScriptRejected, match=message):
         environment.execute(script, {})
@@ -215,7 +232,7 @@ def test_script_task_cannot_run_shell_commands(tmp_path):
     assert not marker.exists()
 
 
-# Time limit
+# Limits the operating system enforces
 
 
 @pytest.mark.parametrize(
@@ -225,20 +242,42 @@ def test_script_task_cannot_run_shell_commands(tmp_path):
         "count = 0\nwhile True:\n    count += 1",
         "found = [n for n in range(10 ** 12) if n < 0]",
         "def forever():\n    while True:\n        pass\nforever()",
+        "total = sum(range(10**11))",
     ],
 )
-def test_script_running_past_the_time_limit_is_stopped(script):
-    environment = RestrictedEnvironment(time_limit=0.2)
+def test_script_running_past_the_cpu_limit_is_stopped(script):
+    environment = SandboxedEnvironment(time_limit=0.2)
 
-    with pytest.raises(ScriptRejected, match="ran longer than 0.2 s"):
+    with pytest.raises(ScriptStopped, match="script used more than 0.2 s of CPU and was stopped"):
         environment.execute(script, {})
 
 
-def test_time_limit_cannot_be_caught_by_the_script():
-    environment = RestrictedEnvironment(time_limit=0.2)
+@pytest.mark.parametrize("expression", RUNAWAY_EXPRESSIONS)
+def test_runaway_expression_is_stopped_and_the_next_call_works(expression):
+    environment = SandboxedEnvironment(time_limit=0.5, memory_mb=256)
+
+    with pytest.raises(ScriptStopped, match="was stopped: look for"):
+        environment.evaluate(expression, {})
+
+    assert environment.evaluate("amount * 2", {"amount": 21}) == 42
+
+
+def test_memory_bomb_does_not_grow_the_server_process():
+    environment = SandboxedEnvironment(memory_mb=256)
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    with pytest.raises(ScriptStopped, match="needed more than 256 MB of memory"):
+        environment.execute("big = 'a' * 10**9", {})
+
+    grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before
+    assert grown_kb < 100 * 1024
+
+
+def test_cpu_limit_cannot_be_caught_by_the_script():
+    environment = SandboxedEnvironment(time_limit=0.2)
     script = "while True:\n    try:\n        while True: pass\n    except Exception:\n        pass"
 
-    with pytest.raises(ScriptRejected, match="ran longer than 0.2 s"):
+    with pytest.raises(ScriptStopped, match="used more than 0.2 s of CPU"):
         environment.execute(script, {})
 
 
@@ -249,13 +288,13 @@ def test_time_limit_cannot_be_caught_by_the_script():
         ("try:\n    x = 1\nfinally:\n    x = 2", "'finally' is not allowed"),
     ],
 )
-def test_handlers_that_would_outlive_the_time_limit_are_rejected(script, message):
+def test_handlers_that_would_swallow_failures_are_rejected(script, message):
     with pytest.raises(ScriptRejected, match=message):
         check_script(script)
 
 
-def test_time_limit_stops_expressions_outside_the_main_thread():
-    environment = RestrictedEnvironment(time_limit=0.2)
+def test_cpu_limit_stops_expressions_outside_the_main_thread():
+    environment = SandboxedEnvironment(time_limit=0.2)
     errors = []
 
     def evaluate_in_thread():
@@ -266,34 +305,69 @@ def test_time_limit_stops_expressions_outside_the_main_thread():
 
     thread = threading.Thread(target=evaluate_in_thread, daemon=True)
     thread.start()
-    thread.join(timeout=10)
+    thread.join(timeout=30)
 
     assert len(errors) == 1
-    assert "expression ran longer than 0.2 s" in errors[0]
+    assert "expression used more than 0.2 s of CPU" in errors[0]
 
 
-def test_previous_trace_function_is_restored():
-    environment = RestrictedEnvironment()
+def test_a_runaway_script_does_not_hold_up_calls_from_other_threads():
+    environment = SandboxedEnvironment(time_limit=3)
+    started, stopped = threading.Event(), []
 
-    def coverage_like_tracer(frame, event, arg):
-        return None
+    def run_away():
+        started.set()
+        try:
+            environment.execute("while True: pass", {})
+        except ScriptStopped as error:
+            stopped.append(error)
 
-    previous = sys.gettrace()
-    sys.settrace(coverage_like_tracer)
-    try:
-        environment.execute("x = 1", {})
-        restored = sys.gettrace()
-    finally:
-        sys.settrace(previous)
+    runaway = threading.Thread(target=run_away, daemon=True)
+    runaway.start()
+    started.wait()
+    answers = [environment.evaluate("n + 1", {"n": n}) for n in range(20)]
+    still_running = not stopped
 
-    assert restored is coverage_like_tracer
+    runaway.join(timeout=30)
+    assert answers == list(range(1, 21))
+    assert still_running
+    assert len(stopped) == 1
 
 
-def test_script_task_past_the_time_limit_fails_the_task():
+def test_a_forked_process_uses_its_own_sandboxes():
+    environment = SandboxedEnvironment()
+    assert environment.evaluate("1 + 1", {}) == 2
+    reader, writer = os.pipe()
+
+    pid = os.fork()
+    if pid == 0:  # the forked child: answer through the pipe, never return into pytest
+        try:
+            os.write(writer, str(environment.evaluate("20 + 1", {})).encode())
+        finally:
+            os._exit(0)
+    os.close(writer)
+    answer = os.read(reader, 100)
+    os.waitpid(pid, 0)
+    os.close(reader)
+
+    assert answer == b"21"
+    assert environment.evaluate("2 + 2", {}) == 4
+
+
+def test_script_task_past_the_cpu_limit_fails_the_task():
     workflow = _workflow(_script_process("while True:\n    pass"), time_limit=0.2)
 
-    with pytest.raises(WorkflowTaskException, match="ran longer than 0.2 s"):
+    with pytest.raises(WorkflowTaskException, match="used more than 0.2 s of CPU"):
         workflow.do_engine_steps()
+
+
+def test_gateway_condition_past_the_cpu_limit_fails_the_task():
+    workflow = _workflow(_gateway_process(high_condition="sum(range(10**11)) > amount",
+                                          low_condition="amount <= 100"), time_limit=0.2)
+    workflow.do_engine_steps()
+
+    with pytest.raises(WorkflowTaskException, match="used more than 0.2 s of CPU"):
+        _complete_manual_task(workflow, amount=250)
 
 
 # Task data stays JSON-safe
@@ -311,7 +385,7 @@ def test_script_task_past_the_time_limit_fails_the_task():
     ],
 )
 def test_values_that_cannot_be_stored_are_rejected(script, message):
-    environment = RestrictedEnvironment()
+    environment = SandboxedEnvironment()
     data = {"kept": 1}
 
     with pytest.raises(ScriptRejected, match=message):
@@ -319,8 +393,35 @@ def test_values_that_cannot_be_stored_are_rejected(script, message):
     assert data == {"kept": 1}
 
 
+@pytest.mark.parametrize(
+    ("script", "message"),
+    [
+        ("y = ['x' * 10**6] * 200", r"at most 1 MB .* 'y\[1\]' reaches a text of 1,000,000"),
+        ("a = []\nfor i in range(60):\n    a = [a, a]", "reaches more than 100,000 values"),
+        ("a = []\na.append(a)", r"'a\[0\]' contains itself"),
+        ("a = []\nfor i in range(100):\n    a = [a]", "nests more than 64 levels deep"),
+    ],
+)
+def test_data_too_large_to_store_is_refused(script, message):
+    environment = SandboxedEnvironment()
+    data = {"kept": 1}
+
+    with pytest.raises(ScriptRejected, match=message):
+        environment.execute(script, data)
+    assert data == {"kept": 1}
+
+
+def test_keys_that_look_like_type_tags_survive_the_round_trip():
+    environment = SandboxedEnvironment()
+    data = {}
+
+    environment.execute("tagged = {'$t': 'date', 'v': '2025-01-02', '$$x': 1}", data)
+
+    assert data == {"tagged": {"$t": "date", "v": "2025-01-02", "$$x": 1}}
+
+
 def test_dates_decimals_and_uuids_can_be_stored():
-    environment = RestrictedEnvironment()
+    environment = SandboxedEnvironment()
     data = {"day": date(2025, 1, 2), "at": datetime(2025, 1, 2, 9), "fee": Decimal("1.5"),
             "id": UUID(int=1), "span": timedelta(days=1)}
 
@@ -402,12 +503,26 @@ def test_timer_expression_is_evaluated_with_helpers():
       </bpmn:timerEventDefinition>
     </bpmn:intermediateCatchEvent>
     <bpmn:sequenceFlow id="f3" sourceRef="wait" targetRef="end"/>""")
-    workflow = _workflow(bpmn, helpers={"opening_time": lambda day: f"{day}T09:00:00+00:00"})
+    workflow = _workflow(bpmn, helpers={"opening_time": _opening_time})
 
     workflow.do_engine_steps()
 
     [waiting] = workflow.get_tasks(state=TaskState.WAITING)
     assert waiting.internal_data["event_value"] == "2030-01-02T09:00:00+00:00"
+
+
+def test_timer_helpers_read_the_engine_clock_sent_with_the_call():
+    environment = SandboxedEnvironment(helpers=TIMER_HELPERS)
+    calendar = WorkingCalendar()
+    friday_afternoon = datetime(2025, 3, 7, 15, tzinfo=calendar.zone)
+    appointment = datetime(2025, 3, 20, 9, tzinfo=calendar.zone)
+
+    with engine_clock(EngineClock(friday_afternoon, calendar, appointment)):
+        due = environment.evaluate("working_days(1)", {})
+        appointment_due = environment.evaluate("dossier_due()", {})
+
+    assert datetime.fromisoformat(due) == datetime(2025, 3, 10, 15, tzinfo=calendar.zone)
+    assert datetime.fromisoformat(appointment_due) == appointment
 
 
 def test_decision_table_comparison_cells_still_match():
@@ -443,3 +558,14 @@ def test_decision_table_comparison_cells_still_match():
     workflow.do_engine_steps()
 
     assert workflow.data["level"] == "high"
+
+
+def test_a_sandbox_sees_none_of_the_server_environment(monkeypatch):
+    monkeypatch.setenv("MOTCUA_DATABASE_URL", "postgresql://motcua:secret@db/motcua")
+    sandbox_pool().close()  # the next call starts a child with this environment
+    environment = SandboxedEnvironment()
+
+    assert environment.evaluate("1 + 1", {}) == 2
+    [child] = sandbox_pool()._children
+
+    assert b"secret" not in Path(f"/proc/{child.process.pid}/environ").read_bytes()

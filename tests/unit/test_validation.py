@@ -9,7 +9,7 @@ from SpiffWorkflow.util.task import TaskState as SpiffTaskState
 from engine.calendar import WorkingCalendar
 from engine.procedures import WORKFLOWS_DIR, load_departments
 from engine.runtime import ProcessRuntime
-from engine.scripting import create_script_engine
+from engine.script_engine import create_script_engine
 from engine.specs import parse_model
 from engine.timing import EngineClock, engine_clock
 from engine.validation import HostileXml, Problem, Severity, is_valid, validate_model
