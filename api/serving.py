@@ -32,6 +32,8 @@ class Server(BaseApplication):
         for key, value in self.settings.items():
             self.cfg.set(key, value)
         self.cfg.set("accesslog", "-")
+        # gthread, honouring the application's `Connection: close` (see api.http_worker).
+        self.cfg.set("worker_class", "api.http_worker.Worker")
         # gunicorn's control socket has one default path per user: two servers on one host
         # would delete each other's. motcua does not use it.
         self.cfg.set("control_socket_disable", True)

@@ -1,0 +1,69 @@
+"""Anonymous clients dripping a body cannot hold the shipped server: they get 401 unread."""
+
+import socket
+import threading
+
+import httpx
+
+from tests.faults.harness import create_staff, wait_for
+
+DRIPPERS = 10
+# Every wait on the server is bounded by this; the drippers alone would never end.
+ANSWER_WITHIN = 30.0
+
+
+class Dripper:
+    """A client that sends a receipt's headers, then one byte of its body every second."""
+
+    def __init__(self, port: int, *, chunked: bool):
+        self.chunked = chunked
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=ANSWER_WITHIN)
+        length = "Transfer-Encoding: chunked" if chunked else "Content-Length: 100000"
+        self.sock.sendall(f"POST /api/v1/dossiers HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                          f"Content-Type: application/json\r\n{length}\r\n\r\n".encode())
+        self.sock.sendall(self._byte())
+
+    def _byte(self) -> bytes:
+        return b"1\r\n \r\n" if self.chunked else b" "
+
+    def drip(self) -> bool:
+        """Send one more byte; tell whether the server still takes them."""
+        try:
+            self.sock.sendall(self._byte())
+        except OSError:
+            return False
+        return True
+
+    def answer(self) -> bytes:
+        """Return what the server answered so far (waits up to ANSWER_WITHIN)."""
+        return self.sock.recv(4096)
+
+
+def drip_every_second(drippers: list[Dripper], stop: threading.Event) -> None:
+    """Drip one byte on every dripper each second until stopped or refused everywhere."""
+    dripping = list(drippers)
+    while dripping and not stop.wait(1.0):
+        dripping = [d for d in dripping if d.drip()]
+
+
+def test_ten_slow_anonymous_clients_do_not_stop_others_being_served(
+        one_database, shipped, deadline, cleanup):
+    staff = create_staff(one_database)
+    server = shipped(one_database).serve_as_shipped("serve")
+    wait_for(server.ready, timeout=deadline.within(60), what="motcua serve to answer",
+             interval=0.2)
+    drippers = [Dripper(server.port, chunked=n % 2 == 1) for n in range(DRIPPERS)]
+    for dripper in drippers:
+        cleanup.callback(dripper.sock.close)
+    stop = threading.Event()
+    thread = threading.Thread(target=drip_every_second, args=(drippers, stop), daemon=True)
+    thread.start()
+    cleanup.callback(thread.join, 5)
+    cleanup.callback(stop.set)
+
+    served = httpx.get(f"{server.base_url}/api/v1/dossiers",
+                       headers=staff.kind("reception")[0].headers, timeout=ANSWER_WITHIN)
+
+    assert served.status_code == 200
+    answers = [dripper.answer() for dripper in drippers]
+    assert all(answer.startswith(b"HTTP/1.1 401 ") for answer in answers), answers
