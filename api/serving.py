@@ -76,6 +76,9 @@ class _Master(Arbiter):
             companion.reap()
         super().handle_chld()
 
+    # gunicorn dispatches SIGCHLD by the name SIGCLD, its alias, to this method.
+    handle_cld = handle_chld
+
     def manage_workers(self):
         """Keep the workers and the scheduler running (called at least every second)."""
         super().manage_workers()

@@ -64,3 +64,20 @@ def test_the_shipped_server_serves_concurrent_clients_and_stops_with_its_schedul
     os.kill(server.pid, signal.SIGTERM)
     server.process.wait(timeout=deadline.within(40))
     assert group_members(server.pid) == []
+
+
+def test_the_scheduler_process_is_restarted_when_it_dies_and_the_restart_is_logged(
+        one_database, shipped, deadline):
+    server = shipped(one_database).serve_as_shipped("serve")
+    wait_for(server.ready, timeout=deadline.within(60), what="motcua serve to answer",
+             interval=0.2)
+    first = wait_for(server.scheduler_pids, timeout=deadline.within(10),
+                     what="the scheduler process")
+
+    os.kill(first[0], signal.SIGKILL)
+
+    again = wait_for(lambda: [pid for pid in server.scheduler_pids() if pid not in first],
+                     timeout=deadline.within(30), what="a new scheduler process")
+    assert len(again) == 1
+    log = server.log_path.read_text(encoding="utf-8", errors="replace")
+    assert f"due-work scheduler (pid:{first[0]}) ended unexpectedly (signal SIGKILL)" in log
