@@ -2,4 +2,4 @@
 
 from api.cli import main
 
-main()
+main(prog_name="motcua")

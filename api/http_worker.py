@@ -1,4 +1,9 @@
-"""gunicorn's threaded worker, closing at once the connections the application closes.
+"""gunicorn's threaded worker, with a deadline on request heads and honouring `Connection: close`.
+
+A client that sends its request head (request line and headers) a byte at a time holds
+a worker thread for as long as it likes: gunicorn bounds only the wait for the first
+byte. This worker gives every head REQUEST_HEAD_SECONDS once a thread takes it; past that
+the connection is shut, which ends the blocked read and frees the thread.
 
 gunicorn drops the application's `Connection: close` and, to keep the connection alive,
 reads whatever body the application left unread; a client dripping that body one byte a
@@ -8,20 +13,34 @@ request without reading its body and with `Connection: close`: this worker honou
 so the connection closes after the answer and no thread waits on the client.
 """
 
+import socket
+import threading
+import time
+
 from gunicorn import util
 from gunicorn.workers.gthread import ThreadWorker
 
 # How long a closing connection lingers for the client to read the answer (RFC 9112 9.6).
 CLOSE_LINGER = 1.0
+# Seconds a client has to send its request head, counted from when its thread takes it
+# (gunicorn first waits up to 5 s for a byte without holding a thread).
+REQUEST_HEAD_SECONDS = 10.0
 
 
 class Worker(ThreadWorker):
-    """The gthread worker, honouring the application's `Connection: close`."""
+    """The gthread worker, cutting slow request heads and honouring `Connection: close`."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # By file descriptor, the sockets whose request head is being read, and since when
+        # (an SSL connection's socket is replaced by its wrapper on the same descriptor).
+        self._heads: dict[int, tuple[socket.socket, float]] = {}
+        self._heads_lock = threading.Lock()
 
     def load_wsgi(self):
-        """Load the application, wrapped to pass its `Connection: close` on to gunicorn."""
+        """Load the application, wrapped to see heads end and pass `Connection: close` on."""
         super().load_wsgi()
-        self.wsgi = _closing_when_asked(self.wsgi)
+        self.wsgi = self._wrap(self.wsgi)
 
     def handle(self, conn):
         """Serve one request; close a connection that will not be kept alive here, in the pool.
@@ -29,19 +48,47 @@ class Worker(ThreadWorker):
         gunicorn would otherwise linger on it from the worker's main loop, which accepts
         and dispatches every other connection meanwhile.
         """
-        keep_alive = super().handle(conn)
+        descriptor = conn.sock.fileno()
+        with self._heads_lock:
+            self._heads[descriptor] = (conn.sock, time.monotonic())
+        try:
+            keep_alive = super().handle(conn)
+        finally:
+            self._head_read(descriptor)
         if keep_alive is False and conn.initialized:
             util.close_graceful(conn.sock, timeout=CLOSE_LINGER)
         return keep_alive
 
+    def murder_keepalived(self, force=False):
+        """Close expired kept-alive connections, and shut those too slow to send a head."""
+        super().murder_keepalived(force)
+        late = time.monotonic() - REQUEST_HEAD_SECONDS
+        with self._heads_lock:
+            slow = [sock for sock, taken in self._heads.values() if taken < late]
+            self._heads = {fd: head for fd, head in self._heads.items() if head[1] >= late}
+        for sock in slow:
+            self.log.warning("Closing a connection whose request head took over %.0f s",
+                             REQUEST_HEAD_SECONDS)
+            try:
+                # The thread reading the head sees the end of the stream and lets go.
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # closed meanwhile
 
-def _closing_when_asked(app):
-    def application(environ, start_response):
-        def start(status, headers, exc_info=None):
-            if any(name.lower() == "connection" and value.lower() == "close"
-                   for name, value in headers):
-                # gunicorn's start_response is its Response's; closing is its own decision.
-                start_response.__self__.force_close()
-            return start_response(status, headers, exc_info)
-        return app(environ, start)
-    return application
+    def _head_read(self, descriptor: int) -> None:
+        with self._heads_lock:
+            self._heads.pop(descriptor, None)
+
+    def _wrap(self, app):
+        def application(environ, start_response):
+            self._head_read(environ["gunicorn.socket"].fileno())
+
+            def start(status, headers, exc_info=None):
+                if any(name.lower() == "connection" and value.lower() == "close"
+                       for name, value in headers):
+                    # gunicorn's start_response is its Response's; closing is its decision.
+                    start_response.__self__.force_close()
+                return start_response(status, headers, exc_info)
+            return app(environ, start)
+        return application
+
