@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 # A child that dies sooner than this after starting is restarted after a doubled pause.
 STEADY_AFTER = 60.0
@@ -21,11 +22,12 @@ class SupervisedProcess:
     """One child process, restarted after a short pause whenever it ends unasked."""
 
     def __init__(self, name: str, command: list[str], *, log: logging.Logger,
-                 stop_timeout: float = 10.0):
+                 stop_timeout: float = 10.0, clock: Callable[[], float] = time.monotonic):
         self.name = name
         self.command = command
         self.log = log
         self.stop_timeout = stop_timeout
+        self.clock = clock
         self.process: subprocess.Popen | None = None
         self._started_at = 0.0
         self._pause = 0.0
@@ -35,7 +37,7 @@ class SupervisedProcess:
     def start(self) -> None:
         """Start the child; its output goes where the master's goes."""
         self.process = subprocess.Popen(self.command)
-        self._started_at = time.monotonic()
+        self._started_at = self.clock()
         self._restart_at = None
         self.log.info("Started the %s (pid:%s)", self.name, self.process.pid)
 
@@ -46,18 +48,18 @@ class SupervisedProcess:
         code, pid, self.process = self.process.returncode, self.process.pid, None
         if self._stopping:
             return
-        lived = time.monotonic() - self._started_at
+        lived = self.clock() - self._started_at
         steady = lived >= STEADY_AFTER or not self._pause
         self._pause = FIRST_PAUSE if steady else min(self._pause * 2, LONGEST_PAUSE)
-        self._restart_at = time.monotonic() + self._pause
-        self.log.error("The %s (pid:%s) ended unexpectedly (%s); restarting it in %.0f s",
+        self._restart_at = self.clock() + self._pause
+        self.log.error("The %s (pid:%s) ended unexpectedly (%s); restarting it in %g s",
                        self.name, pid, _describe(code), self._pause)
 
     def keep_running(self) -> None:
         """Restart the child once its pause is over."""
         self.reap()
         if (not self._stopping and self.process is None and self._restart_at is not None
-                and time.monotonic() >= self._restart_at):
+                and self.clock() >= self._restart_at):
             self.start()
 
     def terminate(self) -> None:
@@ -74,7 +76,7 @@ class SupervisedProcess:
         try:
             self.process.wait(timeout=self.stop_timeout)
         except subprocess.TimeoutExpired:
-            self.log.error("The %s (pid:%s) did not stop within %.0f s; killing it",
+            self.log.error("The %s (pid:%s) did not stop within %g s; killing it",
                            self.name, self.process.pid, self.stop_timeout)
             self.process.kill()
             self.process.wait()
