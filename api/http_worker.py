@@ -1,16 +1,15 @@
-"""gunicorn's threaded worker, with a deadline on request heads and honouring `Connection: close`.
+"""gunicorn's threaded worker, with a deadline on request heads and no drain of unread bodies.
 
 A client that sends its request head (request line and headers) a byte at a time holds
 a worker thread for as long as it likes: gunicorn bounds only the wait for the first
 byte. This worker gives every head REQUEST_HEAD_SECONDS once a thread takes it; past that
 the connection is shut, which ends the blocked read and frees the thread.
 
-gunicorn drops the application's `Connection: close` and, to keep the connection alive,
-reads whatever body the application left unread; a client dripping that body one byte a
-second holds the thread reading it for as long as it likes (gunicorn's drain deadline
-bounds each read, not the whole body). The application answers an unauthenticated
-request without reading its body and with `Connection: close`: this worker honours it,
-so the connection closes after the answer and no thread waits on the client.
+To keep a connection alive, gunicorn reads whatever body the application left unread; a
+client dripping that body one byte a second holds the thread for as long as it likes
+(gunicorn's drain deadline bounds each read, not the whole body). The application answers
+an unauthenticated request without reading its body; this worker then closes the
+connection after the answer instead of draining it.
 """
 
 import socket
@@ -18,6 +17,7 @@ import threading
 import time
 
 from gunicorn import util
+from gunicorn.http.body import ChunkedReader, EOFReader, LengthReader
 from gunicorn.workers.gthread import ThreadWorker
 
 # How long a closing connection lingers for the client to read the answer (RFC 9112 9.6).
@@ -28,7 +28,7 @@ REQUEST_HEAD_SECONDS = 10.0
 
 
 class Worker(ThreadWorker):
-    """The gthread worker, cutting slow request heads and honouring `Connection: close`."""
+    """The gthread worker, cutting slow request heads and never draining an unread body."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,7 +38,7 @@ class Worker(ThreadWorker):
         self._heads_lock = threading.Lock()
 
     def load_wsgi(self):
-        """Load the application, wrapped to see heads end and pass `Connection: close` on."""
+        """Load the application, wrapped to see when a request's head has been read."""
         super().load_wsgi()
         self.wsgi = self._wrap(self.wsgi)
 
@@ -58,6 +58,12 @@ class Worker(ThreadWorker):
         if keep_alive is False and conn.initialized:
             util.close_graceful(conn.sock, timeout=CLOSE_LINGER)
         return keep_alive
+
+    def _keepalive_after(self, conn, keepalive):
+        """Keep the connection only if the request's body needs no more reading."""
+        if keepalive and _body_unread(conn.parser.mesg):
+            return False
+        return super()._keepalive_after(conn, keepalive)
 
     def murder_keepalived(self, force=False):
         """Close expired kept-alive connections, and shut those too slow to send a head."""
@@ -82,13 +88,17 @@ class Worker(ThreadWorker):
     def _wrap(self, app):
         def application(environ, start_response):
             self._head_read(environ["gunicorn.socket"].fileno())
-
-            def start(status, headers, exc_info=None):
-                if any(name.lower() == "connection" and value.lower() == "close"
-                       for name, value in headers):
-                    # gunicorn's start_response is its Response's; closing is its decision.
-                    start_response.__self__.force_close()
-                return start_response(status, headers, exc_info)
-            return app(environ, start)
+            return app(environ, start_response)
         return application
 
+
+def _body_unread(request) -> bool:
+    """Tell whether some of the request's body is still to come from the client."""
+    reader = getattr(getattr(request, "body", None), "reader", None)
+    if isinstance(reader, LengthReader):
+        return reader.length > 0
+    if isinstance(reader, ChunkedReader):
+        return reader.parser is not None
+    if isinstance(reader, EOFReader):
+        return not reader.finished
+    return False

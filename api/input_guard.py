@@ -35,7 +35,8 @@ def _refuse_unstorable_text():
     # A body over the app-wide limit is left to views that allow more (a designer's model);
     # reading it here would refuse it with 413 before they can.
     small = (request.content_length or 0) <= (current_app.config["MAX_CONTENT_LENGTH"] or 0)
-    in_body = request.is_json and small and _walk(request.get_json(silent=True))
+    routed = request.url_rule is not None
+    in_body = routed and request.is_json and small and _walk(request.get_json(silent=True))
     if in_url or in_body:
         return error_response(400, "bad_request", "The request contains a NUL character or an "
                               "unpaired UTF-16 surrogate, which cannot be stored; remove it.")
@@ -52,7 +53,8 @@ def _give_streamed_body_its_length():
     """
     environ = request.environ
     chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-    if chunked and not environ.get("CONTENT_LENGTH"):
+    # A request for no route is answered 404 or 405 with its body unread.
+    if chunked and not environ.get("CONTENT_LENGTH") and request.url_rule is not None:
         body = _read_up_to(environ["wsgi.input"], model_body_bytes(current_app.config))
         # From here on the body is an ordinary one of known length.
         environ["wsgi.input"] = io.BytesIO(body)
