@@ -53,8 +53,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_api(app)
     app.register_blueprint(designer_ui.blp)
     request_session.init_app(app)
-    input_guard.init_app(app)
+    # Authentication first: the body of a request without a valid token is never read.
     auth.init_app(app)
+    input_guard.init_app(app)
     errors.init_app(app)
     response_headers.init_app(app)
     return app

@@ -48,6 +48,8 @@ def _authenticate_request():
 def _unauthenticated(message: str):
     response, status = error_response(401, "unauthenticated", message)
     response.headers["WWW-Authenticate"] = 'Bearer realm="motcua"'
+    # The body is left unread: close the connection rather than drain it for the next request.
+    response.headers["Connection"] = "close"
     return response, status
 
 

@@ -112,14 +112,14 @@ def init_command(demo):
               show_default=True, type=int, help="gunicorn worker processes")
 @click.option("--threads", default=4, show_default=True, type=int)
 @click.option("--scheduler/--no-scheduler", default=True, show_default=True,
-              help="fire timers, reminders and escalations, seal the audit trail and roll "
-                   "up step timings in this process")
+              help="also run `motcua worker` (fire timers, reminders and escalations, seal "
+                   "the audit trail, roll up step timings) in a process this one supervises")
 @click.option("--demo/--no-demo", default=True, show_default=True,
               help="Seed one demo user per role when the database has no users.")
 @pass_script_info
 def serve_command(info, host, port, workers, threads, scheduler, demo):
     """Initialise, then serve the API with gunicorn (and the due-work scheduler)."""
-    from gunicorn.app.base import BaseApplication
+    from api.serving import Server
 
     # Serve outside any application context: a request handled on a thread that already
     # has one (a single-threaded worker inherits this command's) reuses it, and Flask then
@@ -127,37 +127,29 @@ def serve_command(info, host, port, workers, threads, scheduler, demo):
     app = info.load_app()
     with app.app_context():
         initialise(seed_demo=demo)
+        _warm(app)
         engine = db.engine
         db.session.remove()
-    worker = due_worker(app) if scheduler else None
-
-    class _Server(BaseApplication):
-        def load_config(self):
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("threads", threads)
-            self.cfg.set("accesslog", "-")
-            # gunicorn's control socket has one default path per user: two servers on one
-            # host would delete each other's. motcua does not use it.
-            self.cfg.set("control_socket_disable", True)
-            if worker is not None:
-                # The scheduler thread lives in the gunicorn master, next to the workers.
-                self.cfg.set("when_ready", lambda _server: worker.start())
-                self.cfg.set("on_exit", lambda _server: worker.stop())
-            # A forked worker must not reuse connections the master opened.
-            self.cfg.set("post_fork", lambda _server, _worker: engine.dispose(close=False))
-
-        def load(self):
-            return app
-
     engine.dispose()
     click.echo(f"Serving on http://{host}:{port} (OpenAPI at /api/openapi.json)")
-    _Server().run()
+    Server(app, engine=engine, bind=f"{host}:{port}", workers=workers, threads=threads,
+           scheduler=scheduler).run()
+
+
+def _warm(app) -> None:
+    """Import and build before the workers are forked what each would otherwise load lazily.
+
+    The holidays package imports its country modules on first use; done here once, every
+    worker inherits them whole.
+    """
+    app.extensions["motcua"].calendar(db.session).is_working_day(now().date())
 
 
 @main.command("worker")
+@click.option("--stop-with-parent", is_flag=True, hidden=True,
+              help="Stop when the process that started this one (motcua serve) is gone.")
 @with_appcontext
-def worker_command():
+def worker_command(stop_with_parent):
     """Fire due work, seal the audit trail, roll up step timings until stopped.
 
     Run as many as you like on PostgreSQL: they share the work and never do it twice.
@@ -166,9 +158,13 @@ def worker_command():
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    parent = os.getppid()
     worker.start()
     click.echo("Due-work worker running; Ctrl-C to stop.")
-    stop.wait()
+    while not stop.wait(timeout=1.0):
+        if stop_with_parent and os.getppid() != parent:
+            click.echo("The server that started this worker is gone; stopping.", err=True)
+            break
     worker.stop()
 
 

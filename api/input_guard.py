@@ -1,4 +1,8 @@
-"""Refuse bodies too large to read and text no database can store, before any use case."""
+"""Refuse bodies too large to read and text no database can store, before any use case.
+
+Registered after api.auth: a request without a valid token is refused before its body
+is read.
+"""
 
 import io
 
@@ -31,49 +35,46 @@ def _refuse_unstorable_text():
     # A body over the app-wide limit is left to views that allow more (a designer's model);
     # reading it here would refuse it with 413 before they can.
     small = (request.content_length or 0) <= (current_app.config["MAX_CONTENT_LENGTH"] or 0)
-    in_body = request.is_json and small and _walk(request.get_json(silent=True))
+    routed = request.url_rule is not None
+    in_body = routed and request.is_json and small and _walk(request.get_json(silent=True))
     if in_url or in_body:
         return error_response(400, "bad_request", "The request contains a NUL character or an "
                               "unpaired UTF-16 surrogate, which cannot be stored; remove it.")
     return None
 
 
-class StreamedBodyLimit:
-    """Give a chunked body (no Content-Length) its length, read up to a cap.
+def _give_streamed_body_its_length():
+    """Give a chunked body (no Content-Length) its length, read up to the largest limit.
 
     Werkzeug stops reading a chunked body at the size limit and hands the view the
     truncated prefix. Read here up to one byte past the largest limit any view allows, so
-    the body reaches Flask with a Content-Length and each view's limit answers 413 as it
-    does for any other body.
+    the body reaches the view with a Content-Length and each view's limit answers 413 as
+    it does for any other body. Runs after authentication: an anonymous body is never read.
     """
+    environ = request.environ
+    chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+    # A request for no route is answered 404 or 405 with its body unread.
+    if chunked and not environ.get("CONTENT_LENGTH") and request.url_rule is not None:
+        body = _read_up_to(environ["wsgi.input"], model_body_bytes(current_app.config))
+        # From here on the body is an ordinary one of known length.
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ.pop("HTTP_TRANSFER_ENCODING")
+        environ.pop("wsgi.input_terminated", None)
 
-    def __init__(self, wsgi_app, cap: int):
-        self.wsgi_app, self.cap = wsgi_app, cap
 
-    def __call__(self, environ, start_response):
-        """Read a chunked body whole (up to the cap), then pass the request on."""
-        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-        if chunked and not environ.get("CONTENT_LENGTH"):
-            body = self._read(environ["wsgi.input"])
-            # From here on the body is an ordinary one of known length.
-            environ["wsgi.input"] = io.BytesIO(body)
-            environ["CONTENT_LENGTH"] = str(len(body))
-            environ.pop("HTTP_TRANSFER_ENCODING")
-            environ.pop("wsgi.input_terminated", None)
-        return self.wsgi_app(environ, start_response)
-
-    def _read(self, stream) -> bytes:
-        parts, size = [], 0
-        while size <= self.cap:
-            part = stream.read(min(65536, self.cap + 1 - size))
-            if not part:
-                break
-            parts.append(part)
-            size += len(part)
-        return b"".join(parts)
+def _read_up_to(stream, cap: int) -> bytes:
+    parts, size = [], 0
+    while size <= cap:
+        part = stream.read(min(65536, cap + 1 - size))
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    return b"".join(parts)
 
 
 def init_app(app) -> None:
-    """Check every request's size and text before it is handled."""
-    app.wsgi_app = StreamedBodyLimit(app.wsgi_app, cap=model_body_bytes(app.config))
+    """Check every request's size and text before it is handled (after authentication)."""
+    app.before_request(_give_streamed_body_its_length)
     app.before_request(_refuse_unstorable_text)

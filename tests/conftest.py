@@ -51,15 +51,23 @@ T = TypeVar("T")
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hà Nội
 
 
-def pytest_collection_modifyitems(items):
-    """Mark tests that need PostgreSQL so `-m` can select them."""
+def pytest_collection_modifyitems(config, items):
+    """Mark tests that need PostgreSQL; run `one_backend` tests on PostgreSQL alone if set."""
     for item in items:
         if "pg_only" in item.fixturenames:
             item.add_marker(pytest.mark.postgresql)
+    if PG_URL:
+        twice = [item for item in items if item.get_closest_marker("one_backend")
+                 and getattr(item, "callspec", None)
+                 and item.callspec.params.get("backend") == "sqlite"]
+        config.hook.pytest_deselected(items=twice)
+        items[:] = [item for item in items if item not in twice]
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgresql: runs only against PostgreSQL")
+    config.addinivalue_line("markers", "one_backend: slow; runs once, on PostgreSQL when "
+                                       "MOTCUA_TEST_DATABASE_URL is set, else on SQLite")
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

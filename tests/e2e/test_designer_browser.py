@@ -23,6 +23,8 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 WAIT_MS = 20_000
 CERTIFIED_COPY = "2.000815"
 NEW_NAME = "Đối chiếu bản sao với bản chính và ghi lời chứng"
+# A browser is slow to drive: the backend makes no difference to the page, so run once.
+pytestmark = pytest.mark.one_backend
 
 
 

@@ -85,6 +85,7 @@ def process_env(database: FaultDatabase, app_name: str) -> dict:
     env = {**os.environ, "MOTCUA_DATABASE_URL": database.url, "PYTHONUNBUFFERED": "1",
            "PGAPPNAME": app_name}
     env.pop("MOTCUA_TEST_DATABASE_URL", None)
+    env.pop("MOTCUA_WORKERS", None)  # `motcua serve` runs its default number of workers
     return env
 
 
@@ -201,6 +202,22 @@ def children_of(pid: int) -> list[int]:
     return sorted(children)
 
 
+def group_members(pgid: int) -> list[int]:
+    """Return the live processes of process group `pgid`, read from /proc."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        state, _ppid, group = stat[stat.rindex(")") + 2:].split()[:3]
+        if int(group) == pgid and state != "Z":
+            members.append(int(entry))
+    return sorted(members)
+
+
 def owner_of_client_port(port: int, candidates: list[int]) -> int | None:
     """Return which of `candidates` holds the TCP socket bound to local `port` (from /proc)."""
     inodes = set()
@@ -273,14 +290,15 @@ class Managed:
 
 
 class Server(Managed):
-    """`motcua serve --no-scheduler`: a gunicorn master and its worker processes."""
+    """`motcua serve`: a gunicorn master, its workers and, unless told not to, its scheduler."""
 
-    def __init__(self, *, name: str, env: dict, log_path: Path, workers: int, threads: int):
+    def __init__(self, *, name: str, env: dict, log_path: Path, options: tuple[str, ...] = (),
+                 workers: int = 2):
         self.port = free_port()
         self.workers = workers
         super().__init__(name=name, env=env, log_path=log_path, command=[
-            motcua_command(), "serve", "--no-scheduler", "--host", "127.0.0.1",
-            "--port", str(self.port), "--workers", str(workers), "--threads", str(threads)])
+            motcua_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port),
+            *options])
 
     @property
     def base_url(self) -> str:
@@ -289,6 +307,13 @@ class Server(Managed):
 
     def worker_pids(self) -> list[int]:
         """Return the gunicorn worker processes of the master."""
+        return [pid for pid in self._children() if not _is_scheduler(pid)]
+
+    def scheduler_pids(self) -> list[int]:
+        """Return the scheduler processes the master supervises (`motcua worker`)."""
+        return [pid for pid in self._children() if _is_scheduler(pid)]
+
+    def _children(self) -> list[int]:
         return children_of(self.pid) if self.running() else []
 
     def ready(self) -> bool:
@@ -301,6 +326,14 @@ class Server(Managed):
         except httpx.HTTPError:
             return False
         return answer.status_code == 200 and len(self.worker_pids()) == self.workers
+
+
+def _is_scheduler(pid: int) -> bool:
+    try:
+        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"worker" in arguments
 
 
 class Scheduler(Managed):
@@ -330,7 +363,16 @@ class Processes:
     def serve(self, name: str, *, workers: int = 2, threads: int = 4) -> Server:
         """Start an API server (without the scheduler); `wait_ready` waits for it."""
         server = Server(name=name, env=process_env(self.database, f"motcua-{name}"),
-                        log_path=self.log_dir / f"{name}.log", workers=workers, threads=threads)
+                        log_path=self.log_dir / f"{name}.log", workers=workers,
+                        options=("--no-scheduler", "--workers", str(workers),
+                                 "--threads", str(threads)))
+        self.started.append(server)
+        return server
+
+    def serve_as_shipped(self, name: str) -> Server:
+        """Start `motcua serve` as `make serve` does: default workers, threads and scheduler."""
+        server = Server(name=name, env=process_env(self.database, f"motcua-{name}"),
+                        log_path=self.log_dir / f"{name}.log")
         self.started.append(server)
         return server
 
