@@ -257,12 +257,12 @@ def test_injection_in_path_and_query_parameters_matches_nothing_and_changes_noth
         http.get(f"/api/v1/dossiers/{part}/apology", headers=supervisor),
         http.get(f"/api/v1/procedures/{part}", headers=supervisor),
         http.get(f"/api/v1/procedures/{part}/versions", headers=staff["designer"].headers),
-        http.get(f"/api/v1/public/dossiers/{part}", params={"pin": "123456"}),
+        http.get(f"/api/v1/public/dossiers/{part}", headers={"X-Dossier-PIN": "123456"}),
         http.get(f"/api/v1/tasks/{part}", headers=office),
         http.post(f"/api/v1/tasks/{part}/claim", headers=office),
     ]
     invalid = [
-        http.get(f"/api/v1/public/dossiers/{dossier['code']}", params={"pin": value}),
+        http.post(f"/api/v1/public/dossiers/{dossier['code']}/lookup", json={"pin": value}),
         http.get(f"/api/v1/calendar/days/{quote(value.replace('/', ''), safe='')}",
                  headers=supervisor),
         http.get("/api/v1/dossiers", params={"status": value}, headers=supervisor),

@@ -1,0 +1,38 @@
+"""The public lookup's rate limits: per client and per dossier, in a store all API hosts share."""
+
+import redis
+from flask import current_app, request
+
+from api.clock import now
+from api.extensions import db
+from engine.rate_limits import Counters, DatabaseCounters, Limit, RedisCounters, check_rate
+
+EXTENSION = "motcua_lookup_counters"
+
+
+def init_app(app) -> None:
+    """Connect to Redis when MOTCUA_REDIS_URL is set; else the database counts."""
+    url = app.config["MOTCUA_REDIS_URL"]
+    app.extensions[EXTENSION] = RedisCounters(redis.Redis.from_url(url)) if url else None
+
+
+def counters() -> Counters:
+    """Return the store of this application: Redis when configured, else the database."""
+    return current_app.extensions[EXTENSION] or DatabaseCounters(db.session)
+
+
+def count_lookup(code: str) -> None:
+    """Count a lookup of `code` by this client; raise RateLimited when either is over its limit.
+
+    The counts are committed even when the lookup then fails: wrong PINs are what is limited.
+    """
+    config = current_app.config
+    window = config["MOTCUA_LOOKUP_WINDOW_SECONDS"]
+    store, moment = counters(), now()
+    try:
+        check_rate(store, Limit("client", config["MOTCUA_LOOKUP_LIMIT_PER_CLIENT"], window),
+                   request.remote_addr or "unknown", now=moment)
+        check_rate(store, Limit("dossier", config["MOTCUA_LOOKUP_LIMIT_PER_DOSSIER"],
+                                window), code, now=moment)
+    finally:
+        db.session.commit()
