@@ -13,6 +13,7 @@ from api import (
     designer_ui,
     errors,
     input_guard,
+    json_numbers,
     lookup_limits,
     request_session,
     response_headers,
@@ -66,6 +67,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     request_session.init_app(app)
     input_guard.init_app(app)
     auth.init_app(app)
+    json_numbers.init_app(app)
     errors.init_app(app)
     response_headers.init_app(app)
     lookup_limits.init_app(app)
