@@ -203,6 +203,11 @@ def check_model(bpmn_xml: bytes, *, meta: dict, forms: FormLookup, department_co
     return parse_model(bpmn_xml, process_id=meta["process_id"], file_name=file_name)
 
 
+def unrunnable_problems(bpmn_xml: bytes, process_id: str) -> list[Problem]:
+    """Return the problems that would hold the engine for ever once a dossier starts."""
+    return list(_call_problems(safe_parse(bpmn_xml), process_id))
+
+
 def _parser_problem(bpmn_xml: bytes, process_id: str, file_name: str,
                     found: list[Problem]) -> list[Problem]:
     """Run the loader's own checks (XSD, SpiffWorkflow) and keep what they add."""

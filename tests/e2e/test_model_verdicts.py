@@ -7,6 +7,7 @@ import pytest
 
 from engine.errors import ModelInvalid
 from engine.procedures import load_departments, load_procedure
+from tests.conftest import snapshot
 from tests.e2e.test_cli import WORKFLOWS_DIR, database_file, database_url, motcua  # noqa: F401
 from tests.scenarios import PROCEDURE_CODES
 
@@ -83,3 +84,20 @@ def test_a_bad_model_is_refused_alike_by_the_cli_the_loader_and_the_designer(
     assert (first["line"], first["element"], first["severity"]) == (line, element, "error")
     assert loaded.value.message.endswith(f": {first['message']}")
     assert first["message"] in checked.stdout
+
+
+def test_a_trial_run_of_a_draft_that_calls_itself_is_refused_unrun(
+        http, staff, session, versions_restored):
+    node, process, element, _ = BAD_MODELS["calls-itself"]
+    designer = staff["designer"].headers
+    number = http.post(VERSIONS, headers=designer, json={
+        "bpmn_xml": bad_model(node, process), "change_note": "calls itself"}).json()["number"]
+    before = snapshot(session)
+
+    response = http.post(f"{VERSIONS}/{number}/trial-run", json={}, headers=designer)
+
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "version_invalid"
+    assert element in [p["element"] for p in error["details"]["problems"]]
+    assert snapshot(session) == before
