@@ -19,6 +19,8 @@ from engine.statuses import DossierStatus
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NSMAP = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
+
+
 def _safe_xml_parser() -> etree.XMLParser:
     """Return a parser that never resolves entities, loads DTDs or touches the network."""
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,

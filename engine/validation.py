@@ -342,28 +342,32 @@ def _call_problems(root, process_id: str | None) -> Iterator[Problem]:
     """Refuse call activities that call their own process, directly or through others.
 
     SpiffWorkflow parses such a model, then expands the calls for ever when the first dossier
-    starts (`_calculate_depth`): the receipt never answers.
+    starts (`_calculate_depth`): the receipt never answers. A depth-first walk that visits
+    each process once, without recursion: a hostile document cannot make it slow or deep.
     """
     calls = _calls(root)
-    reported: set[str] = set()
-
-    def walk(pid: str, path: list[str]) -> Iterator[Problem]:
-        for call in calls.get(pid, []):
+    done: set[str] = set()
+    for start in [process_id] if process_id is not None else list(calls):
+        if start not in calls or start in done:
+            continue
+        path, pending = [start], [iter(calls[start])]
+        while pending:
+            call = next(pending[-1], None)
+            if call is None:
+                done.add(path.pop())
+                pending.pop()
+                continue
             called = call.get("calledElement")
-            if called in path and call.get("id") not in reported:
-                reported.add(call.get("id"))
+            if called in path:
                 cycle = " → ".join([*path[path.index(called):], called])
                 yield Problem(
                     f"call activity {_label(call)} calls process '{called}', which is already "
                     f"running it ({cycle}): the first dossier would never start; a procedure "
                     "must not call itself, directly or through other processes",
                     call.sourceline, call.get("id"))
-            elif called in calls and called not in path:
-                yield from walk(called, [*path, called])
-
-    for start in [process_id] if process_id is not None else list(calls):
-        if start in calls:
-            yield from walk(start, [start])
+            elif called in calls and called not in done:
+                path.append(called)
+                pending.append(iter(calls[called]))
 
 
 def _lanes_by_node(process) -> dict[str, str | None]:
