@@ -38,14 +38,23 @@ def from_environment() -> dict:
 
 
 def stored_secret_key(path: Path = DEFAULT_SECRET_FILE) -> str:
-    """Return the key kept in `path`, creating it (mode 0600) on a fresh install."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(fd, "w", encoding="ascii") as file:
-        file.write(secrets.token_hex(32) + "\n")
+    """Return the key kept in `path`, creating it (mode 0600) on a fresh install.
+
+    The key is written to a private temporary file first and linked into place, so processes
+    starting together all read the same whole key.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as file:
+            file.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process created it first: its key wins
+        finally:
+            draft.unlink()
     return path.read_text(encoding="ascii").strip()
 
 
