@@ -4,8 +4,16 @@ import redis
 from flask import current_app, request
 
 from api.clock import now
+from api.errors import RETRY_AFTER_SECONDS, error_response
 from api.extensions import db
-from engine.rate_limits import Counters, DatabaseCounters, Limit, RedisCounters, check_rate
+from engine.rate_limits import (
+    Counters,
+    DatabaseCounters,
+    Limit,
+    RateLimited,
+    RedisCounters,
+    check_rate,
+)
 
 EXTENSION = "motcua_lookup_counters"
 
@@ -14,6 +22,17 @@ def init_app(app) -> None:
     """Connect to Redis when MOTCUA_REDIS_URL is set; else the database counts."""
     url = app.config["MOTCUA_REDIS_URL"]
     app.extensions[EXTENSION] = RedisCounters(redis.Redis.from_url(url)) if url else None
+    app.register_error_handler(redis.ConnectionError, _store_unavailable)
+
+
+def _store_unavailable(err: redis.ConnectionError):
+    """Refuse lookups while the counters cannot be reached: no limit, no lookup."""
+    current_app.logger.warning("rate-limit store unavailable: %s", err)
+    response, status = error_response(
+        503, "unavailable", "The rate-limit store cannot be reached right now; retry in "
+                            f"{RETRY_AFTER_SECONDS} seconds.")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response, status
 
 
 def counters() -> Counters:
@@ -34,5 +53,7 @@ def count_lookup(code: str) -> None:
                    request.remote_addr or "unknown", now=moment)
         check_rate(store, Limit("dossier", config["MOTCUA_LOOKUP_LIMIT_PER_DOSSIER"],
                                 window), code, now=moment)
-    finally:
-        db.session.commit()
+    except RateLimited:
+        db.session.commit()  # the refused lookup counts too
+        raise
+    db.session.commit()

@@ -156,3 +156,18 @@ def test_expired_windows_are_purged_from_the_database(http, session):
     session.expire_all()
     expiries = set(session.scalars(select(RateLimitCounter.expires_at)))
     assert expiries == {datetime(2026, 3, 2, 2, 6, tzinfo=UTC)}
+
+
+def test_lookups_are_refused_with_503_while_redis_cannot_be_reached(database, app, dossier):
+    unreachable = create_app({"SQLALCHEMY_DATABASE_URI": database,
+                              "MOTCUA_SECRET_KEY": SECRET_KEY,
+                              "MOTCUA_REDIS_URL": "redis://127.0.0.1:1/0"})
+
+    response = unreachable.test_client().get(lookup_url(dossier["code"]),
+                                             headers={"X-Dossier-PIN": dossier["pin"]})
+
+    assert response.status_code == 503, response.text
+    assert response.headers["Retry-After"] == "5"
+    assert response.get_json()["error"]["code"] == "unavailable"
+    with unreachable.app_context():
+        db.engine.dispose()
