@@ -514,3 +514,15 @@ def test_a_huge_number_in_a_query_or_path_is_refused_naming_its_field(
         assert [f["field"] for f in assert_refused(response, 422)["details"]["fields"]] == [
             field]
     assert snapshot(session) == before
+
+
+def test_a_huge_number_in_a_designers_draft_is_a_422_naming_its_field(http, staff, session):
+    body = with_raw_number({"bpmn_xml": "<x/>", "change_note": "a note"}, ("change_note",), HUGE)
+    before = snapshot(session)
+
+    response = http.post(f"/api/v1/procedures/{COPY}/versions", content=body,
+                         headers={**staff["designer"].headers,
+                                  "Content-Type": "application/json"})
+
+    assert assert_refused(response, 422)["details"]["fields"][0]["field"] == "change_note"
+    assert snapshot(session) == before
