@@ -5,10 +5,20 @@ from pathlib import Path
 from flask import Flask
 from flask_smorest import Api
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from api import auth, designer_ui, errors, input_guard, request_session, response_headers
-from api.config import PROJECT_ROOT, from_environment
+from api import (
+    auth,
+    designer_ui,
+    errors,
+    input_guard,
+    json_numbers,
+    lookup_limits,
+    request_session,
+    response_headers,
+)
+from api.config import PROJECT_ROOT, from_environment, stored_secret_key
 from api.extensions import db, migrate
 from api.schemas import BIG_INTEGER_MAX, ErrorResponsesPlugin, ErrorSchema
 from engine.calendar_store import CalendarSource
@@ -32,6 +42,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(from_environment())
     app.config.update(_openapi_settings())
     app.config.update(overrides or {})
+    if not app.config["MOTCUA_SECRET_KEY"]:
+        app.config["MOTCUA_SECRET_KEY"] = stored_secret_key()
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
@@ -46,6 +58,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         forms=FormCatalog(fallback=PublishedForms(lambda: db.session)),
         calendars=CalendarSource(Path(app.config["MOTCUA_WORKFLOWS_DIR"])),
         agency_code=app.config["MOTCUA_AGENCY_CODE"],
+        secret_key=app.config["MOTCUA_SECRET_KEY"].encode(),
         rules=DeadlineRules(
             supplement_wait_days=app.config["MOTCUA_SUPPLEMENT_WAIT_DAYS"],
             reminder_lead_hours=app.config["MOTCUA_REMINDER_LEAD_HOURS"]),
@@ -56,8 +69,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     # Authentication first: the body of a request without a valid token is never read.
     auth.init_app(app)
     input_guard.init_app(app)
+    json_numbers.init_app(app)
     errors.init_app(app)
     response_headers.init_app(app)
+    lookup_limits.init_app(app)
+    if app.config["MOTCUA_TRUSTED_PROXIES"]:
+        # Only then is X-Forwarded-For the proxies' word, not a client's claim.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["MOTCUA_TRUSTED_PROXIES"])
     return app
 
 

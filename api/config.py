@@ -1,10 +1,13 @@
 """Settings read from the environment, with defaults that run out of the box."""
 
 import os
+import secrets
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE = PROJECT_ROOT / "var" / "motcua.db"
+# A fresh install's secret key, generated once, beside the default database.
+DEFAULT_SECRET_FILE = PROJECT_ROOT / "var" / "secret-key"
 
 
 def from_environment() -> dict:
@@ -22,7 +25,38 @@ def from_environment() -> dict:
         # A BPMN model a designer uploads; larger documents are refused unread.
         "MOTCUA_MAX_MODEL_BYTES": int(os.environ.get("MOTCUA_MAX_MODEL_BYTES",
                                                      str(2 * 1024 * 1024))),
+        # Keys stored PINs; unset, create_app reads or creates var/secret-key.
+        "MOTCUA_SECRET_KEY": os.environ.get("MOTCUA_SECRET_KEY"),
+        "MOTCUA_REDIS_URL": os.environ.get("MOTCUA_REDIS_URL", ""),
+        # How many reverse proxies in front of the API append to X-Forwarded-For.
+        "MOTCUA_TRUSTED_PROXIES": int(os.environ.get("MOTCUA_TRUSTED_PROXIES", "0")),
+        "MOTCUA_LOOKUP_LIMIT_PER_CLIENT": int(os.environ.get("MOTCUA_LOOKUP_LIMIT_PER_CLIENT",
+                                                             "30")),
+        "MOTCUA_LOOKUP_LIMIT_PER_DOSSIER": int(os.environ.get("MOTCUA_LOOKUP_LIMIT_PER_DOSSIER",
+                                                              "10")),
+        "MOTCUA_LOOKUP_WINDOW_SECONDS": int(os.environ.get("MOTCUA_LOOKUP_WINDOW_SECONDS", "60")),
     }
+
+
+def stored_secret_key(path: Path = DEFAULT_SECRET_FILE) -> str:
+    """Return the key kept in `path`, creating it (mode 0600) on a fresh install.
+
+    The key is written to a private temporary file first and linked into place, so processes
+    starting together all read the same whole key.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as file:
+            file.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process created it first: its key wins
+        finally:
+            draft.unlink()
+    return path.read_text(encoding="ascii").strip()
 
 
 def model_body_bytes(config) -> int:

@@ -12,6 +12,7 @@ from marshmallow import Schema, fields, validate
 from api.auth import current_user
 from api.clock import now
 from api.extensions import db
+from engine.cells import inert
 from engine.control_sheet import ControlSheet, control_sheet
 
 CSV = "text/csv"
@@ -144,5 +145,5 @@ def _cell(value) -> str:
         return value.isoformat(timespec="minutes")
     if isinstance(value, float):
         return f"{value:.2f}".rstrip("0").rstrip(".")
-    return str(value)
+    return inert(value) if isinstance(value, str) else str(value)
 

@@ -10,6 +10,7 @@ from api.clock import now
 from api.config import model_body_bytes
 from api.errors import error_response
 from api.extensions import db
+from api.json_numbers import decode_json_body
 from engine.validation import HostileXml, Severity, is_valid
 from engine.versions import (
     create_draft,
@@ -38,6 +39,7 @@ def _allow_model_bodies():
     """Let a request carry a whole model: the XML limit, JSON-escaped, on top of the usual."""
     if request.method in ("POST", "PUT"):
         request.max_content_length = model_body_bytes(current_app.config)
+        decode_json_body()
 
 
 @blp.errorhandler(HostileXml)

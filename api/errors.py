@@ -19,6 +19,7 @@ STATUS_BY_KIND = {
     Kind.CONFLICT: 409,
     Kind.FORBIDDEN: 403,
     Kind.INVALID: 422,
+    Kind.TOO_MANY: 429,
     Kind.ENGINE: 500,
 }
 CODE_BY_STATUS = {
@@ -48,8 +49,12 @@ def error_response(status: int, code: str, message: str, details: dict | None = 
 
 
 def handle_domain_error(err: DomainError):
-    """Map a use case's error to its HTTP status."""
-    return error_response(STATUS_BY_KIND[err.kind], err.code, err.message, err.details)
+    """Map a use case's error to its HTTP status; a rate limit also says when to retry."""
+    response, status = error_response(STATUS_BY_KIND[err.kind], err.code, err.message,
+                                      err.details)
+    if "retry_after_seconds" in err.details:
+        response.headers["Retry-After"] = str(err.details["retry_after_seconds"])
+    return response, status
 
 
 def handle_http_exception(err: HTTPException):

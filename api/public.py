@@ -1,16 +1,35 @@
 """The citizen's lookup: status and appointment, no personal data."""
 
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.auth import public
+from api.errors import error_response
 from api.extensions import db
-from api.schemas import PublicDossierSchema, PublicLookupQuery
+from api.lookup_limits import count_lookup
+from api.schemas import PIN_HEADER, PublicDossierSchema, PublicLookupBody, PublicLookupHeaders
 from engine.dossiers import public_lookup
 from engine.procedures import get_procedure_or_raise
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public",
-                description="Public lookups for citizens (no token)")
+                description="Public lookups for citizens (no token). Each client and each "
+                            "dossier may be looked up a limited number of times a minute; "
+                            "past that the answer is 429 with Retry-After.")
+LOOKUP_DOC = {"security": [], "responses": {"429": "TOO_MANY_REQUESTS"}}
+
+
+@blp.before_request
+def _refuse_pin_in_url():
+    """Refuse a PIN in the query string: URLs are written to access logs."""
+    if "pin" in request.args:
+        return error_response(
+            400, "bad_request", f"Never put the PIN in the URL, where access logs keep it: "
+                                f"send it in the {PIN_HEADER} header of a GET, or as "
+                                '{"pin": "…"} in the JSON body of a POST to '
+                                f"{request.path.rstrip('/').removesuffix('/lookup')}/lookup.",
+            {"header": PIN_HEADER})
+    return None
 
 
 @blp.route("/dossiers/<string:code>")
@@ -18,15 +37,41 @@ class PublicDossier(MethodView):
     """A dossier as its citizen sees it."""
 
     @public
-    @blp.arguments(PublicLookupQuery, location="query")
+    @blp.arguments(PublicLookupHeaders, location="headers")
     @blp.response(200, PublicDossierSchema)
-    @blp.doc(security=[])
-    def get(self, query, code):
-        """Show a dossier's status and appointment to whoever holds its code and PIN."""
-        dossier = public_lookup(db.session, code=code, pin=query["pin"])
-        procedure = get_procedure_or_raise(db.session, dossier.procedure_code)
-        return {"code": dossier.code, "procedure_code": dossier.procedure_code,
-                "procedure_name_vi": procedure.name_vi, "status": dossier.status,
-                "received_at": dossier.received_at, "appointment_at": dossier.appointment_at,
-                "finished_at": dossier.finished_at,
-                "clock_paused": dossier.clock_paused_at is not None}
+    @blp.doc(**LOOKUP_DOC)
+    def get(self, headers, code):
+        """Show a dossier's status and appointment to whoever holds its code and PIN.
+
+        The PIN printed on the receipt slip goes in the `X-Dossier-PIN` header, never in the
+        URL (`?pin=` is refused with 400).
+        """
+        return _lookup(code, headers["pin"])
+
+
+@blp.route("/dossiers/<string:code>/lookup")
+class PublicDossierLookup(MethodView):
+    """The same lookup, for clients that prefer to send the PIN in a body."""
+
+    @public
+    @blp.arguments(PublicLookupBody)
+    @blp.response(200, PublicDossierSchema)
+    @blp.doc(**LOOKUP_DOC)
+    def post(self, body, code):
+        """Show a dossier's status and appointment to whoever sends its code and PIN.
+
+        Send `{"pin": "123456"}`, the PIN printed on the receipt slip. Nothing is changed.
+        """
+        return _lookup(code, body["pin"])
+
+
+def _lookup(code: str, pin: str) -> dict:
+    count_lookup(code)
+    dossier = public_lookup(db.session, code=code, pin=pin,
+                            secret_key=current_app.extensions["motcua"].secret_key)
+    procedure = get_procedure_or_raise(db.session, dossier.procedure_code)
+    return {"code": dossier.code, "procedure_code": dossier.procedure_code,
+            "procedure_name_vi": procedure.name_vi, "status": dossier.status,
+            "received_at": dossier.received_at, "appointment_at": dossier.appointment_at,
+            "finished_at": dossier.finished_at,
+            "clock_paused": dossier.clock_paused_at is not None}

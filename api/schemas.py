@@ -278,10 +278,21 @@ class AssignTaskSchema(Schema):
     assignee_id = fields.Integer(required=True, validate=validate.Range(min=1, max=INTEGER_MAX))
 
 
-class PublicLookupQuery(Schema):
+PIN_HEADER = "X-Dossier-PIN"
+PIN_FIELD = {"required": True, "validate": validate.Regexp(
+    r"^\d{6}$", error="the PIN is the 6 digits printed on the receipt slip")}
+
+
+class PublicLookupHeaders(Schema):
+    """The PIN printed on the receipt slip, in a header so that it never reaches a URL."""
+
+    pin = fields.String(data_key=PIN_HEADER, **PIN_FIELD)
+
+
+class PublicLookupBody(Schema):
     """The PIN printed on the receipt slip."""
 
-    pin = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+    pin = fields.String(**PIN_FIELD)
 
 
 class ApologySchema(Schema):

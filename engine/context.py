@@ -15,12 +15,14 @@ from forms import FormCatalog
 
 @dataclass
 class EngineContext:
-    """The process runtime, the forms, the calendar and the center's identity."""
+    """The process runtime, the forms, the calendar, the center's identity and secret key."""
 
     runtime: ProcessRuntime
     forms: FormCatalog
     calendars: CalendarSource
     agency_code: str
+    # Keys the stored PINs; every API host of a deployment must share it.
+    secret_key: bytes
     rules: DeadlineRules = field(default_factory=DeadlineRules)
     on_due_changed: list = field(default_factory=list)
 

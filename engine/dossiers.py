@@ -71,7 +71,7 @@ def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str
                               actor=user.username, now=now) from err
     dossier.code = next_dossier_code(session, agency_code=ctx.agency_code, received_at=now)
     pin = new_pin()
-    dossier.pin_hash = pin_hash(dossier.code, pin)
+    dossier.pin_hash = pin_hash(dossier.code, pin, secret_key=ctx.secret_key)
     session.add(dossier)
     session.flush()
     changes = [audit.Change(actor=user.username, action="dossier.received",
@@ -206,10 +206,10 @@ def get_all_dossiers(session: Session, *, user: User, where: DossierFilter, page
     return list(items), total
 
 
-def public_lookup(session: Session, *, code: str, pin: str) -> Dossier:
+def public_lookup(session: Session, *, code: str, pin: str, secret_key: bytes) -> Dossier:
     """Return a dossier for a citizen holding its PIN; a wrong PIN looks like an unknown code."""
     dossier = session.scalars(select(Dossier).where(Dossier.code == code)).one_or_none()
-    if dossier is None or not pin_matches(code, pin, dossier.pin_hash):
+    if dossier is None or not pin_matches(code, pin, dossier.pin_hash, secret_key=secret_key):
         raise DossierNotFound("No dossier matches this code and PIN; check both on the "
                               "receipt slip.", code=code)
     return dossier

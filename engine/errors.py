@@ -10,6 +10,7 @@ class Kind(StrEnum):
     CONFLICT = "conflict"
     FORBIDDEN = "forbidden"
     INVALID = "invalid"
+    TOO_MANY = "too_many"
     ENGINE = "engine"
 
 

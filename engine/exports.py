@@ -14,6 +14,7 @@ from openpyxl import Workbook  # noqa: E402
 from openpyxl.styles import Font  # noqa: E402
 from openpyxl.utils import get_column_letter  # noqa: E402
 
+from engine.cells import inert  # noqa: E402
 from engine.reports import MonthlyOnTimeRow  # noqa: E402
 
 BOM = "\ufeff"
@@ -35,7 +36,8 @@ def _is_share(column: str) -> bool:
 def to_csv(rows: Sequence, row_type) -> str:
     """Return the rows as CSV text with a header, starting with a BOM so Excel reads UTF-8.
 
-    Missing values (None) are empty cells; booleans are written as true / false.
+    Missing values (None) are empty cells; booleans are written as true / false; text that
+    a spreadsheet would run as a formula is made inert.
     """
     columns = _columns(row_type)
     buffer = io.StringIO()
@@ -52,11 +54,14 @@ def _csv_value(value):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return value
+    return inert(value)
 
 
 def to_xlsx(rows: Sequence, row_type, *, title: str) -> bytes:
-    """Return the rows as an Excel workbook: a bold header, numbers as numbers, shares as %."""
+    """Return the rows as an Excel workbook: a bold header, numbers as numbers, shares as %.
+
+    Text that Excel would run as a formula is made inert and stored as text.
+    """
     columns = _columns(row_type)
     workbook = Workbook()
     sheet = workbook.active
@@ -66,7 +71,7 @@ def to_xlsx(rows: Sequence, row_type, *, title: str) -> bytes:
         cell.font = Font(bold=True)
     widths = [len(column) for column in columns]
     for row in rows:
-        values = [getattr(row, column) for column in columns]
+        values = [inert(getattr(row, column)) for column in columns]
         sheet.append(values)
         for index, (column, value) in enumerate(zip(columns, values, strict=True)):
             cell = sheet.cell(row=sheet.max_row, column=index + 1)

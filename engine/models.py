@@ -383,6 +383,17 @@ class FormSchema(Base):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class RateLimitCounter(Base):
+    """The requests one client or one dossier made in one fixed window of the rate limiter."""
+
+    __tablename__ = "rate_limit_counters"
+    __table_args__ = (Index("ix_rate_limit_counters_expires_at", "expires_at"),)
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 def _to_utc(_target, value, _old, _initiator):
     """Keep UTC in memory too, so an object read after COMMIT says what the row says."""
     return as_utc(value) if isinstance(value, datetime) else value

@@ -9,16 +9,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.errors import ModelInvalid, ProcedureNotFound
-from engine.fees import FEE_KINDS
 from engine.models import Department, Procedure, ProcedureVersion, WorkflowSpec
-from engine.specs import ParsedModel, parse_model
+from engine.specs import ParsedModel
+from engine.validation import REQUIRED_META_KEYS, check_model
 from forms import FormCatalog
 
 WORKFLOWS_DIR = Path(__file__).resolve().parent.parent / "workflows"
 METADATA_FILE = "procedure.json"
 DEPARTMENTS_FILE = "departments.json"
-REQUIRED_KEYS = ("code", "name_vi", "name_en", "process_id", "bpmn", "department",
-                 "intake_form", "deadline", "fee", "required_documents")
 
 
 @dataclass
@@ -46,13 +44,17 @@ def load_departments(root: Path = WORKFLOWS_DIR) -> list[dict]:
 
 def load_procedure(folder: Path, *, forms: FormCatalog, department_codes: set[str]
                    ) -> ProcedureDefinition:
-    """Read and check one procedure folder; raise ModelInvalid saying what to fix."""
+    """Read and check one procedure folder; raise ModelInvalid saying what to fix.
+
+    The checks are the designer's (`engine.validation`): a folder loads exactly when the
+    same model and metadata could be published.
+    """
     meta_path = folder / METADATA_FILE
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as err:
         raise ModelInvalid(f"cannot read procedure metadata: {err}", file=str(meta_path)) from None
-    missing = [key for key in REQUIRED_KEYS if key not in meta]
+    missing = [key for key in REQUIRED_META_KEYS if not isinstance(meta, dict) or key not in meta]
     if missing:
         raise ModelInvalid(f"procedure metadata lacks {missing}", file=str(meta_path))
     bpmn_path = folder / meta["bpmn"]
@@ -61,30 +63,11 @@ def load_procedure(folder: Path, *, forms: FormCatalog, department_codes: set[st
     except OSError as err:
         raise ModelInvalid(f"cannot read the BPMN model: {err.strerror}",
                            file=str(bpmn_path)) from None
-    model = parse_model(xml, process_id=meta["process_id"], file_name=str(bpmn_path))
-    _check_references(meta, model, meta_path, bpmn_path, forms, department_codes)
-    return ProcedureDefinition(folder=folder.name, meta=meta, model=model)
-
-
-def _check_references(meta, model, meta_path, bpmn_path, forms, department_codes) -> None:
     known_forms = set(forms.keys())
-    if meta["fee"].get("kind") not in FEE_KINDS:
-        raise ModelInvalid(f"fee kind '{meta['fee'].get('kind')}' is not one of {list(FEE_KINDS)}",
-                           file=str(meta_path))
-    if meta["department"] not in department_codes:
-        raise ModelInvalid(f"unknown department '{meta['department']}'; known: "
-                           f"{sorted(department_codes)}", file=str(meta_path))
-    if meta["intake_form"] not in known_forms:
-        raise ModelInvalid(f"intake form '{meta['intake_form']}' has no file under forms/",
-                           file=str(meta_path))
-    for step in model.steps.values():
-        if step.lane not in department_codes:
-            raise ModelInvalid(f"lane '{step.lane}' is not a department code; known: "
-                               f"{sorted(department_codes)}", file=str(bpmn_path),
-                               element=step.bpmn_id)
-        if step.form_key not in known_forms:
-            raise ModelInvalid(f"form '{step.form_key}' has no file forms/{step.form_key}.json",
-                               file=str(bpmn_path), element=step.bpmn_id)
+    model = check_model(xml, meta=meta, forms=known_forms.__contains__,
+                        department_codes=department_codes, file_name=str(bpmn_path),
+                        meta_file=str(meta_path))
+    return ProcedureDefinition(folder=folder.name, meta=meta, model=model)
 
 
 def load_procedures(root: Path = WORKFLOWS_DIR, *, forms: FormCatalog

@@ -25,7 +25,8 @@ from engine.runtime import OpenStep, ProcessRuntime
 from engine.specs import ParsedModel
 from engine.statuses import Channel, DossierStatus
 from engine.timing import EngineClock, engine_clock
-from engine.versions import WRITER_ROLES, get_version_or_raise
+from engine.validation import unrunnable_problems
+from engine.versions import WRITER_ROLES, VersionInvalid, get_version_or_raise
 from forms.catalog import UnknownForm
 
 SAMPLES_FILE = "samples.json"
@@ -99,6 +100,8 @@ def trial_run_version(session: Session, ctx: EngineContext, *, code: str, number
 
     Only reads: the version's model and metadata, the procedure's folder and the calendar.
     A draft's scripts are code nobody has reviewed yet: only designers and admins run them.
+    A draft that would hold the worker for ever (a call activity calling its own process)
+    is refused unrun.
     """
     if user.role not in WRITER_ROLES:
         raise NotPermitted(f"a {user.role} cannot test-run procedure versions, which runs "
@@ -106,6 +109,10 @@ def trial_run_version(session: Session, ctx: EngineContext, *, code: str, number
     procedure = get_procedure_or_raise(session, code)
     version = get_version_or_raise(session, code, number)
     model = ctx.model(session, version.spec_hash)
+    problems = unrunnable_problems(model.bpmn_xml.encode("utf-8"), model.process_id)
+    if problems:
+        raise VersionInvalid(f"version {number} cannot run: fix the problems listed first",
+                             problems)
     samples = load_samples(workflows_dir, procedure.folder)
     return trial_run(ctx, model=model, meta=version.meta, samples=samples, decisions=decisions,
                      start_at=start_at, calendar=ctx.calendar(session), max_steps=max_steps)

@@ -1,8 +1,9 @@
-"""Check a BPMN model as a designer edits it, reporting every problem at once.
+"""The house rules of BPMN models, the one place they are written.
 
-`engine.specs.parse_model` stops at the first error because a procedure that fails to load
-must not run. A designer fixing a draft wants the whole list, so the checks here walk the
-XML themselves and keep going; parse_model still runs, and its error becomes one problem.
+A designer fixing a draft wants the whole list, so `validate_model` walks the XML and keeps
+going; `engine.specs.parse_model`, which only loads what SpiffWorkflow can run, still runs and
+its error becomes one problem. `check_model` gives the same verdict to `motcua workflows
+check` and `motcua init`, stopping at the first error, so every entry point agrees.
 """
 
 import math
@@ -18,15 +19,8 @@ from engine.deadlines import WAITING_FOR_CITIZEN, StatutoryDeadline
 from engine.errors import DomainError, Kind, ModelInvalid
 from engine.fees import FEE_KINDS
 from engine.scripting import ScriptRejected, check_expression, check_script
-from engine.specs import (
-    BPMN_NS,
-    EXPRESSION_PATHS,
-    NSMAP,
-    SCRIPT_PATHS,
-    STEP_ROLES,
-    parse_model,
-)
-from engine.statuses import DossierStatus
+from engine.specs import BPMN_NS, NSMAP, ParsedModel, parse_model
+from engine.statuses import DossierStatus, Role
 
 DEFAULT_MAX_MODEL_BYTES = 2 * 1024 * 1024
 HOURS_PER_DAY = 8
@@ -35,6 +29,12 @@ REQUIRED_META_KEYS = ("code", "name_vi", "name_en", "process_id", "bpmn", "depar
 # Path enumeration is exponential in the number of decisions: past this many visits the
 # budget check reports what it saw and says it stopped.
 MAX_PATH_VISITS = 50_000
+# Where models hold code: expressions are evaluated, scripts executed.
+EXPRESSION_PATHS = (".//bpmn:conditionExpression", ".//bpmn:timeDate", ".//bpmn:timeDuration",
+                    ".//bpmn:timeCycle", ".//bpmn:loopCardinality", ".//bpmn:completionCondition",
+                    ".//bpmn:loopCondition", ".//bpmn:conditionalEventDefinition/bpmn:condition")
+SCRIPT_PATHS = (".//bpmn:script", ".//spiffworkflow:preScript", ".//spiffworkflow:postScript")
+STEP_ROLES = {Role.HEAD.value, Role.LEADER.value}
 
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 # Anything but the five predefined entities and character references needs a DTD.
@@ -166,22 +166,46 @@ def validate_model(bpmn_xml: bytes, *, meta: dict, forms: FormLookup, department
         return [Problem(f"not well-formed XML: {err.msg}", err.lineno or None), *problems]
     meta = meta if isinstance(meta, dict) else {}
     process_id = meta.get("process_id") if isinstance(meta.get("process_id"), str) else None
-    processes = [p for p in root.iterfind("bpmn:process", NSMAP)
-                 if process_id is None or p.get("id") == process_id]
-    model_problems = []
-    for process in processes:
+    model_problems = list(_call_problems(root, process_id))
+    for process in _processes_run(root, process_id):
         model_problems += _unsupported_problems(process)
         model_problems += _step_problems(process, forms, department_codes)
         model_problems += _end_problems(process)
         model_problems += _expression_problems(process)
         model_problems += _gateway_problems(process)
         model_problems += _graph_problems(process)
-        if process_id is not None:
+        if process_id is not None and process.get("id") == process_id:
             model_problems += _budget_problems(process, meta)
     problems += model_problems
     if process_id is not None:
         problems += _parser_problem(bpmn_xml, process_id, file_name, model_problems)
     return problems
+
+
+def check_model(bpmn_xml: bytes, *, meta: dict, forms: FormLookup, department_codes: set[str],
+                file_name: str, meta_file: str | None = None) -> ParsedModel:
+    """Return the parsed model of a procedure; raise ModelInvalid on the first error.
+
+    The verdict is `validate_model`'s, so the CLI, `motcua init` and the designer agree; the
+    error names the file (`meta_file` for a metadata problem), line and element.
+    """
+    try:
+        problems = validate_model(bpmn_xml, meta=meta, forms=forms,
+                                  department_codes=department_codes, file_name=file_name)
+    except HostileXml as err:
+        raise ModelInvalid(err.message, file=file_name) from None
+    error = next((p for p in problems if p.severity == Severity.ERROR), None)
+    if error is not None:
+        if (error.element or "").startswith("meta") and meta_file:
+            raise ModelInvalid(error.message, file=meta_file)
+        raise ModelInvalid(error.message, file=file_name, line=error.line,
+                           element=error.element)
+    return parse_model(bpmn_xml, process_id=meta["process_id"], file_name=file_name)
+
+
+def unrunnable_problems(bpmn_xml: bytes, process_id: str) -> list[Problem]:
+    """Return the problems that would hold the engine for ever once a dossier starts."""
+    return list(_call_problems(safe_parse(bpmn_xml), process_id))
 
 
 def _parser_problem(bpmn_xml: bytes, process_id: str, file_name: str,
@@ -289,6 +313,61 @@ def _unsupported_problems(process) -> Iterator[Problem]:
             yield Problem("this event waits for a message or signal, and motcua delivers none: "
                           "the dossier would wait forever; use a user step or a timer",
                           el.sourceline, el.get("id"))
+
+
+def _calls(root) -> dict[str, list]:
+    """Map each process id to the call activities in it."""
+    return {process.get("id"): list(process.iterfind(".//bpmn:callActivity", NSMAP))
+            for process in root.iterfind("bpmn:process", NSMAP) if process.get("id")}
+
+
+def _processes_run(root, process_id: str | None) -> list:
+    """Return the process a procedure names and every process it calls, directly or not.
+
+    Without a process id, every process of the document.
+    """
+    processes = {p.get("id"): p for p in root.iterfind("bpmn:process", NSMAP)}
+    if process_id is None:
+        return list(processes.values())
+    if process_id not in processes:
+        return []  # the loader's check names the ids the file has
+    calls = _calls(root)
+    reached = _reach([process_id], {pid: [c.get("calledElement") for c in calls.get(pid, [])
+                                          if c.get("calledElement") in processes]
+                                    for pid in processes})
+    return [process for pid, process in processes.items() if pid in reached]
+
+
+def _call_problems(root, process_id: str | None) -> Iterator[Problem]:
+    """Refuse call activities that call their own process, directly or through others.
+
+    SpiffWorkflow parses such a model, then expands the calls for ever when the first dossier
+    starts (`_calculate_depth`): the receipt never answers. A depth-first walk that visits
+    each process once, without recursion: a hostile document cannot make it slow or deep.
+    """
+    calls = _calls(root)
+    done: set[str] = set()
+    for start in [process_id] if process_id is not None else list(calls):
+        if start not in calls or start in done:
+            continue
+        path, pending = [start], [iter(calls[start])]
+        while pending:
+            call = next(pending[-1], None)
+            if call is None:
+                done.add(path.pop())
+                pending.pop()
+                continue
+            called = call.get("calledElement")
+            if called in path:
+                cycle = " → ".join([*path[path.index(called):], called])
+                yield Problem(
+                    f"call activity {_label(call)} calls process '{called}', which is already "
+                    f"running it ({cycle}): the first dossier would never start; a procedure "
+                    "must not call itself, directly or through other processes",
+                    call.sourceline, call.get("id"))
+            elif called in calls and called not in done:
+                path.append(called)
+                pending.append(iter(calls[called]))
 
 
 def _lanes_by_node(process) -> dict[str, str | None]:

@@ -35,6 +35,7 @@ from engine.models import (
     PersonalDataRead,
     Procedure,
     ProcedureVersion,
+    RateLimitCounter,
     StepTimingRollup,
     User,
     WorkflowSpec,
@@ -44,11 +45,14 @@ from tests.scratch_database import ScratchDatabase
 
 PG_URL = os.environ.get("MOTCUA_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
-DATA_TABLES = (StepTimingRollup, AuditEvent, AuditChainHead, Incident, Notification,
-               PersonalDataRead, DeadlineExtension, HumanTask, Dossier, DossierSequence,
-               CalendarOverrideRow, User)
+DATA_TABLES = (RateLimitCounter, StepTimingRollup, AuditEvent, AuditChainHead, Incident,
+               Notification, PersonalDataRead, DeadlineExtension, HumanTask, Dossier,
+               DossierSequence, CalendarOverrideRow, User)
 T = TypeVar("T")
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hà Nội
+SECRET_KEY = "test-secret-key"
+# Counts every public lookup, refused or not, on purpose: "nothing changed" leaves it out.
+COUNTERS_TABLE = RateLimitCounter.__tablename__
 
 
 def pytest_collection_modifyitems(config, items):
@@ -87,7 +91,7 @@ def database(backend, tmp_path_factory):
     else:
         scratch = ScratchDatabase.create(database_url(PG_URL), prefix="motcua_test")
         url, drop = scratch.sqlalchemy_url, scratch.drop
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "MOTCUA_SECRET_KEY": SECRET_KEY})
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         ctx = app.extensions["motcua"]
@@ -103,7 +107,8 @@ def database(backend, tmp_path_factory):
 @pytest.fixture
 def app(database):
     """A fresh application on the shared database, emptied of dossiers, steps and users."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database, "TESTING": True})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database, "TESTING": True,
+                      "MOTCUA_SECRET_KEY": SECRET_KEY})
     with app.app_context():
         for table in DATA_TABLES:
             db.session.execute(delete(table))
@@ -213,7 +218,7 @@ def snapshot(session) -> dict:
     tables = {}
     conn = session.connection()
     for name in sorted(inspect(conn).get_table_names()):
-        if name == "alembic_version":
+        if name in ("alembic_version", COUNTERS_TABLE):
             continue
         rows = conn.execute(text(f'SELECT * FROM "{name}"')).all()
         tables[name] = sorted(map(repr, rows))

@@ -10,8 +10,10 @@ from datetime import datetime
 
 import pytest
 import time_machine
+from sqlalchemy import update
 
 from engine.calendar import VIETNAM
+from engine.models import HumanTask
 from tests.e2e.helpers import APPLICANT
 from tests.scenarios import PROCEDURE_CODES, SCENARIOS
 
@@ -23,6 +25,7 @@ TUE_1100 = datetime(2026, 3, 3, 11, 0, tzinfo=VIETNAM)
 WED_0830 = datetime(2026, 3, 4, 8, 30, tzinfo=VIETNAM)
 WED_1400 = datetime(2026, 3, 4, 14, 0, tzinfo=VIETNAM)
 THU_1000 = datetime(2026, 3, 5, 10, 0, tzinfo=VIETNAM)
+FORMULA = '=HYPERLINK("http://x","y")'
 CSV_HEADER = [
     "STT / No.", "Bước / Step", "Tên bước / Step name", "Trạng thái / State",
     "Bên giao / Giver", "Bộ phận nhận / Receiving department", "Người nhận / Receiver",
@@ -223,3 +226,19 @@ def test_an_unknown_dossier_code_is_a_404(http, staff):
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "dossier_not_found"
+
+
+def test_a_step_named_like_a_formula_is_inert_in_the_csv(http, staff, session,
+                                                         processed_dossier):
+    session.execute(update(HumanTask).where(HumanTask.dossier_code == processed_dossier,
+                                            HumanTask.step == "review")
+                    .values(step_name=FORMULA))
+    session.commit()
+
+    response = control_sheet(http, staff["supervisor"], processed_dossier, THU_1000,
+                             params={"format": "csv"})
+
+    assert response.status_code == 200, response.text
+    header, review, *_ = csv.reader(io.StringIO(response.content.decode("utf-8-sig")))
+    assert review[2] == f"'{FORMULA}"
+    assert review[10:13] == ["1", "9", "16"]  # numbers stay numbers

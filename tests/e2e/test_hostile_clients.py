@@ -11,6 +11,7 @@ from sqlalchemy import select, text, update
 from engine.models import Dossier, User
 from tests.conftest import snapshot
 from tests.e2e.helpers import APPLICANT, BIRTH, BIRTH_INTAKE, REVIEW_APPROVE, received
+from tests.scenarios import PROCEDURE_CODES, SCENARIOS
 
 MAX_BODY = 1024 * 1024  # MOTCUA_MAX_BODY_BYTES' default
 # Would leave this file behind if any value were ever run as code.
@@ -23,6 +24,7 @@ INJECTIONS = [
     f"__import__('os').system('touch {CANARY}')",
 ]
 INJECTION_IDS = ["or-1-1", "drop-table", "script-tag", "python-id", "python-touch"]
+COPY = PROCEDURE_CODES["certified_copy"]
 RECEIPT = {"procedure_code": BIRTH, "applicant": APPLICANT, "form_data": BIRTH_INTAKE}
 # Every string field of a receipt, as a path into the body; free text must be kept as typed.
 FREE_TEXT = [("applicant", "full_name"), ("applicant", "address"),
@@ -257,12 +259,12 @@ def test_injection_in_path_and_query_parameters_matches_nothing_and_changes_noth
         http.get(f"/api/v1/dossiers/{part}/apology", headers=supervisor),
         http.get(f"/api/v1/procedures/{part}", headers=supervisor),
         http.get(f"/api/v1/procedures/{part}/versions", headers=staff["designer"].headers),
-        http.get(f"/api/v1/public/dossiers/{part}", params={"pin": "123456"}),
+        http.get(f"/api/v1/public/dossiers/{part}", headers={"X-Dossier-PIN": "123456"}),
         http.get(f"/api/v1/tasks/{part}", headers=office),
         http.post(f"/api/v1/tasks/{part}/claim", headers=office),
     ]
     invalid = [
-        http.get(f"/api/v1/public/dossiers/{dossier['code']}", params={"pin": value}),
+        http.post(f"/api/v1/public/dossiers/{dossier['code']}/lookup", json={"pin": value}),
         http.get(f"/api/v1/calendar/days/{quote(value.replace('/', ''), safe='')}",
                  headers=supervisor),
         http.get("/api/v1/dossiers", params={"status": value}, headers=supervisor),
@@ -414,4 +416,113 @@ def test_a_nul_character_in_a_path_or_query_is_refused_or_matches_nothing(
     if response.status_code == 200:
         body = response.json()
         assert (body["items"] if isinstance(body, dict) else body) == []
+    assert snapshot(session) == before
+
+
+# Numbers
+
+
+COPY_RECEIPT = {"procedure_code": COPY, "applicant": APPLICANT,
+                "form_data": SCENARIOS["certified_copy"]["intake"]}
+HUGE = "9" * 5000  # past the 4,300 digits Python's json converts
+OUT_OF_RANGE = [HUGE, f"-{HUGE}", str(2**63), str(10**30), "1e400", "-1e400", "NaN",
+                "Infinity"]
+OUT_OF_RANGE_IDS = ["5000-digits", "minus-5000-digits", "2^63", "10^30", "1e400", "-1e400",
+                    "nan", "infinity"]
+
+
+def with_raw_number(body: dict, path: tuple, number: str) -> str:
+    """Return the body as JSON text with `number` written as is at `path`."""
+    return json.dumps(with_value(body, path, "@NUMBER@")).replace('"@NUMBER@"', number)
+
+
+@pytest.mark.parametrize("number", OUT_OF_RANGE, ids=OUT_OF_RANGE_IDS)
+@pytest.mark.parametrize("path", [("form_data", "copies"), ("form_data", "pages"),
+                                  ("components", "total"), ("channel",),
+                                  ("applicant", "full_name"), ("extra",)], ids=".".join)
+def test_a_number_out_of_range_anywhere_in_a_receipt_is_a_422_naming_its_field(
+        http, json_headers, session, path, number):
+    body = with_raw_number({**COPY_RECEIPT, "components": {"total": 1}}, path, number)
+    before = snapshot(session)
+
+    response = http.post("/api/v1/dossiers", content=body, headers=json_headers)
+
+    error = assert_refused(response, 422)
+    assert error["details"]["fields"][0]["field"] == ".".join(path)
+    assert "out of range" in error["details"]["fields"][0]["message"]
+    assert snapshot(session) == before
+
+
+@pytest.mark.parametrize("number", OUT_OF_RANGE, ids=OUT_OF_RANGE_IDS)
+def test_a_number_out_of_range_in_step_data_is_a_422_naming_its_field(
+        http, staff, session, number):
+    task = received(http, staff["reception"])["open_steps"][0]
+    assert http.post(f"/api/v1/tasks/{task['id']}/claim",
+                     headers=staff["office"].headers).status_code == 200
+    body = with_raw_number({"form_data": REVIEW_APPROVE}, ("form_data", "entry"), number)
+    before = snapshot(session)
+
+    response = http.post(f"/api/v1/tasks/{task['id']}/complete", content=body,
+                         headers={**staff["office"].headers, "Content-Type": "application/json"})
+
+    assert assert_refused(response, 422)["details"]["fields"][0]["field"] == "form_data.entry"
+    assert snapshot(session) == before
+
+
+@pytest.mark.parametrize(("field", "value"), [("copies", 1001), ("pages", 10_001)])
+def test_copies_and_pages_past_the_forms_maximum_are_a_422_naming_the_field(
+        http, staff, session, field, value):
+    before = snapshot(session)
+
+    response = http.post("/api/v1/dossiers", headers=staff["reception"].headers,
+                         json=with_value(COPY_RECEIPT, ("form_data", field), value))
+
+    error = assert_refused(response, 422)
+    assert error["code"] == "invalid_form_data"
+    assert [f["field"] for f in error["details"]["fields"]] == [field]
+    assert snapshot(session) == before
+
+
+def test_the_largest_copies_and_pages_the_forms_allow_are_received(http, staff):
+    form_data = {**COPY_RECEIPT["form_data"], "copies": 1000, "pages": 10_000}
+
+    response = http.post("/api/v1/dossiers", headers=staff["reception"].headers,
+                         json={**COPY_RECEIPT, "form_data": form_data})
+
+    assert response.status_code == 201, response.text
+    assert response.json()["fee_vnd"] == 200_000 * 1000  # the per-copy cap, a thousand times
+
+
+@pytest.mark.parametrize(("url", "field"), [
+    (f"/api/v1/dossiers?page={HUGE}", "page"),
+    (f"/api/v1/dossiers?page={2**63}", "page"),
+    (f"/api/v1/dossiers?page_size={2**63}", "page_size"),
+    (f"/api/v1/tasks?page={HUGE}", "page"),
+    (f"/api/v1/tasks?assignee_id={2**63}", "assignee_id"),
+    (f"/api/v1/tasks/{HUGE}", None),
+], ids=["dossiers-page-5000-digits", "dossiers-page-2^63", "dossiers-page-size-2^63",
+        "tasks-page-5000-digits", "tasks-assignee-2^63", "task-id-5000-digits"])
+def test_a_huge_number_in_a_query_or_path_is_refused_naming_its_field(
+        http, staff, session, url, field):
+    before = snapshot(session)
+
+    response = http.get(url, headers=staff["supervisor"].headers)
+
+    if field is None:
+        assert_refused(response, 404)
+    else:
+        assert [f["field"] for f in assert_refused(response, 422)["details"]["fields"]] == [
+            field]
+    assert snapshot(session) == before
+
+
+def test_a_huge_number_in_a_designers_draft_is_a_422_naming_its_field(http, staff, session):
+    body = with_raw_number({"bpmn_xml": "<x/>", "change_note": "a note"}, ("change_note",), HUGE)
+    before = snapshot(session)
+
+    response = http.post(f"/api/v1/procedures/{COPY}/versions", content=body,
+                         headers={**staff["designer"].headers,
+                                  "Content-Type": "application/json"})
+
+    assert assert_refused(response, 422)["details"]["fields"][0]["field"] == "change_note"
     assert snapshot(session) == before

@@ -70,7 +70,7 @@ def test_the_citizen_sees_status_but_no_personal_data_with_the_pin(http, staff):
         "form_data": SCENARIOS["certified_copy"]["intake"]}).json()
 
     response = http.get(f"/api/v1/public/dossiers/{receipt['code']}",
-                        params={"pin": receipt["pin"]})
+                        headers={"X-Dossier-PIN": receipt["pin"]})
 
     assert response.status_code == 200
     body = response.json()
@@ -88,7 +88,8 @@ def test_a_wrong_pin_reveals_nothing(http, staff):
         "form_data": SCENARIOS["certified_copy"]["intake"]}).json()
     wrong = f"{(int(receipt['pin']) + 1) % 1_000_000:06d}"
 
-    response = http.get(f"/api/v1/public/dossiers/{receipt['code']}", params={"pin": wrong})
+    response = http.get(f"/api/v1/public/dossiers/{receipt['code']}",
+                        headers={"X-Dossier-PIN": wrong})
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "dossier_not_found"

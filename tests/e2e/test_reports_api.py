@@ -6,12 +6,15 @@ from dataclasses import fields
 
 import openpyxl
 import pytest
+from sqlalchemy import update
 
+from engine.models import HumanTask
 from engine.reports import ProgressRow, StepTimingRow
 from tests.integration.test_reports import add_dossier, add_step, at
 
 REPORTS = "/api/v1/reports"
 FEBRUARY = {"from": "2026-02-01", "to": "2026-02-28"}
+FORMULA = '=HYPERLINK("http://x","y")'
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 HEADLINE = ("From 1 February 2026 to 28 February 2026: 4 dossiers received, 4 processed and "
             "digitised (100%), reused components 40%, 1 processed early or on time, 1 in "
@@ -156,6 +159,35 @@ def test_step_timings_download_as_csv(http, staff, february):
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == [f.name for f in fields(StepTimingRow)]
     assert [(row[0], row[2]) for row in rows[1:]] == [("1", "review"), ("2", "head_approval")]
+
+
+@pytest.fixture
+def formula_step(session, february):
+    """The February household's review step, renamed as an attacker would name it."""
+    session.execute(update(HumanTask).where(HumanTask.step == "review")
+                    .values(step_name=FORMULA))
+    session.commit()
+
+
+def test_a_step_named_like_a_formula_downloads_inert_as_csv(http, staff, formula_step):
+    response = ok(get(http, staff["supervisor"], "step-timings", format="csv"))
+
+    header, *rows = csv.reader(io.StringIO(response.content.decode("utf-8-sig")))
+    review = dict(zip(header, rows[0], strict=True))
+    assert (review["step"], review["step_name"], review["budget_hours"]) == (
+        "review", f"'{FORMULA}", "16.0")
+
+
+def test_a_step_named_like_a_formula_downloads_as_text_in_the_workbook(
+        http, staff, formula_step):
+    response = ok(get(http, staff["supervisor"], "step-timings", format="xlsx"))
+
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    header = [cell.value for cell in sheet[1]]
+    name = sheet.cell(row=2, column=header.index("step_name") + 1)
+    budget = sheet.cell(row=2, column=header.index("budget_hours") + 1)
+    assert (name.value, name.data_type) == (f"'{FORMULA}", "s")
+    assert (budget.value, budget.data_type) == (16, "n")
 
 
 def test_the_summary_gives_the_headline_figures_and_sentences(http, staff, february):

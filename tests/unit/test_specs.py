@@ -6,7 +6,7 @@ import pytest
 
 from engine.errors import ModelInvalid
 from engine.procedures import load_procedures
-from engine.specs import parse_model
+from engine.validation import check_model
 from forms import FormCatalog
 
 PROCESS_ID = "probe"
@@ -15,6 +15,12 @@ PROPERTIES = """
           <spiffworkflow:property name="form" value="certified_copy/certify" />
           <spiffworkflow:property name="budget_hours" value="4" />"""
 EVIL_CONDITION = "__import__('os').system('x') == 0"
+META = {"code": "PROBE.001", "name_vi": "Thủ tục thử", "name_en": "Probe procedure",
+        "process_id": PROCESS_ID, "bpmn": FILE_NAME, "department": "OFFICE",
+        "intake_form": "certified_copy/intake",
+        "deadline": {"working_days": 0, "same_day": True, "cutoff": "15:00"},
+        "fee": {"kind": "free"}, "required_documents": []}
+FORM_KEYS = frozenset(FormCatalog().keys())
 
 
 def _model(properties: str = PROPERTIES, *, task_in_lane: bool = True,
@@ -96,8 +102,10 @@ def _conditional_event_model(condition: str) -> str:
 
 
 def _parse(xml: str | bytes):
+    """Check and load the model as `motcua workflows check` and `motcua init` do."""
     data = xml.encode("utf-8") if isinstance(xml, str) else xml
-    return parse_model(data, process_id=PROCESS_ID, file_name=FILE_NAME)
+    return check_model(data, meta=META, forms=FORM_KEYS.__contains__,
+                       department_codes={"OFFICE"}, file_name=FILE_NAME)
 
 
 def _rejection(xml: str | bytes) -> ModelInvalid:

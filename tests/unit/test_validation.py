@@ -607,3 +607,64 @@ def test_the_problem_is_plain_json_data():
     assert json.loads(json.dumps(problem.as_dict())) == {
         "message": "m", "line": 3, "element": "e", "severity": "warning"}
 
+
+
+# ---- call activities
+
+HELPER = """
+  <bpmn:process id="{pid}" isExecutable="true">
+    <bpmn:startEvent id="{pid}_start" />
+    {inner}
+    <bpmn:endEvent id="{pid}_end" />
+    <bpmn:sequenceFlow id="{pid}_f1" sourceRef="{pid}_start" targetRef="{pid}_node" />
+    <bpmn:sequenceFlow id="{pid}_f2" sourceRef="{pid}_node" targetRef="{pid}_end" />
+  </bpmn:process>"""
+
+
+def _calling(called: str, *processes: tuple[str, str]) -> str:
+    """VALID with a call activity `call` of `called` before the review, and more processes."""
+    xml = VALID.replace('<bpmn:sequenceFlow id="Flow_start" sourceRef="start" targetRef="join" />',
+                        f'<bpmn:callActivity id="call" calledElement="{called}" />\n'
+                        '    <bpmn:sequenceFlow id="Flow_start" sourceRef="start" '
+                        'targetRef="call" />\n'
+                        '    <bpmn:sequenceFlow id="Flow_called" sourceRef="call" '
+                        'targetRef="join" />')
+    assert 'targetRef="call"' in xml
+    extra = "".join(HELPER.format(pid=pid, inner=inner.format(pid=pid))
+                    for pid, inner in processes)
+    return xml.replace("</bpmn:definitions>", f"{extra}\n</bpmn:definitions>")
+
+
+def test_a_call_activity_calling_its_own_process_is_refused():
+    xml = _calling("probe")
+
+    problem = _only(_validate(xml))
+
+    assert (problem.element, problem.line) == ("call", _line_of(xml, 'id="call"'))
+    assert "probe → probe" in problem.message
+
+
+def test_call_activities_calling_each_other_round_are_refused_where_the_cycle_closes():
+    xml = _calling("first",
+                   ("first", '<bpmn:callActivity id="{pid}_node" calledElement="second" />'),
+                   ("second", '<bpmn:callActivity id="{pid}_node" calledElement="probe" />'))
+
+    problem = _only(_validate(xml))
+
+    assert problem.element == "second_node"
+    assert "probe → first → second → probe" in problem.message
+
+
+def test_a_call_activity_of_another_process_that_does_not_call_back_is_accepted():
+    xml = _calling("helper", ("helper", '<bpmn:scriptTask id="{pid}_node" />'))
+
+    assert _validate(xml) == []
+
+
+def test_the_house_rules_also_hold_in_the_processes_a_procedure_calls():
+    xml = _calling("helper", ("helper", '<bpmn:receiveTask id="{pid}_node" />'))
+
+    problem = _only(_validate(xml))
+
+    assert problem.element == "helper_node"
+    assert "receive tasks" in problem.message

@@ -1,0 +1,59 @@
+"""The public lookup's rate limits: per client and per dossier, in a store all API hosts share."""
+
+import redis
+from flask import current_app, request
+
+from api.clock import now
+from api.errors import RETRY_AFTER_SECONDS, error_response
+from api.extensions import db
+from engine.rate_limits import (
+    Counters,
+    DatabaseCounters,
+    Limit,
+    RateLimited,
+    RedisCounters,
+    check_rate,
+)
+
+EXTENSION = "motcua_lookup_counters"
+
+
+def init_app(app) -> None:
+    """Connect to Redis when MOTCUA_REDIS_URL is set; else the database counts."""
+    url = app.config["MOTCUA_REDIS_URL"]
+    app.extensions[EXTENSION] = RedisCounters(redis.Redis.from_url(url)) if url else None
+    app.register_error_handler(redis.ConnectionError, _store_unavailable)
+
+
+def _store_unavailable(err: redis.ConnectionError):
+    """Refuse lookups while the counters cannot be reached: no limit, no lookup."""
+    current_app.logger.warning("rate-limit store unavailable: %s", err)
+    response, status = error_response(
+        503, "unavailable", "The rate-limit store cannot be reached right now; retry in "
+                            f"{RETRY_AFTER_SECONDS} seconds.")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response, status
+
+
+def counters() -> Counters:
+    """Return the store of this application: Redis when configured, else the database."""
+    return current_app.extensions[EXTENSION] or DatabaseCounters(db.session)
+
+
+def count_lookup(code: str) -> None:
+    """Count a lookup of `code` by this client; raise RateLimited when either is over its limit.
+
+    The counts are committed even when the lookup then fails: wrong PINs are what is limited.
+    """
+    config = current_app.config
+    window = config["MOTCUA_LOOKUP_WINDOW_SECONDS"]
+    store, moment = counters(), now()
+    try:
+        check_rate(store, Limit("client", config["MOTCUA_LOOKUP_LIMIT_PER_CLIENT"], window),
+                   request.remote_addr or "unknown", now=moment)
+        check_rate(store, Limit("dossier", config["MOTCUA_LOOKUP_LIMIT_PER_DOSSIER"],
+                                window), code, now=moment)
+    except RateLimited:
+        db.session.commit()  # the refused lookup counts too
+        raise
+    db.session.commit()
