@@ -1,7 +1,7 @@
 """keyed PIN hashes and the public lookup's rate-limit counters
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-07 08:30:00
 
 PINs were stored as sha256(code:pin), which a stolen table gives away in a million tries.
@@ -19,7 +19,7 @@ from engine.codes import wrap_pin_digest
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
