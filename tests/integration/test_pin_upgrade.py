@@ -18,7 +18,7 @@ from engine.procedures import load_procedures, publish_procedures
 from tests.conftest import PG_URL, SECRET_KEY
 from tests.scratch_database import ScratchDatabase
 
-BEFORE = "0008"
+BEFORE = "0009"  # the revision before keyed PINs (0010)
 RECEIVED_AT = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 CODE, PIN = "000.00.00.H00-260302-0001", "482913"
 
@@ -43,7 +43,7 @@ def empty_app(request, tmp_path):
 
 
 def write_old_dossier() -> str:
-    """Write a dossier the way revision 0008 did: its PIN as a plain sha256(code:pin)."""
+    """Write a dossier as revisions before 0010 did: its PIN as a plain sha256(code:pin)."""
     departments, definitions = load_procedures(forms=current_app.extensions["motcua"].forms)
     publish_procedures(db.session, departments=departments, definitions=definitions,
                        now=RECEIVED_AT)
