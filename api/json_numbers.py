@@ -8,7 +8,7 @@ by the app's provider, which keeps such numbers out of the data it returns.
 import json
 import math
 
-from flask import current_app, request
+from flask import request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import UnprocessableEntity
 
@@ -86,16 +86,12 @@ def decode_json_body() -> None:
         request.get_json(silent=True)
 
 
-def _decode_small_json_body() -> None:
-    # Reading a body over the app-wide limit would refuse it with 413 before the views that
-    # allow more can raise the limit.
-    if (request.content_length or 0) <= (current_app.config["MAX_CONTENT_LENGTH"] or 0):
-        decode_json_body()
-
-
 def init_app(app) -> None:
-    """Decode JSON with range checks; registered after authentication, which reads no body."""
+    """Decode every JSON body with range checks.
+
+    The body is first decoded by api.input_guard, after authentication and only for a
+    request that has a route, so this adds no read of its own.
+    """
     provider = NumberCheckingJSONProvider(app)
     provider.ensure_ascii = app.json.ensure_ascii
     app.json = provider
-    app.before_request(_decode_small_json_body)
