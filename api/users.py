@@ -8,7 +8,7 @@ from api.auth import current_user
 from api.clock import now
 from api.extensions import db
 from api.refusals import refusals
-from api.schemas import PageQuery
+from api.schemas import INTEGER_MAX, PageQuery
 from engine.access import check_is_admin
 from engine.accounts import (
     UserFilter,
@@ -104,7 +104,7 @@ class Users(MethodView):
         return _with_token(user, token)
 
 
-@blp.route("/<int:user_id>")
+@blp.route(f"/<int(min=1, max={INTEGER_MAX}):user_id>")
 class UserById(MethodView):
     """One staff account."""
 
@@ -116,7 +116,7 @@ class UserById(MethodView):
         return get_user_or_raise(db.session, user_id)
 
 
-@blp.route("/<int:user_id>/deactivate")
+@blp.route(f"/<int(min=1, max={INTEGER_MAX}):user_id>/deactivate")
 class DeactivateUser(MethodView):
     """Stop a user from working."""
 
@@ -132,7 +132,7 @@ class DeactivateUser(MethodView):
                           actor=admin.username, now=now())
 
 
-@blp.route("/<int:user_id>/activate")
+@blp.route(f"/<int(min=1, max={INTEGER_MAX}):user_id>/activate")
 class ActivateUser(MethodView):
     """Let a deactivated user work again."""
 
@@ -145,7 +145,7 @@ class ActivateUser(MethodView):
                           actor=admin.username, now=now())
 
 
-@blp.route("/<int:user_id>/token")
+@blp.route(f"/<int(min=1, max={INTEGER_MAX}):user_id>/token")
 class UserToken(MethodView):
     """A user's bearer token."""
 
