@@ -24,7 +24,8 @@ ROLES_RECEIVING = {Role.RECEPTIONIST, Role.ADMIN}
 ROLES_READING_AUDIT = {Role.SUPERVISOR, Role.ADMIN}
 ROLES_READING_PERSONAL_DATA_READS = {Role.SUPERVISOR, Role.ADMIN}
 ROLES_READING_REPORTS = {Role.SUPERVISOR, Role.ADMIN, Role.LEADER}
-ROLES_MIGRATING = {Role.DESIGNER, Role.ADMIN}
+# Models are code: designers write them, and only they and admins run or publish drafts.
+ROLES_DESIGNING = {Role.DESIGNER, Role.ADMIN}
 
 
 def in_external_agency(session: Session, user: User) -> bool:
@@ -151,11 +152,13 @@ def check_can_read_reports(user: User) -> None:
                            "admins do")
 
 
-def check_can_migrate(user: User) -> None:
-    """Only designers and admins move dossiers between model versions."""
-    if Role(user.role) not in ROLES_MIGRATING:
-        raise NotPermitted(f"a {user.role} cannot move dossiers between model versions; "
-                           "a designer or an admin does")
+def check_can_design(user: User, doing: str) -> None:
+    """Only designers and admins change models, test-run drafts and move dossiers between them.
+
+    `doing` says what was refused, e.g. 'change procedure models'.
+    """
+    if Role(user.role) not in ROLES_DESIGNING:
+        raise NotPermitted(f"a {user.role} cannot {doing}; designers and admins do")
 
 
 def check_is_admin(user: User, action: str) -> None:

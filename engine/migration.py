@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit
-from engine.access import check_can_migrate
+from engine.access import check_can_design
 from engine.context import EngineContext
 from engine.deadlines import reminder_time
 from engine.dossiers import apply_progress, open_tasks
@@ -78,7 +78,7 @@ def plan_migration(session: Session, ctx: EngineContext, *, code: str, target_nu
     Each dossier is moved in memory as `migrate_dossiers` would move it. Timer expressions met
     on the way are evaluated at `now`, or at the dossier's last change when it is not given.
     """
-    check_can_migrate(user)
+    check_can_design(user, "move dossiers between model versions")
     target, target_model = _target(session, ctx, code, target_number)
     numbers = _version_numbers(session, code)
     checks = []
@@ -103,7 +103,7 @@ def migrate_dossiers(session: Session, ctx: EngineContext, *, code: str, target_
     Every dossier is checked again under its row lock; one that cannot move, or whose move
     raises, is skipped with the reason and left exactly as it was.
     """
-    check_can_migrate(user)
+    check_can_design(user, "move dossiers between model versions")
     target, target_model = _target(session, ctx, code, target_number)
     numbers = _version_numbers(session, code)
     candidates = list(session.scalars(_running(code, target.spec_hash)

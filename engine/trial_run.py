@@ -15,10 +15,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from engine.access import check_can_design
 from engine.calendar import WorkingCalendar
 from engine.context import EngineContext
 from engine.deadlines import StatutoryDeadline, Verdict, open_step, set_appointment, update_clock
-from engine.errors import InvalidFormData, InvalidInput, NotPermitted
+from engine.errors import InvalidFormData, InvalidInput
 from engine.models import Dossier, HumanTask, User
 from engine.procedures import get_procedure_or_raise
 from engine.runtime import OpenStep, ProcessRuntime
@@ -26,7 +27,7 @@ from engine.specs import ParsedModel
 from engine.statuses import Channel, DossierStatus
 from engine.timing import EngineClock, engine_clock
 from engine.validation import unrunnable_problems
-from engine.versions import WRITER_ROLES, VersionInvalid, get_version_or_raise
+from engine.versions import VersionInvalid, get_version_or_raise
 from forms.catalog import UnknownForm
 
 SAMPLES_FILE = "samples.json"
@@ -103,9 +104,7 @@ def trial_run_version(session: Session, ctx: EngineContext, *, code: str, number
     A draft that would hold the worker for ever (a call activity calling its own process)
     is refused unrun.
     """
-    if user.role not in WRITER_ROLES:
-        raise NotPermitted(f"a {user.role} cannot test-run procedure versions, which runs "
-                           "their drafts' scripts; designers and admins do")
+    check_can_design(user, "test-run procedure versions, which runs their drafts' scripts")
     procedure = get_procedure_or_raise(session, code)
     version = get_version_or_raise(session, code, number)
     model = ctx.model(session, version.spec_hash)

@@ -21,8 +21,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from engine import audit
+from engine.access import check_can_design
 from engine.context import EngineContext
-from engine.errors import DomainError, InvalidInput, Kind, NotFound, NotPermitted
+from engine.errors import DomainError, InvalidInput, Kind, NotFound
 from engine.models import (
     Department,
     FormSchema,
@@ -39,7 +40,6 @@ from engine.procedures import (
     store_model,
 )
 from engine.specs import ParsedModel, content_hash, parse_model
-from engine.statuses import Role
 from engine.validation import (
     DEFAULT_MAX_MODEL_BYTES,
     Problem,
@@ -49,7 +49,6 @@ from engine.validation import (
 )
 from forms.patterns import pattern_problems
 
-WRITER_ROLES = (Role.DESIGNER, Role.ADMIN)
 FORMS_FOLDER = "forms"
 FORM_KEY = re.compile(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$")
 FORM_KEY_MAX = 200
@@ -233,7 +232,7 @@ def create_draft(session: Session, ctx: EngineContext, *, code: str, bpmn_xml: b
     The metadata defaults to the procedure's current one. A draft whose model has problems
     is stored anyway, so the designer can fix it; hostile XML is refused with nothing stored.
     """
-    _check_writer(user)
+    check_can_design(user, "change procedure models")
     xml = _as_bytes(bpmn_xml)
     refuse_hostile(xml, max_bytes=max_bytes)
     change_note = _checked_note(change_note)
@@ -262,7 +261,7 @@ def update_draft(session: Session, ctx: EngineContext, *, code: str, number: int
                  forms: dict | None = None, change_note: str | None = None, user: User,
                  now: datetime, max_bytes: int = DEFAULT_MAX_MODEL_BYTES) -> Draft:
     """Replace what is given of a draft (model, metadata, forms, note); return its problems."""
-    _check_writer(user)
+    check_can_design(user, "change procedure models")
     xml = None if bpmn_xml is None else _as_bytes(bpmn_xml)
     if xml is not None:
         refuse_hostile(xml, max_bytes=max_bytes)
@@ -292,7 +291,7 @@ def update_draft(session: Session, ctx: EngineContext, *, code: str, number: int
 def publish(session: Session, ctx: EngineContext, *, code: str, number: int, user: User,
             now: datetime, max_bytes: int = DEFAULT_MAX_MODEL_BYTES) -> ProcedureVersion:
     """Make a valid draft the version new dossiers start on; running dossiers keep theirs."""
-    _check_writer(user)
+    check_can_design(user, "change procedure models")
     procedure = _lock_procedure(session, code)
     version = _draft_or_raise(session, code, number, doing="published")
     xml = session.get(WorkflowSpec, version.spec_hash).bpmn_xml.encode("utf-8")
@@ -398,12 +397,6 @@ def export_published(session: Session, directory: Path) -> list[ExportedProcedur
 
 
 # ---- helpers
-
-def _check_writer(user: User) -> None:
-    if user.role not in WRITER_ROLES:
-        raise NotPermitted(f"a {user.role} cannot change procedure models; designers and "
-                           "admins do")
-
 
 def _as_bytes(bpmn_xml: bytes | str) -> bytes:
     if isinstance(bpmn_xml, str):

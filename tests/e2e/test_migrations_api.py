@@ -95,7 +95,7 @@ def test_staff_other_than_designers_and_admins_get_403(http, staff, v1, person):
 
     assert [plan.status_code, moved.status_code] == [403, 403]
     assert plan.json()["error"]["code"] == "not_permitted"
-    assert "designer or an admin" in moved.json()["error"]["message"]
+    assert "designers and admins" in moved.json()["error"]["message"]
 
 
 def test_an_unknown_version_or_procedure_is_404(http, staff, v1):
