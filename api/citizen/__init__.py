@@ -31,7 +31,7 @@ CSRF_FIELD = "csrf_token"
 CODE_PATTERN = re.compile(r"^[!-~]{1,64}$")  # printable ASCII, no spaces: what codes are made of
 PIN_PATTERN = re.compile(r"^\d{6}$")
 # The pages run no script and load nothing from elsewhere.
-CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self'; "
+CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; "
                            "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
 blp = Blueprint("citizen", __name__, template_folder="templates")
