@@ -31,9 +31,9 @@ def test_a_citizen_on_a_phone_reads_the_status_and_appointment_from_the_slip_lin
     page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
 
     page.goto(f"{live_server}/tra-cuu?ma={dossier['code']}")
-    expect(page.get_by_label("Mã hồ sơ")).to_have_value(dossier["code"])
+    expect(page.get_by_label("Mã hồ sơ", exact=True)).to_have_value(dossier["code"])
     page.screenshot(path=tmp_path / "citizen-lookup-form.png", full_page=True)
-    page.get_by_label("Mã PIN").fill(dossier["pin"])
+    page.get_by_label("Mã PIN", exact=True).fill(dossier["pin"])
     page.get_by_role("button", name="Tra cứu").click()
 
     expect(page.get_by_test_id("status")).to_have_text("Đang xử lý", timeout=WAIT_MS)
