@@ -56,7 +56,7 @@ def reviewed(http, staff, dossier: dict, outcome: str) -> None:
 
 
 def test_the_slip_link_fills_in_the_code_and_never_the_pin(http, dossier):
-    page = http.get("/tra-cuu", params={"ma": dossier["code"]})
+    page = http.get("/tra-cuu", params={"ma": dossier["code"], "pin": dossier["pin"]})
 
     assert page.status_code == 200
     assert 'lang="vi"' in page.text
@@ -64,6 +64,9 @@ def test_the_slip_link_fills_in_the_code_and_never_the_pin(http, dossier):
     assert re.search(r'<form method="post"', page.text)
     assert 'id="pin" name="pin" type="password"' in page.text
     assert page.headers["Cache-Control"] == "no-store"
+    # A PIN put in the URL is neither used nor shown (the random form token aside).
+    assert dossier["pin"] not in page.text.replace(form_token(page.text), "")
+    assert 'data-testid="lookup-result"' not in page.text
 
 
 def test_code_and_pin_show_status_in_vietnamese_and_times_in_local_time(http, dossier):
