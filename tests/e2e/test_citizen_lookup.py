@@ -96,6 +96,21 @@ def test_a_supplement_request_shows_the_documents_the_officer_listed(http, staff
     assert re.findall(r"<li>(.*?)</li>", listed) == asked
 
 
+def test_a_second_supplement_request_shows_only_the_documents_asked_the_second_time(
+        http, staff, dossier):
+    reviewed(http, staff, dossier, "supplement")
+    step = open_step(http, staff["reception"], dossier["code"], "request_supplement")
+    do_step(http, staff["reception"], step["id"], BIRTH_STEPS["request_supplement"]["default"])
+    step = open_step(http, staff["office"], dossier["code"], "review")
+    asked_again = ["Văn bản xác nhận của người làm chứng về việc sinh"]
+    do_step(http, staff["office"], step["id"], {"review_decision": "supplement",
+                                                "missing_documents": asked_again})
+
+    body = public_json(http, dossier)
+
+    assert (body["status"], body["missing_documents"]) == (5, asked_again)
+
+
 def test_a_refusal_shows_the_officers_reason(http, staff, dossier):
     reviewed(http, staff, dossier, "refuse")
 
