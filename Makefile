@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install assets serve test lint clean
+.PHONY: install translations assets serve test lint clean
 
 # The designer page's bpmn-js, installed with npm and copied into static/vendor/ (not committed).
 DESIGNER := api/designer_ui
@@ -20,7 +20,11 @@ $(STAMP): pyproject.toml | $(ASSETS)
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP)
+install: $(STAMP) translations
+
+# The pages' English catalogue, compiled from api/translations/*/LC_MESSAGES/messages.po.
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d api/translations
 
 $(ASSETS): $(DESIGNER)/package.json $(DESIGNER)/package-lock.json $(DESIGNER)/copy-assets.mjs
 	@command -v npm >/dev/null 2>&1 || { echo "The designer page needs Node.js and npm to fetch \
@@ -30,10 +34,10 @@ $(ASSETS): $(DESIGNER)/package.json $(DESIGNER)/package-lock.json $(DESIGNER)/co
 
 assets: $(ASSETS)
 
-serve: $(STAMP)
+serve: $(STAMP) translations
 	$(BIN)/motcua serve
 
-test: $(STAMP)
+test: $(STAMP) translations
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

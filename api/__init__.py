@@ -10,8 +10,11 @@ from werkzeug.routing import IntegerConverter
 
 from api import (
     auth,
+    citizen,
     designer_ui,
     errors,
+    formatting,
+    i18n,
     input_guard,
     json_numbers,
     lookup_limits,
@@ -65,6 +68,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     _register_api(app)
     app.register_blueprint(designer_ui.blp)
+    app.register_blueprint(citizen.blp)
+    i18n.init_app(app)
+    formatting.init_app(app)
     request_session.init_app(app)
     # Authentication first: the body of a request without a valid token is never read.
     auth.init_app(app)
@@ -101,6 +107,7 @@ def _register_api(app: Flask) -> None:
     from api import (
         audit,
         calendar,
+        catalogue,
         control_sheets,
         designer,
         dossiers,
@@ -115,7 +122,7 @@ def _register_api(app: Flask) -> None:
     )
     app.url_map.converters["int"] = _RowId
     api = _Api(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
-    for module in (procedures, dossiers, tasks, notifications, public, calendar,
+    for module in (procedures, dossiers, tasks, notifications, public, catalogue, calendar,
                    control_sheets, audit, personal_data, users, migrations, reports,
                    designer):
         api.register_blueprint(module.blp)

@@ -9,7 +9,7 @@ from api.errors import error_response
 from api.extensions import db
 from api.lookup_limits import count_lookup
 from api.schemas import PIN_HEADER, PublicDossierSchema, PublicLookupBody, PublicLookupHeaders
-from engine.dossiers import public_lookup
+from engine.dossiers import citizen_notice, public_lookup
 from engine.procedures import get_procedure_or_raise
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public",
@@ -43,10 +43,12 @@ class PublicDossier(MethodView):
     def get(self, headers, code):
         """Show a dossier's status and appointment to whoever holds its code and PIN.
 
-        The PIN printed on the receipt slip goes in the `X-Dossier-PIN` header, never in the
+        While a supplement is requested, `missing_documents` lists what the officer asked
+        for; when the dossier was refused, `refusal_reason` says why. The PIN printed on the
+        receipt slip goes in the `X-Dossier-PIN` header, never in the
         URL (`?pin=` is refused with 400).
         """
-        return _lookup(code, headers["pin"])
+        return citizen_lookup(code, headers["pin"])
 
 
 @blp.route("/dossiers/<string:code>/lookup")
@@ -60,18 +62,26 @@ class PublicDossierLookup(MethodView):
     def post(self, body, code):
         """Show a dossier's status and appointment to whoever sends its code and PIN.
 
-        Send `{"pin": "123456"}`, the PIN printed on the receipt slip. Nothing is changed.
+        Send `{"pin": "123456"}`, the PIN printed on the receipt slip. The answer is the GET's,
+        with `missing_documents` and `refusal_reason` when they apply. Nothing is changed.
         """
-        return _lookup(code, body["pin"])
+        return citizen_lookup(code, body["pin"])
 
 
-def _lookup(code: str, pin: str) -> dict:
+def citizen_lookup(code: str, pin: str) -> dict:
+    """Count the lookup against the limits, then return what the citizen may see of the dossier.
+
+    Raises RateLimited past a limit and DossierNotFound for a wrong code or PIN alike.
+    """
     count_lookup(code)
     dossier = public_lookup(db.session, code=code, pin=pin,
                             secret_key=current_app.extensions["motcua"].secret_key)
     procedure = get_procedure_or_raise(db.session, dossier.procedure_code)
+    notice = citizen_notice(db.session, dossier)
     return {"code": dossier.code, "procedure_code": dossier.procedure_code,
             "procedure_name_vi": procedure.name_vi, "status": dossier.status,
             "received_at": dossier.received_at, "appointment_at": dossier.appointment_at,
             "finished_at": dossier.finished_at,
-            "clock_paused": dossier.clock_paused_at is not None}
+            "clock_paused": dossier.clock_paused_at is not None,
+            "missing_documents": notice.missing_documents,
+            "refusal_reason": notice.refusal_reason}

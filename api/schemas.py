@@ -354,3 +354,47 @@ class PublicDossierSchema(DossierStatusFields):
     appointment_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
     clock_paused = fields.Boolean()
+    missing_documents = fields.List(fields.String(), metadata={
+        "description": "while a supplement is requested: the documents the officer asked for"})
+    refusal_reason = fields.String(allow_none=True, metadata={
+        "description": "when the dossier was refused: the officer's reason"})
+
+
+class CatalogueQuery(Schema):
+    """A search of the public catalogue."""
+
+    q = fields.String(load_default="", validate=validate.Length(max=200), metadata={
+        "description": "words of the name or code; case and accents are ignored "
+                       "(`khai sinh` finds `Đăng ký khai sinh`)"})
+
+
+class RequiredDocumentSchema(Schema):
+    """A document the citizen brings."""
+
+    name_vi = fields.String()
+    name_en = fields.String()
+    original = fields.Boolean(metadata={"description": "the original is shown or handed in"})
+    copies = fields.Integer(metadata={"description": "how many copies to hand in"})
+
+
+class CatalogueEntrySchema(Schema):
+    """A procedure as the public catalogue shows it."""
+
+    code = fields.String()
+    name_vi = fields.String()
+    name_en = fields.String()
+    department_code = fields.String(metadata={"description": "the department responsible"})
+    department_name_vi = fields.String()
+    department_name_en = fields.String()
+    required_documents = fields.List(fields.Nested(RequiredDocumentSchema))
+    fee_kind = fields.String(metadata={"description": "free, province_set or per_page"})
+    fee_vnd = fields.Integer(allow_none=True, metadata={
+        "description": "the fee every dossier pays, in đồng; null when it depends on the "
+                       "dossier (pages, copies): fee_text_vi says how it is computed"})
+    fee_text_vi = fields.String(metadata={"description": "the fee and how it is computed"})
+    fee_text_en = fields.String()
+    deadline_working_days = fields.Integer(metadata={
+        "description": "the statutory deadline in working days (0: the same working day)"})
+    deadline_same_day = fields.Boolean()
+    deadline_text_vi = fields.String()
+    deadline_text_en = fields.String()

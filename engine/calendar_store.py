@@ -29,6 +29,11 @@ class CalendarSource:
         self._cached: WorkingCalendar | None = None
         self._loaded_at = 0.0
 
+    @property
+    def zone_name(self) -> str:
+        """Return the name of the zone office hours are kept in, as the file states it."""
+        return self._config["zone"]
+
     def get(self, session: Session) -> WorkingCalendar:
         """Return the calendar, rebuilt when overrides may have changed."""
         if self._cached is None or monotonic_time.monotonic() - self._loaded_at > REFRESH_SECONDS:

@@ -213,3 +213,32 @@ def public_lookup(session: Session, *, code: str, pin: str, secret_key: bytes) -
         raise DossierNotFound("No dossier matches this code and PIN; check both on the "
                               "receipt slip.", code=code)
     return dossier
+
+
+@dataclass(frozen=True)
+class CitizenNotice:
+    """What the officer wrote for the citizen: the documents to bring, or why it was refused."""
+
+    missing_documents: list[str]
+    refusal_reason: str | None = None
+
+
+# The form field the officer fills for the citizen while a dossier is in each of these statuses
+# (forms/*/review.json and request_supplement.json: `missing_documents`, `refusal_reason`).
+_NOTICE_FIELDS = {DossierStatus.SUPPLEMENT_REQUESTED: "missing_documents",
+                  DossierStatus.NOT_ACCEPTED: "refusal_reason"}
+
+
+def citizen_notice(session: Session, dossier: Dossier) -> CitizenNotice:
+    """Return the officer's latest word on the dossier's current status, if it calls for one."""
+    field = _NOTICE_FIELDS.get(DossierStatus(dossier.status))
+    if field is None:
+        return CitizenNotice(missing_documents=[])
+    completed = session.scalars(
+        select(HumanTask.form_data)
+        .where(HumanTask.dossier_id == dossier.id, HumanTask.state == TaskState.COMPLETED)
+        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc()))
+    written = next((data[field] for data in completed if data and data.get(field)), None)
+    if field == "missing_documents":
+        return CitizenNotice(missing_documents=list(written or []))
+    return CitizenNotice(missing_documents=[], refusal_reason=written)

@@ -19,3 +19,8 @@ def _per_page(rule: dict, *, pages: int, copies: int) -> int:
     first = min(pages, rule["first_pages"])
     per_copy = first * rule["first_page_vnd"] + (pages - first) * rule["next_page_vnd"]
     return min(per_copy, rule["max_per_copy_vnd"]) * copies
+
+
+def fixed_fee_vnd(rule: dict) -> int | None:
+    """Return the fee every dossier pays under this rule, or None when it depends on the intake."""
+    return None if rule.get("kind") == "per_page" else fee_vnd(rule, {})

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from engine.fees import fee_vnd
+from engine.fees import fee_vnd, fixed_fee_vnd
 from engine.procedures import WORKFLOWS_DIR
 
 
@@ -51,3 +51,12 @@ def test_a_free_procedure_costs_nothing(folder):
 
     assert rule["kind"] == "free"
     assert fee == 0
+
+
+@pytest.mark.parametrize(("folder", "expected"), [
+    ("birth_registration", 0),
+    ("business_household", 100_000),
+    ("certified_copy", None),
+])
+def test_the_catalogue_shows_one_amount_only_for_fees_every_dossier_pays(folder, expected):
+    assert fixed_fee_vnd(_fee_rule(folder)) == expected

@@ -1,0 +1,67 @@
+"""How moments, money, working hours and statuses read to people: one place, every page.
+
+Formats follow the request's locale through Flask-Babel; moments are shown in the working
+calendar's zone (api.i18n), always as dd/mm/yyyy HH:mm.
+"""
+
+from datetime import date, datetime
+
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, gettext
+
+from engine.statuses import DossierStatus
+
+MOMENT_PATTERN = "dd/MM/yyyy HH:mm"
+DATE_PATTERN = "dd/MM/yyyy"
+# At most one decimal: "3,5 giờ", "2 giờ".
+HOURS_PATTERN = "#,##0.#"
+CURRENCY = "VND"
+
+
+def local_moment(moment: datetime | None) -> str:
+    """Return an aware moment in local time as dd/mm/yyyy HH:mm; nothing for None."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given where an aware one is required")
+    return format_datetime(moment, MOMENT_PATTERN)
+
+
+def local_date(day: date | datetime | None) -> str:
+    """Return a day as dd/mm/yyyy (an aware moment's local day); nothing for None."""
+    if day is None:
+        return ""
+    if isinstance(day, datetime):
+        return format_datetime(day, DATE_PATTERN)
+    return format_date(day, DATE_PATTERN)
+
+
+def money(amount_vnd: int) -> str:
+    """Return an amount in đồng the way the locale writes it: 10.000 ₫ in Vietnamese."""
+    return format_currency(amount_vnd, CURRENCY)
+
+
+def fee(amount_vnd: int) -> str:
+    """Return a fee: its amount, or "Miễn phí" when there is none to pay."""
+    return gettext("Miễn phí") if amount_vnd == 0 else money(amount_vnd)
+
+
+def working_hours(hours: float) -> str:
+    """Return time left on a clock, or how late it is, in working hours."""
+    amount = format_decimal(abs(hours), format=HOURS_PATTERN)
+    if hours < 0:
+        return gettext("quá hạn %(hours)s giờ làm việc", hours=amount)
+    return gettext("còn %(hours)s giờ làm việc", hours=amount)
+
+
+def status_label(status: int) -> str:
+    """Return a DVCQG dossier status as its label in the request's language."""
+    return gettext(DossierStatus(status).label_vi)
+
+
+FILTERS = {"moment": local_moment, "day": local_date, "money": money, "fee": fee,
+           "working_hours": working_hours, "status_label": status_label}
+
+
+def init_app(app) -> None:
+    """Make the formats Jinja filters: `{{ dossier.appointment_at | moment }}`."""
+    app.jinja_env.filters.update(FILTERS)

@@ -1,0 +1,58 @@
+"""The public catalogue of procedures: what to bring, what it costs, how long it takes."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.fees import fixed_fee_vnd
+from engine.folding import matches
+from engine.models import Department
+from engine.procedures import get_all_procedures
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """One procedure as the public catalogue shows it."""
+
+    code: str
+    name_vi: str
+    name_en: str
+    department_code: str
+    department_name_vi: str
+    department_name_en: str
+    required_documents: list[dict]
+    fee_kind: str
+    fee_vnd: int | None
+    fee_text_vi: str
+    fee_text_en: str
+    deadline_working_days: int
+    deadline_same_day: bool
+    deadline_text_vi: str
+    deadline_text_en: str
+
+
+def search_catalogue(session: Session, query: str = "") -> list[CatalogueEntry]:
+    """Return the procedures whose name or code holds every word of `query`, ignoring accents."""
+    departments = {d.code: d for d in session.scalars(select(Department))}
+    entries = []
+    for procedure in get_all_procedures(session):
+        if not matches(query, procedure.name_vi, procedure.name_en, procedure.code):
+            continue
+        meta, department = procedure.meta, departments[procedure.department_code]
+        fee, deadline = meta["fee"], meta["deadline"]
+        entries.append(CatalogueEntry(
+            code=procedure.code, name_vi=procedure.name_vi, name_en=procedure.name_en,
+            department_code=department.code, department_name_vi=department.name_vi,
+            department_name_en=department.name_en,
+            required_documents=[
+                {"name_vi": d["name_vi"], "name_en": d.get("name_en", ""),
+                 "original": bool(d.get("original")), "copies": int(d.get("copies", 0))}
+                for d in meta["required_documents"]],
+            fee_kind=fee.get("kind", "free"), fee_vnd=fixed_fee_vnd(fee),
+            fee_text_vi=fee.get("text_vi", ""), fee_text_en=fee.get("text_en", ""),
+            deadline_working_days=int(deadline.get("working_days", 0)),
+            deadline_same_day=bool(deadline.get("same_day")),
+            deadline_text_vi=deadline.get("text_vi", ""),
+            deadline_text_en=deadline.get("text_en", "")))
+    return entries

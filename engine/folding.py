@@ -1,0 +1,19 @@
+"""Fold Vietnamese text for search: "Đăng ký Khai sinh" and "dang ky khai sinh" match."""
+
+import unicodedata
+
+# Unicode gives đ/Đ no decomposition: the stroke is part of the letter, so strip it by hand.
+_STROKED = str.maketrans({"đ": "d", "Đ": "d"})
+
+
+def fold(text: str) -> str:
+    """Return `text` lower-cased, without diacritics, its spaces collapsed to one."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_STROKED))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.casefold().split())
+
+
+def matches(query: str, *texts: str) -> bool:
+    """Tell whether every word of `query` occurs, folded, in one of `texts` taken together."""
+    haystack = fold(" ".join(texts))
+    return all(word in haystack for word in fold(query).split())
