@@ -20,7 +20,13 @@ $(STAMP): pyproject.toml | $(ASSETS)
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP)
+# The pages' translations (api/translations/*/LC_MESSAGES/messages.po), compiled, not committed.
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard api/translations/*/LC_MESSAGES/messages.po))
+
+$(CATALOGUES): %.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --input-file $< --output-file $@
+
+install: $(STAMP) $(CATALOGUES)
 
 $(ASSETS): $(DESIGNER)/package.json $(DESIGNER)/package-lock.json $(DESIGNER)/copy-assets.mjs
 	@command -v npm >/dev/null 2>&1 || { echo "The designer page needs Node.js and npm to fetch \
@@ -30,15 +36,15 @@ $(ASSETS): $(DESIGNER)/package.json $(DESIGNER)/package-lock.json $(DESIGNER)/co
 
 assets: $(ASSETS)
 
-serve: $(STAMP)
+serve: install
 	$(BIN)/motcua serve
 
-test: $(STAMP)
+test: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 

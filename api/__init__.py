@@ -12,11 +12,13 @@ from api import (
     auth,
     designer_ui,
     errors,
+    i18n,
     input_guard,
     json_numbers,
     lookup_limits,
     request_session,
     response_headers,
+    web,
 )
 from api.config import PROJECT_ROOT, from_environment, stored_secret_key
 from api.extensions import db, migrate
@@ -65,6 +67,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     _register_api(app)
     app.register_blueprint(designer_ui.blp)
+    app.register_blueprint(web.blp)
+    i18n.init_app(app)
     request_session.init_app(app)
     # Authentication first: the body of a request without a valid token is never read.
     auth.init_app(app)
@@ -74,8 +78,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     response_headers.init_app(app)
     lookup_limits.init_app(app)
     if app.config["MOTCUA_TRUSTED_PROXIES"]:
-        # Only then is X-Forwarded-For the proxies' word, not a client's claim.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["MOTCUA_TRUSTED_PROXIES"])
+        # Only then are X-Forwarded-For and -Proto the proxies' word, not a client's claim:
+        # the staff app's cookies are Secure when the proxy says the browser used HTTPS.
+        trusted = app.config["MOTCUA_TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted)
     return app
 
 
