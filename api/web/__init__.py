@@ -61,7 +61,7 @@ def sign_in_page():
         return render_template("web/sign_in.html", error=error, username=username), 429
     except SignInRefused:
         error = _("Tên đăng nhập hoặc mật khẩu không đúng.")
-        return render_template("web/sign_in.html", error=error, username=username), 401
+        return render_template("web/sign_in.html", error=error, username=username), 422
     session_id, _row = open_session(db.session, user, now=now(), lifetime=sessions.lifetime())
     response = redirect(url_for("web.home"))
     sessions.set_cookie(response, sessions.SESSION_COOKIE, session_id)

@@ -97,21 +97,21 @@ def test_a_wrong_password_is_refused_in_vietnamese_and_opens_no_session(
     refused = sign_in(http, "reception", "không-phải-mật-khẩu")
     unknown = sign_in(http, "nobody", PASSWORD)
 
-    assert refused.status_code == 401
+    assert refused.status_code == 422
     assert "Tên đăng nhập hoặc mật khẩu không đúng." in refused.text
-    assert unknown.status_code == 401 and "không đúng" in unknown.text
+    assert unknown.status_code == 422 and "không đúng" in unknown.text
     assert live_sessions(session) == 0
     assert http.get("/").status_code == 302
 
 
 def test_a_user_without_a_password_cannot_sign_in(http, staff):
-    assert sign_in(http, "office", "").status_code == 401
+    assert sign_in(http, "office", "").status_code == 422
 
 
 def test_five_wrong_passwords_lock_the_account_until_the_lock_ends(http, reception, session):
     with time_machine.travel(NOW, tick=False) as clock:
         for _ in range(4):
-            assert sign_in(http, "reception", "sai-mật-khẩu-rồi").status_code == 401
+            assert sign_in(http, "reception", "sai-mật-khẩu-rồi").status_code == 422
 
         locked = sign_in(http, "reception", "sai-mật-khẩu-rồi")
         right_but_locked = sign_in(http, "reception")
@@ -245,7 +245,7 @@ def test_a_user_changes_their_own_password_with_the_current_one(http, reception,
     assert changed.status_code == 200 and 'data-testid="password-changed"' in changed.text
     assert http.get("/").status_code == 200  # this session stays
     with httpx.Client(base_url=str(http.base_url)) as other:
-        assert sign_in(other, "reception").status_code == 401
+        assert sign_in(other, "reception").status_code == 422
         assert sign_in(other, "reception", NEW_PASSWORD).status_code == 302
     assert [actor for actor, _ in audited(session, "user.password_set")] == ["test", "reception"]
 
