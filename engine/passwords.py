@@ -74,7 +74,9 @@ def sign_in(session: Session, username: str, password: str, *, now: datetime,
     The `lockout.max_failures`-th wrong password in a row locks the account for
     `lockout.duration`; while locked, even the right password is refused.
     """
-    user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    # Locked for the count: two wrong passwords at once must both be counted.
+    user = session.scalars(select(User).where(User.username == username)
+                           .with_for_update()).one_or_none()
     right = _matches(user.password_hash if user else None, password)
     if user is None or not user.active:
         raise SignInRefused("the username or the password is wrong")

@@ -53,6 +53,9 @@ def sign_in_page():
         return render_template("web/sign_in.html")
     username = request.form.get("username", "").strip()
     try:
+        if "\x00" in username:
+            # No username holds NUL, and PostgreSQL refuses it even in a query.
+            raise SignInRefused("no user has this name")
         user = sign_in(db.session, username, request.form.get("password", ""), now=now(),
                        lockout=sessions.lockout())
     except AccountLocked as err:

@@ -104,6 +104,11 @@ def test_a_wrong_password_is_refused_in_vietnamese_and_opens_no_session(
     assert http.get("/").status_code == 302
 
 
+def test_a_username_no_database_can_store_is_a_wrong_username(http, reception, session):
+    assert sign_in(http, "reception\x00", PASSWORD).status_code == 422
+    assert live_sessions(session) == 0
+
+
 def test_a_user_without_a_password_cannot_sign_in(http, staff):
     assert sign_in(http, "office", "").status_code == 422
 
