@@ -132,7 +132,7 @@ class DeactivateUser(MethodView):
     @blp.response(200, UserSchema)
     @refusals(blp, 403, 404)
     def post(self, user_id):
-        """Deactivate a user: their token answers 401 from the next request. Admins only.
+        """Deactivate a user: their token and app sessions fail from the next request. Admins only.
 
         Steps cannot be assigned to a deactivated user, and notifications skip them.
         """

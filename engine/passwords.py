@@ -85,6 +85,8 @@ def sign_in(session: Session, username: str, password: str, *, now: datetime,
     if right:
         user.failed_sign_ins = 0
         user.locked_until = None
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)  # stronger parameters since it was set
         session.commit()
         return user
     user.failed_sign_ins += 1

@@ -25,6 +25,9 @@ CSRF_HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Pages a signed-out person may open; every other page sends them to sign in.
 SIGNED_OUT_PAGES = {"web.sign_in_page", "web.static"}
+# Pages are server-rendered: no inline script or style, forms posted to the app only.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                           "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
 def lifetime() -> Lifetime:
@@ -104,10 +107,11 @@ def _keep_sign_in_token(response):
     return response
 
 
-def _not_stored(response):
-    """Keep pages about a signed-in person out of every cache, the browser's included."""
+def _page_headers(response):
+    """Keep pages out of every cache, and let them run nothing but their own files."""
     if request.endpoint != "web.static":
         response.headers["Cache-Control"] = "no-store"
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     return response
 
 
@@ -115,6 +119,6 @@ def init_blueprint(blp) -> None:
     """Check the session and CSRF token before every page of `blp`."""
     blp.before_request(_load_session)
     blp.after_request(_keep_sign_in_token)
-    blp.after_request(_not_stored)
+    blp.after_request(_page_headers)
     blp.context_processor(lambda: {"csrf_token": csrf_token,
                                        "signed_in_user": signed_in_user})

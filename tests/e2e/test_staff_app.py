@@ -74,6 +74,7 @@ def test_signing_in_opens_the_home_page_and_signing_out_ends_the_session(
     assert "Cán bộ tiếp nhận · Bộ phận Một cửa" in home.text
     assert 'href="/designer"' not in home.text  # a receptionist designs nothing
     assert home.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in home.headers["content-security-policy"]
     assert live_sessions(session) == 1
 
     signed_out = http.post("/dang-xuat", data={"csrf_token": csrf_token(home)})
