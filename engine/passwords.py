@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -14,8 +15,6 @@ from engine.models import User, WebSession
 
 MIN_LENGTH = 10
 _hasher = PasswordHasher()
-# Compared against when the username is unknown, so that answer takes as long as a wrong password.
-_UNKNOWN_USER_HASH = _hasher.hash("no user has this password")
 
 
 @dataclass(frozen=True)
@@ -26,9 +25,15 @@ class Lockout:
     duration: timedelta = timedelta(minutes=15)
 
 
+@cache
+def _unknown_user_hash() -> str:
+    """Return a hash checked when no password is stored: the refusal takes as long as any."""
+    return _hasher.hash("no user has this password")
+
+
 def _matches(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _UNKNOWN_USER_HASH, password) and (
+        return _hasher.verify(password_hash or _unknown_user_hash(), password) and (
             password_hash is not None)
     except (VerificationError, InvalidHashError):
         return False

@@ -198,6 +198,21 @@ def test_a_session_unused_past_the_idle_timeout_ends(http, reception, session):
     assert live_sessions(session) == 0
 
 
+def test_a_session_in_use_all_day_ends_twelve_hours_after_sign_in(http, reception, session):
+    with time_machine.travel(NOW, tick=False) as clock:
+        sign_in(http, "reception")
+        answers = []
+        for minutes in range(25, 12 * 60, 25):  # the last at 11:40 after sign-in
+            clock.move_to(NOW + timedelta(minutes=minutes))
+            answers.append(http.get("/").status_code)
+        clock.move_to(NOW + timedelta(hours=12, minutes=5))
+        past_lifetime = http.get("/")
+
+    assert set(answers) == {200}
+    assert past_lifetime.status_code == 302
+    assert live_sessions(session) == 0
+
+
 def test_a_forwarded_https_marks_the_cookie_secure_only_behind_a_trusted_proxy(
         http, reception, database):
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.5"}
