@@ -49,7 +49,7 @@ lint: install
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) var $(DESIGNER)/node_modules $(DESIGNER)/static/vendor
+	rm -rf $(VENV) var $(DESIGNER)/node_modules $(DESIGNER)/static/vendor $(CATALOGUES)
 
 # The benchmark against a fresh PostgreSQL database (MOTCUA_BENCH_DATABASE_URL, default the
 # local server): `make bench` for the full run (1,000,000 dossiers, ~10-15 min on 2 cores),
