@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install translations assets serve test lint clean
+.PHONY: install assets serve test lint clean
 
 # The designer page's bpmn-js, installed with npm and copied into static/vendor/ (not committed).
 DESIGNER := api/designer_ui
@@ -20,11 +20,13 @@ $(STAMP): pyproject.toml | $(ASSETS)
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP) translations
+# The pages' translations (api/translations/*/LC_MESSAGES/messages.po), compiled, not committed.
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard api/translations/*/LC_MESSAGES/messages.po))
 
-# The pages' English catalogue, compiled from api/translations/*/LC_MESSAGES/messages.po.
-translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d api/translations
+$(CATALOGUES): %.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --input-file $< --output-file $@
+
+install: $(STAMP) $(CATALOGUES)
 
 $(ASSETS): $(DESIGNER)/package.json $(DESIGNER)/package-lock.json $(DESIGNER)/copy-assets.mjs
 	@command -v npm >/dev/null 2>&1 || { echo "The designer page needs Node.js and npm to fetch \
@@ -34,20 +36,20 @@ $(ASSETS): $(DESIGNER)/package.json $(DESIGNER)/package-lock.json $(DESIGNER)/co
 
 assets: $(ASSETS)
 
-serve: $(STAMP) translations
+serve: install
 	$(BIN)/motcua serve
 
-test: $(STAMP) translations
+test: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) var $(DESIGNER)/node_modules $(DESIGNER)/static/vendor
+	rm -rf $(VENV) var $(DESIGNER)/node_modules $(DESIGNER)/static/vendor $(CATALOGUES)
 
 # The benchmark against a fresh PostgreSQL database (MOTCUA_BENCH_DATABASE_URL, default the
 # local server): `make bench` for the full run (1,000,000 dossiers, ~10-15 min on 2 cores),

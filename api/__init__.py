@@ -20,6 +20,7 @@ from api import (
     lookup_limits,
     request_session,
     response_headers,
+    web,
 )
 from api.config import PROJECT_ROOT, from_environment, stored_secret_key
 from api.extensions import db, migrate
@@ -69,6 +70,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_api(app)
     app.register_blueprint(designer_ui.blp)
     app.register_blueprint(citizen.blp)
+    app.register_blueprint(web.blp)
     i18n.init_app(app)
     formatting.init_app(app)
     request_session.init_app(app)
@@ -80,8 +82,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     response_headers.init_app(app)
     lookup_limits.init_app(app)
     if app.config["MOTCUA_TRUSTED_PROXIES"]:
-        # Only then is X-Forwarded-For the proxies' word, not a client's claim.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["MOTCUA_TRUSTED_PROXIES"])
+        # Only then are X-Forwarded-For and -Proto the proxies' word, not a client's claim:
+        # the staff app's cookies are Secure when the proxy says the browser used HTTPS.
+        trusted = app.config["MOTCUA_TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted)
     return app
 
 

@@ -1,4 +1,8 @@
-"""Bearer-token authentication: every endpoint needs a token unless marked public."""
+"""Bearer-token authentication: every endpoint needs a token unless marked public.
+
+The staff app's pages (the `web` blueprint) never read a token: api.web.sessions signs
+them in with a session cookie instead.
+"""
 
 from flask import current_app, g, request
 
@@ -8,6 +12,7 @@ from engine.accounts import authenticate
 from engine.models import User
 
 PUBLIC_ATTR = "_motcua_public"
+COOKIE_BLUEPRINTS = ("web",)
 
 
 def public(view):
@@ -33,6 +38,8 @@ def _is_public(endpoint: str | None) -> bool:
 
 def _authenticate_request():
     if request.method == "OPTIONS" or _is_public(request.endpoint):
+        return None
+    if request.blueprint in COOKIE_BLUEPRINTS:
         return None
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:

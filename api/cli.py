@@ -42,6 +42,8 @@ DEMO_USERS = (
     ("admin", "admin", None, "Quản trị hệ thống"),
 )
 DEMO_TOKENS_FILE = PROJECT_ROOT / "var" / "demo-tokens.env"
+# Every demo user signs in to the staff app with it: a demonstration, never a real center.
+DEMO_PASSWORD = "motcua-demo"
 
 
 def _create_app():
@@ -83,11 +85,13 @@ def initialise(*, seed_demo: bool) -> None:
 
 
 def _seed_demo_users() -> None:
-    lines = []
-    click.echo("Demo users (tokens are shown once; also saved to var/demo-tokens.env):")
+    lines = [f"DEMO_PASSWORD={DEMO_PASSWORD}"]
+    click.echo("Demo users (tokens are shown once; also saved to var/demo-tokens.env), "
+               f"each signing in to the staff app with the demo password {DEMO_PASSWORD}:")
     for username, role, department, full_name in DEMO_USERS:
         _, token = create_user(db.session, username=username, role=role,
-                               department_code=department, full_name=full_name, now=now())
+                               department_code=department, full_name=full_name,
+                               password=DEMO_PASSWORD, now=now())
         variable = username.replace(".", "_").upper() + "_TOKEN"
         lines.append(f"{variable}={token}")
         click.echo(f"  {username:18} {role:13} {department or '-':15} {token}")
@@ -179,13 +183,16 @@ def user_group():
                                             "designer or admin")
 @click.option("--department", default=None, help="department code, e.g. OFFICE")
 @click.option("--full-name", default="", help="the person's name")
+@click.option("--password-stdin", is_flag=True,
+              help="read the password for the staff app from standard input (one line)")
 @with_appcontext
-def user_add_command(username, role, department, full_name):
+def user_add_command(username, role, department, full_name, password_stdin):
     """Create a user; the API token is printed as the last line."""
+    password = cli_users.password_from_stdin() if password_stdin else None
     try:
         user, token = create_user(db.session, username=username, role=role,
                                   department_code=department, full_name=full_name,
-                                  actor="cli", now=now())
+                                  password=password, actor="cli", now=now())
     except DomainError as err:
         _fail(f"Error: {err.message}")
     click.echo(f"Created {user.username} ({user.role}"

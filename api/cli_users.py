@@ -1,4 +1,4 @@
-"""The `motcua user` commands beyond `add`: list, deactivate, activate, rotate and revoke tokens."""
+"""The `motcua user` commands beyond `add`: list, (de)activate, passwords, tokens."""
 
 import sys
 
@@ -17,6 +17,7 @@ from engine.accounts import (
 )
 from engine.errors import DomainError
 from engine.models import User
+from engine.passwords import set_password
 
 ACTOR = "cli"
 COLUMNS = ("USERNAME", "FULL NAME", "ROLE", "DEPARTMENT", "ACTIVE")
@@ -49,6 +50,32 @@ def list_command(role, department, active):
     for row in [COLUMNS, *rows]:
         cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         click.echo("  ".join(cells).rstrip())
+
+
+def password_from_stdin() -> str:
+    """Return the first line of standard input, without its line break."""
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@click.command("passwd")
+@click.argument("username")
+@with_appcontext
+def passwd_command(username):
+    """Set a user's password for the staff app: from standard input, or asked twice.
+
+    Lifts a lock left by wrong passwords and signs the user out of the staff app everywhere.
+    """
+    user = _user(username)
+    if sys.stdin.isatty():
+        password = click.prompt("New password", hide_input=True,
+                                confirmation_prompt="Repeat the new password")
+    else:
+        password = password_from_stdin()
+    try:
+        set_password(db.session, user, password, actor=ACTOR, now=now())
+    except DomainError as err:
+        _fail(f"Error: {err.message}")
+    click.echo(f"Set the password of {user.username}.")
 
 
 @click.command("deactivate")
@@ -91,6 +118,6 @@ def revoke_token_command(username):
 
 def register(group: click.Group) -> None:
     """Add these commands to the `motcua user` group."""
-    for command in (list_command, deactivate_command, activate_command, rotate_token_command,
-                    revoke_token_command):
+    for command in (list_command, passwd_command, deactivate_command, activate_command,
+                    rotate_token_command, revoke_token_command):
         group.add_command(command)

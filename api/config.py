@@ -35,6 +35,12 @@ def from_environment() -> dict:
         "MOTCUA_LOOKUP_LIMIT_PER_DOSSIER": int(os.environ.get("MOTCUA_LOOKUP_LIMIT_PER_DOSSIER",
                                                               "10")),
         "MOTCUA_LOOKUP_WINDOW_SECONDS": int(os.environ.get("MOTCUA_LOOKUP_WINDOW_SECONDS", "60")),
+        # The staff app: sessions end after this long unused, and at the latest after the
+        # maximum; this many wrong passwords in a row lock an account for the lock's minutes.
+        "MOTCUA_SESSION_IDLE_MINUTES": int(os.environ.get("MOTCUA_SESSION_IDLE_MINUTES", "30")),
+        "MOTCUA_SESSION_MAX_HOURS": int(os.environ.get("MOTCUA_SESSION_MAX_HOURS", "12")),
+        "MOTCUA_SIGN_IN_MAX_FAILURES": int(os.environ.get("MOTCUA_SIGN_IN_MAX_FAILURES", "5")),
+        "MOTCUA_SIGN_IN_LOCK_MINUTES": int(os.environ.get("MOTCUA_SIGN_IN_LOCK_MINUTES", "15")),
     }
 
 

@@ -20,6 +20,7 @@ from engine.accounts import (
     set_active,
 )
 from engine.models import User
+from engine.passwords import MIN_LENGTH, set_password
 from engine.statuses import Role
 
 ROLES = [role.value for role in Role]
@@ -64,6 +65,14 @@ class CreateUserSchema(Schema):
     department = fields.String(load_default=None, metadata={
         "description": "required for receptionists, officers, heads and leaders"})
     full_name = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class PasswordSchema(Schema):
+    """A new password for the staff app."""
+
+    password = fields.String(required=True, load_only=True,
+                             validate=validate.Length(min=MIN_LENGTH, max=1000), metadata={
+                                 "description": f"at least {MIN_LENGTH} characters"})
 
 
 def _admin() -> User:
@@ -123,7 +132,7 @@ class DeactivateUser(MethodView):
     @blp.response(200, UserSchema)
     @refusals(blp, 403, 404)
     def post(self, user_id):
-        """Deactivate a user: their token answers 401 from the next request. Admins only.
+        """Deactivate a user: their token and app sessions fail from the next request. Admins only.
 
         Steps cannot be assigned to a deactivated user, and notifications skip them.
         """
@@ -164,3 +173,20 @@ class UserToken(MethodView):
         admin = _admin()
         return revoke_token(db.session, get_user_or_raise(db.session, user_id),
                             actor=admin.username, now=now())
+
+
+@blp.route("/<int:user_id>/password")
+class UserPassword(MethodView):
+    """A user's password for the staff app."""
+
+    @blp.arguments(PasswordSchema)
+    @blp.response(200, UserSchema)
+    @refusals(blp, 403, 404, 422)
+    def post(self, body, user_id):
+        """Set a user's password, lift any lock, and sign them out of the app. Admins only.
+
+        The user's bearer token is unchanged. Audited as `user.password_set`.
+        """
+        admin = _admin()
+        return set_password(db.session, get_user_or_raise(db.session, user_id),
+                            body["password"], actor=admin.username, now=now())

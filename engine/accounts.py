@@ -13,6 +13,7 @@ from engine import audit
 from engine.access import ROLES_WITH_DEPARTMENT
 from engine.errors import DepartmentNotFound, InvalidInput, UserNotFound
 from engine.models import Department, User
+from engine.passwords import hash_password
 from engine.statuses import Role
 
 TOKEN_PREFIX = "mc_"
@@ -29,8 +30,12 @@ def _new_token() -> str:
 
 
 def create_user(session: Session, *, username: str, role: str, department_code: str | None,
-                full_name: str = "", actor: str = "system", now: datetime) -> tuple[User, str]:
-    """Create a user and return it with its bearer token (shown once, stored hashed)."""
+                full_name: str = "", password: str | None = None, actor: str = "system",
+                now: datetime) -> tuple[User, str]:
+    """Create a user and return it with its bearer token (shown once, stored hashed).
+
+    Without a password the user works through the API only until one is set.
+    """
     try:
         role = Role(role)
     except ValueError:
@@ -43,10 +48,11 @@ def create_user(session: Session, *, username: str, role: str, department_code: 
         known = sorted(session.scalars(select(Department.code)))
         raise DepartmentNotFound(f"no department '{department_code}'; known: {known}",
                                  code=department_code)
+    password_hash = hash_password(password) if password is not None else None
     token = _new_token()
     user = User(username=username, full_name=full_name, role=role.value,
                 department_code=department_code, token_hash=token_hash(token), active=True,
-                created_at=now)
+                password_hash=password_hash, created_at=now)
     session.add(user)
     try:
         session.flush()
@@ -111,7 +117,7 @@ def get_all_users(session: Session, *, where: UserFilter, page: int = 1,
 
 def set_active(session: Session, user: User, *, active: bool, actor: str,
                now: datetime) -> User:
-    """Activate or deactivate a user; a deactivated user's token fails from the next request."""
+    """Activate or deactivate a user; their token and web sessions fail from the next request."""
     if user.active != active:
         user.active = active
         audit.append(session, [audit.Change(

@@ -154,3 +154,32 @@ class DossierNotRunning(DomainError):
 
     kind = Kind.CONFLICT
     code = "dossier_not_running"
+
+
+class PasswordTooShort(InvalidInput):
+    """A new password is shorter than the minimum."""
+
+    code = "password_too_short"
+
+    def __init__(self, min_length: int):
+        super().__init__(f"a password needs at least {min_length} characters",
+                         field="password", min_length=min_length)
+
+
+class SignInRefused(DomainError):
+    """The username or the password is wrong (which one is not said)."""
+
+    kind = Kind.FORBIDDEN
+    code = "sign_in_refused"
+
+
+class AccountLocked(DomainError):
+    """Too many wrong passwords: the account refuses sign-ins until `until`."""
+
+    kind = Kind.TOO_MANY
+    code = "account_locked"
+
+    def __init__(self, until):
+        super().__init__(f"too many wrong passwords; the account is locked until "
+                         f"{until.isoformat()}", until=until.isoformat())
+        self.until = until

@@ -38,6 +38,7 @@ from engine.models import (
     RateLimitCounter,
     StepTimingRollup,
     User,
+    WebSession,
     WorkflowSpec,
 )
 from engine.procedures import load_procedures, publish_procedures
@@ -47,7 +48,7 @@ PG_URL = os.environ.get("MOTCUA_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
 DATA_TABLES = (RateLimitCounter, StepTimingRollup, AuditEvent, AuditChainHead, Incident,
                Notification, PersonalDataRead, DeadlineExtension, HumanTask, Dossier,
-               DossierSequence, CalendarOverrideRow, User)
+               DossierSequence, CalendarOverrideRow, WebSession, User)
 T = TypeVar("T")
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hà Nội
 SECRET_KEY = "test-secret-key"

@@ -14,7 +14,6 @@ from flask_babel import get_locale, gettext
 
 from api.auth import public
 from api.extensions import db
-from api.i18n import LOCALE_COOKIE, LOCALES
 from api.public import citizen_lookup
 from engine.catalogue import search_catalogue
 from engine.errors import DossierNotFound
@@ -89,16 +88,6 @@ def catalogue():
 def static_file(filename: str):
     """Serve the pages' style sheet."""
     return send_from_directory(STATIC_DIR, filename)
-
-
-@blp.after_app_request
-def _remember_language(response):
-    """Keep the language a person picked with `?lang=` for their next pages."""
-    chosen = request.args.get(LOCALE_COOKIE)
-    if chosen in LOCALES and request.blueprint == blp.name:
-        response.set_cookie(LOCALE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax",
-                            secure=request.is_secure)
-    return response
 
 
 def _csrf_token_matches() -> bool:

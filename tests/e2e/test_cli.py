@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 
 from api import create_app
-from api.cli import DEMO_TOKENS_FILE
+from api.cli import DEMO_PASSWORD, DEMO_TOKENS_FILE
+from api.clock import now
 from api.config import PROJECT_ROOT
 from api.extensions import db
+from engine.errors import SignInRefused
+from engine.passwords import Lockout, sign_in
 from engine.statuses import Role
 
 MOTCUA = Path(sys.executable).with_name("motcua")
@@ -39,9 +42,9 @@ def motcua(tmp_path, database_url):
            if not key.startswith(("MOTCUA_", "FLASK_"))}
     env["MOTCUA_DATABASE_URL"] = database_url
 
-    def run(*args: str) -> subprocess.CompletedProcess:
+    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
         return subprocess.run([str(MOTCUA), *args], env=env, cwd=tmp_path, capture_output=True,
-                              text=True, timeout=60, check=False)
+                              text=True, timeout=60, check=False, input=stdin)
 
     return run
 
@@ -78,6 +81,19 @@ def _client(database_url: str):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def _signs_in(database_url: str, username: str, password: str) -> bool:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True})
+    with app.app_context():
+        try:
+            sign_in(db.session, username, password, now=now(), lockout=Lockout())
+        except SignInRefused:
+            return False
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+    return True
 
 
 def _procedures_status(client, token: str | None) -> int:
@@ -267,3 +283,50 @@ def test_workflows_check_on_a_broken_copy_names_the_file_line_and_element(motcua
     assert f"line {review_line}" in output
     assert "element review" in output
     assert "'form' property" in output
+
+
+def test_user_add_reads_the_password_from_stdin_and_still_prints_the_token_last(
+        motcua, initialised, database_url):
+    result = motcua("user", "add", "alice", "--role", "officer", "--department", "OFFICE",
+                    "--password-stdin", stdin="mật-khẩu-của-alice\n")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].startswith("mc_")
+    assert _signs_in(database_url, "alice", "mật-khẩu-của-alice")
+    assert not _signs_in(database_url, "alice", "mật-khẩu-của-alice\n")
+
+
+def test_user_add_with_a_short_password_fails_and_creates_no_one(
+        motcua, initialised, database_file):
+    result = motcua("user", "add", "alice", "--role", "designer", "--password-stdin",
+                    stdin="ngắn\n")
+
+    assert result.returncode == 1
+    assert "at least 10 characters" in result.stderr
+    assert _rows(database_file, "SELECT count(*) FROM users") == [(0,)]
+
+
+def test_passwd_sets_a_new_password_from_stdin(motcua, initialised, database_url,
+                                               database_file):
+    motcua("user", "add", "alice", "--role", "designer", "--password-stdin",
+           stdin="mật-khẩu-đầu-tiên\n")
+
+    short = motcua("user", "passwd", "alice", stdin="ngắn\n")
+    result = motcua("user", "passwd", "alice", stdin="mật-khẩu-thứ-hai\n")
+
+    assert short.returncode == 1 and "at least 10 characters" in short.stderr
+    assert result.returncode == 0, result.stderr
+    assert "Set the password of alice." in result.stdout
+    assert not _signs_in(database_url, "alice", "mật-khẩu-đầu-tiên")
+    assert _signs_in(database_url, "alice", "mật-khẩu-thứ-hai")
+    assert _rows(database_file, "SELECT actor FROM audit_events WHERE action = "
+                                "'user.password_set'") == [("cli",)]
+
+
+def test_demo_users_sign_in_with_the_demo_password_saved_beside_their_tokens(
+        motcua, database_url, demo_tokens_file):
+    result = motcua("init")
+
+    assert result.returncode == 0, result.stderr
+    assert f"DEMO_PASSWORD={DEMO_PASSWORD}" in demo_tokens_file.read_text(encoding="utf-8")
+    assert _signs_in(database_url, "reception", DEMO_PASSWORD)

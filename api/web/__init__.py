@@ -1,0 +1,107 @@
+"""The staff app: server-rendered pages at `/`, signed in with a session cookie.
+
+Signed out, every page but the sign-in page sends the browser to `/dang-nhap`.
+"""
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from api.clock import now
+from api.extensions import db
+from api.formatting import local_moment
+from api.web import sessions
+from api.web.labels import role_name
+from engine.access import ROLES_DESIGNING
+from engine.errors import AccountLocked, PasswordTooShort, SignInRefused
+from engine.models import Department, User
+from engine.passwords import MIN_LENGTH, change_own_password, sign_in
+from engine.statuses import Role
+from engine.web_sessions import close_session, open_session
+
+blp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
+                static_url_path="/web-static")
+sessions.init_blueprint(blp)
+
+
+@blp.context_processor
+def _layout():
+    return {"role_name": role_name, "department_name": _department_name,
+            "locale": str(get_locale())}
+
+
+def _department_name(user: User) -> str | None:
+    if user.department_code is None:
+        return None
+    department = db.session.get(Department, user.department_code)
+    return department.name_en if str(get_locale()) == "en" else department.name_vi
+
+
+@blp.get("/")
+def home():
+    """Show the signed-in person's home page: what they can open today."""
+    user = sessions.signed_in_user()
+    return render_template("web/home.html", designs=Role(user.role) in ROLES_DESIGNING)
+
+
+@blp.route("/dang-nhap", methods=["GET", "POST"])
+def sign_in_page():
+    """Show the sign-in form, or sign in: a session cookie, then the home page."""
+    if sessions.signed_in_user() is not None:
+        return redirect(url_for("web.home"))
+    if request.method == "GET":
+        return render_template("web/sign_in.html")
+    username = request.form.get("username", "").strip()
+    try:
+        if "\x00" in username:
+            # No username holds NUL, and PostgreSQL refuses it even in a query.
+            raise SignInRefused("no user has this name")
+        user = sign_in(db.session, username, request.form.get("password", ""), now=now(),
+                       lockout=sessions.lockout())
+    except AccountLocked as err:
+        error = _("Tài khoản tạm khóa vì nhập sai mật khẩu nhiều lần. "
+                  "Hãy thử lại sau %(time)s.", time=local_moment(err.until))
+        return render_template("web/sign_in.html", error=error, username=username), 429
+    except SignInRefused:
+        error = _("Tên đăng nhập hoặc mật khẩu không đúng.")
+        return render_template("web/sign_in.html", error=error, username=username), 422
+    session_id, _row = open_session(db.session, user, now=now(), lifetime=sessions.lifetime())
+    response = redirect(url_for("web.home"))
+    sessions.set_cookie(response, sessions.SESSION_COOKIE, session_id)
+    sessions.clear_cookie(response, sessions.SIGN_IN_CSRF_COOKIE)
+    return response
+
+
+@blp.post("/dang-xuat")
+def sign_out():
+    """End the session and go back to the sign-in page."""
+    close_session(db.session, request.cookies[sessions.SESSION_COOKIE])
+    response = redirect(url_for("web.sign_in_page"))
+    sessions.clear_cookie(response, sessions.SESSION_COOKIE)
+    return response
+
+
+@blp.route("/doi-mat-khau", methods=["GET", "POST"])
+def change_password():
+    """Show the password form, or change the signed-in person's password."""
+    if request.method == "GET":
+        return render_template("web/password.html", min_length=MIN_LENGTH)
+    form = request.form
+    errors = {}
+    if form.get("new_password", "") != form.get("new_password_again", ""):
+        errors["new_password_again"] = _("Hai lần nhập mật khẩu mới không khớp nhau.")
+    else:
+        try:
+            change_own_password(db.session, sessions.signed_in_user(),
+                                current=form.get("current_password", ""),
+                                new=form.get("new_password", ""), now=now(),
+                                keep_session=sessions.current_web_session().id_hash)
+        except SignInRefused:
+            errors["current_password"] = _("Mật khẩu hiện tại không đúng.")
+        except PasswordTooShort as err:
+            errors["new_password"] = _("Mật khẩu mới phải có ít nhất %(count)d ký tự.",
+                                       count=err.details["min_length"])
+    if errors:
+        return render_template("web/password.html", min_length=MIN_LENGTH,
+                               errors=errors), 422
+    return render_template("web/password.html", min_length=MIN_LENGTH, changed=True)
