@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from engine.logs import log_page
 from engine.models import AuditChainHead, AuditEvent
 from engine.sql import insert_for
 
@@ -169,16 +170,6 @@ def search(session: Session, *, dossier_code: str | None = None, actor: str | No
            action: str | None = None, since: datetime | None = None,
            until: datetime | None = None, page: int, page_size: int) -> list[AuditEvent]:
     """Return one page of events, oldest first, that occurred in [since, until)."""
-    conditions = []
-    if dossier_code is not None:
-        conditions.append(AuditEvent.dossier_code == dossier_code)
-    if actor is not None:
-        conditions.append(AuditEvent.actor == actor)
-    if action is not None:
-        conditions.append(AuditEvent.action == action)
-    if since is not None:
-        conditions.append(AuditEvent.occurred_at >= since)
-    if until is not None:
-        conditions.append(AuditEvent.occurred_at < until)
-    return list(session.scalars(select(AuditEvent).where(*conditions).order_by(AuditEvent.id)
-                                .offset((page - 1) * page_size).limit(page_size)))
+    return log_page(session, AuditEvent,
+                    equal={"dossier_code": dossier_code, "actor": actor, "action": action},
+                    since=since, until=until, page=page, page_size=page_size)

@@ -3,10 +3,11 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from engine.access import check_can_read_personal_data_reads
+from engine.logs import log_page
 from engine.models import PersonalDataRead, User
 
 
@@ -35,15 +36,6 @@ def search_reads(session: Session, *, user: User, dossier_code: str | None = Non
                  ) -> list[PersonalDataRead]:
     """Return one page of reads, oldest first, that occurred in [since, until)."""
     check_can_read_personal_data_reads(user)
-    conditions = []
-    if dossier_code is not None:
-        conditions.append(PersonalDataRead.dossier_code == dossier_code)
-    if actor is not None:
-        conditions.append(PersonalDataRead.actor == actor)
-    if since is not None:
-        conditions.append(PersonalDataRead.occurred_at >= since)
-    if until is not None:
-        conditions.append(PersonalDataRead.occurred_at < until)
-    return list(session.scalars(select(PersonalDataRead).where(*conditions)
-                                .order_by(PersonalDataRead.id)
-                                .offset((page - 1) * page_size).limit(page_size)))
+    return log_page(session, PersonalDataRead,
+                    equal={"dossier_code": dossier_code, "actor": actor},
+                    since=since, until=until, page=page, page_size=page_size)
