@@ -119,10 +119,11 @@ def test_a_wrong_value_shows_the_vietnamese_error_beside_the_field_and_changes_n
 
     assert wrong.status_code == 422
     assert data_rows(session) == before
-    assert ('data-testid="error-civil_register_entry_number">Trường này là bắt buộc.'
-            in wrong.text)
-    assert 'data-testid="error-personal_id_number">Giá trị không đúng định dạng yêu cầu.' in (
-        wrong.text)
+    assert ('data-testid="error-civil_register_entry_number"><p class="field-error">'
+            'Trường này là bắt buộc.' in wrong.text)
+    assert ('data-testid="error-personal_id_number"><p class="field-error">'
+            'Giá trị không đúng định dạng yêu cầu.</p><p class="field-error">'
+            'Cần ít nhất 12 ký tự.' in wrong.text)
     assert 'value="01/2026"' in wrong.text  # what was typed is kept
 
 
