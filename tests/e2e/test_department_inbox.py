@@ -190,3 +190,20 @@ def test_the_home_page_links_the_inbox_for_officers(http, people):
     sign_in(http, "office")
 
     assert 'data-testid="link-inbox"' in http.get("/").text
+
+
+def test_another_departments_step_is_refused_on_a_page_in_vietnamese(http, people, session):
+    user = session.get(User, people["economic"].id)
+    set_password(session, user, PASSWORD, actor="test", now=NOW)
+    session.commit()
+    step = review_step(http, people)
+    sign_in(http, "economic")
+    before = data_rows(session)
+
+    opened = http.get(f"/hop-viec/{step['id']}")
+    claimed = post_form(http, "/hop-viec", f"/hop-viec/{step['id']}/nhan", {})
+
+    assert opened.status_code == 403 and claimed.status_code == 403
+    assert "thuộc phòng khác hoặc vai trò khác" in opened.text
+    assert data_rows(session) == before
+    assert http.get("/hop-viec/999999").status_code == 404

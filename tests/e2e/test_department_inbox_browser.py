@@ -38,7 +38,12 @@ def test_an_officer_claims_the_review_makes_a_mistake_then_completes_it(
     page.get_by_test_id(f"claim-{step['id']}").click()
 
     expect(page.get_by_test_id("step-state")).to_contain_text("Đang xử lý: Trần Văn An")
+    expect(page.get_by_label("Lý do từ chối")).to_be_hidden()
+    page.get_by_label("Từ chối giải quyết (nêu rõ lý do)").check()
+    expect(page.get_by_label("Lý do từ chối")).to_be_visible()
+    expect(page.get_by_label("Quyển số Sổ đăng ký khai sinh")).to_be_hidden()
     page.get_by_label("Hợp lệ: đã ghi Sổ, trình ký Giấy khai sinh").check()
+    expect(page.get_by_label("Lý do từ chối")).to_be_hidden()
     page.get_by_label("Quyển số Sổ đăng ký khai sinh").fill(REVIEW_APPROVE["civil_register_book"])
     page.get_by_label("Số định danh cá nhân của trẻ").fill("12AB")
     page.get_by_test_id("complete").click()
