@@ -166,6 +166,8 @@ def test_a_head_lists_the_departments_members_and_an_officer_may_not(http, peopl
     assert officer.status_code == 403
     assert officer.json()["error"]["code"] == "not_permitted"
     assert other_head.status_code == 403
+    unknown = http.get("/api/v1/departments/NOWHERE/members", headers=people["admin"].headers)
+    assert unknown.status_code == 404
 
 
 def test_a_head_reassigns_a_step_by_choosing_a_name(http, people, staff):
