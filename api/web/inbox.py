@@ -61,11 +61,15 @@ def _race_message(err: Exception) -> str:
     return _("Hồ sơ vừa được người khác cập nhật; hãy tải lại trang và thử lại.")
 
 
-def _procedure_names(codes: set[str]) -> dict[str, str]:
-    names = db.session.execute(select(Procedure.code, Procedure.name_vi, Procedure.name_en)
-                               .where(Procedure.code.in_(codes)))
+def _procedure_names(dossier_ids: set[int]) -> dict[int, str]:
+    """Return the procedure name of each dossier, in the page's language."""
     english = str(get_locale()) == "en"
-    return {code: name_en if english else name_vi for code, name_vi, name_en in names}
+    rows = db.session.execute(
+        select(Dossier.id, Procedure.name_vi, Procedure.name_en)
+        .join(Procedure, Procedure.code == Dossier.procedure_code)
+        .where(Dossier.id.in_(dossier_ids)))
+    return {dossier_id: name_en if english else name_vi
+            for dossier_id, name_vi, name_en in rows}
 
 
 @blp.errorhandler(NotPermitted)
@@ -88,19 +92,13 @@ def inbox(error: str | None = None, status: int = 200):
                           page=1, page_size=INBOX_SIZE)
     moment = now()
     rows = [task_view(task, moment) for task in tasks]
-    procedures = _procedure_codes({task.dossier_id for task in tasks})
-    names = _procedure_names(set(procedures.values()))
+    names = _procedure_names({task.dossier_id for task in tasks})
     for row in rows:
-        row["procedure_name"] = names.get(procedures.get(row["dossier_id"]), "")
+        row["procedure_name"] = names[row["dossier_id"]]
     members = (get_department_members(db.session, department_code=user.department_code,
                                       user=user) if user.role == Role.HEAD else [])
     return render_template("web/inbox.html", rows=rows, members=members, holder=holder,
                            error=error, done=request.args.get("xong")), status
-
-
-def _procedure_codes(dossier_ids: set[int]) -> dict[int, str]:
-    return dict(db.session.execute(select(Dossier.id, Dossier.procedure_code)
-                                   .where(Dossier.id.in_(dossier_ids))).all())
 
 
 @blp.post("/hop-viec/<int:task_id>/nhan")

@@ -127,7 +127,11 @@ def test_a_wrong_value_shows_the_vietnamese_error_beside_the_field_and_changes_n
     assert 'value="01/2026"' in wrong.text  # what was typed is kept
 
 
-def test_a_correct_submit_completes_the_step_and_the_dossier_moves_on(http, people, staff):
+def test_a_correct_submit_completes_the_step_and_the_dossier_moves_to_the_signing_queue(
+        http, people, staff, session, live_server):
+    leader = session.get(User, staff["leader"].id)
+    set_password(session, leader, PASSWORD, actor="test", now=NOW)
+    session.commit()
     step = review_step(http, people)
     sign_in(http, "office")
     post_form(http, "/hop-viec", f"/hop-viec/{step['id']}/nhan", {})
@@ -139,8 +143,14 @@ def test_a_correct_submit_completes_the_step_and_the_dossier_moves_on(http, peop
     dossier = http.get(f"/api/v1/dossiers/{step['dossier_code']}",
                        headers=staff["office"].headers).json()
     assert [s["step"] for s in dossier["open_steps"]] == ["sign"]
-    leader_sees = http.get(f"/hop-viec?xong={step['dossier_code']}")
-    assert f"Đã hoàn thành bước của hồ sơ {step['dossier_code']}" in leader_sees.text
+    officer_sees = http.get(f"/hop-viec?xong={step['dossier_code']}")
+    assert f"Đã hoàn thành bước của hồ sơ {step['dossier_code']}" in officer_sees.text
+    assert f'data-dossier="{step["dossier_code"]}"' not in officer_sees.text
+    with httpx.Client(base_url=live_server) as leaders_browser:
+        sign_in(leaders_browser, "leader")
+        signing_queue = leaders_browser.get("/hop-viec")
+    assert f'data-dossier="{step["dossier_code"]}"' in signing_queue.text
+    assert "Chờ nhận" in signing_queue.text
 
 
 def test_a_claim_without_its_csrf_token_is_refused_and_changes_nothing(http, people, session):
