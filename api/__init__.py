@@ -113,6 +113,7 @@ def _register_api(app: Flask) -> None:
         calendar,
         catalogue,
         control_sheets,
+        departments,
         designer,
         dossiers,
         migrations,
@@ -128,7 +129,7 @@ def _register_api(app: Flask) -> None:
     api = _Api(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
     for module in (procedures, dossiers, tasks, notifications, public, catalogue, calendar,
                    control_sheets, audit, personal_data, users, migrations, reports,
-                   designer):
+                   designer, departments):
         api.register_blueprint(module.blp)
 
 

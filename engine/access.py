@@ -120,6 +120,15 @@ def check_can_assign(user: User, task: HumanTask) -> None:
                            "this step")
 
 
+def check_can_list_members(user: User, department_code: str) -> None:
+    """The head of a department, or an admin, lists its members to hand steps to them."""
+    if user.role == Role.ADMIN:
+        return
+    if user.role != Role.HEAD or user.department_code != department_code:
+        raise NotPermitted(f"only the head of department {department_code} or an admin may "
+                           "list its members")
+
+
 def check_can_extend(session: Session, user: User, dossier: Dossier) -> None:
     """The head of a department working on the dossier, a leader or an admin gives Form 04."""
     role = Role(user.role)

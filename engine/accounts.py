@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import audit
-from engine.access import ROLES_WITH_DEPARTMENT
+from engine.access import ROLES_WITH_DEPARTMENT, check_can_list_members
 from engine.errors import DepartmentNotFound, InvalidInput, UserNotFound
 from engine.models import Department, User
 from engine.passwords import hash_password
@@ -112,6 +112,19 @@ def get_all_users(session: Session, *, where: UserFilter, page: int = 1,
         query = query.where(User.active.is_(where.active))
     if page_size is not None:
         query = query.offset((page - 1) * page_size).limit(page_size)
+    return list(session.scalars(query))
+
+
+def get_department_members(session: Session, *, department_code: str,
+                           user: User) -> list[User]:
+    """Return a department's active members by username, for its head to hand steps to."""
+    check_can_list_members(user, department_code)
+    if session.get(Department, department_code) is None:
+        raise DepartmentNotFound(f"no department '{department_code}'",
+                                 code=department_code)
+    query = (select(User).where(User.department_code == department_code,
+                                User.active.is_(True))
+             .order_by(User.username))
     return list(session.scalars(query))
 
 

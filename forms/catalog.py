@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Protocol
@@ -15,6 +16,20 @@ FORMS_DIR = Path(__file__).resolve().parent
 
 class UnknownForm(KeyError):
     """No schema file exists for this form key."""
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One problem of submitted data: the field, jsonschema's validator kind and its parameter.
+
+    `kind` and `parameter` let a page say the problem in the reader's language
+    (`maximum`, 10); `message` is jsonschema's English sentence, as the API returns it.
+    """
+
+    field: str
+    message: str
+    kind: str
+    parameter: object = None
 
 
 class SchemaSource(Protocol):
@@ -76,11 +91,17 @@ class FormCatalog:
 
     def field_errors(self, key: str, data: object) -> list[dict]:
         """Return one `{field, message}` per problem in `data`; empty when it is valid."""
-        problems = set()
+        return [{"field": problem.field, "message": problem.message}
+                for problem in self.field_problems(key, data)]
+
+    def field_problems(self, key: str, data: object) -> list[FieldProblem]:
+        """Return every problem in `data` with its validator kind, by field; empty when valid."""
+        problems = {}
         for error in self._validator(key).iter_errors(data):
             path = "/".join(str(part) for part in error.absolute_path)
-            problems.update(_problems(error, path))
-        return [{"field": field, "message": message} for field, message in sorted(problems)]
+            for problem in _problems(error, path):
+                problems.setdefault((problem.field, problem.message), problem)
+        return [problems[found] for found in sorted(problems)]
 
     def _validator(self, key: str) -> FormValidator:
         validator = self._validators.get(key)
@@ -102,14 +123,15 @@ def _validator_of(key: str, schema: dict) -> FormValidator:
     return FormValidator(schema, format_checker=FormatChecker())
 
 
-def _problems(error, path: str) -> list[tuple[str, str]]:
+def _problems(error, path: str) -> list[FieldProblem]:
     """Name the fields an error is about, so a form can mark them."""
     prefix = f"{path}/" if path else ""
     if error.validator == "required" and isinstance(error.instance, dict):
-        return [(prefix + name, "is required") for name in error.validator_value
-                if name not in error.instance]
+        return [FieldProblem(prefix + name, "is required", "required")
+                for name in error.validator_value if name not in error.instance]
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = set(error.schema.get("properties", {}))
-        return [(prefix + name, "is not a field of this form") for name in error.instance
-                if name not in allowed]
-    return [(path, error.message)]
+        return [FieldProblem(prefix + name, "is not a field of this form",
+                             "additionalProperties")
+                for name in error.instance if name not in allowed]
+    return [FieldProblem(path, error.message, str(error.validator), error.validator_value)]

@@ -41,7 +41,8 @@ def _department_name(user: User) -> str | None:
 def home():
     """Show the signed-in person's home page: what they can open today."""
     user = sessions.signed_in_user()
-    return render_template("web/home.html", designs=Role(user.role) in ROLES_DESIGNING)
+    return render_template("web/home.html", designs=Role(user.role) in ROLES_DESIGNING,
+                           works_on_steps=Role(user.role) in _inbox.ROLES_WITH_INBOX)
 
 
 @blp.route("/dang-nhap", methods=["GET", "POST"])
@@ -105,3 +106,5 @@ def change_password():
         return render_template("web/password.html", min_length=MIN_LENGTH,
                                errors=errors), 422
     return render_template("web/password.html", min_length=MIN_LENGTH, changed=True)
+
+from api.web import inbox as _inbox  # noqa: E402, F401 - the inbox's pages join the blueprint
