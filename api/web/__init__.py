@@ -12,7 +12,7 @@ from api.extensions import db
 from api.formatting import local_moment
 from api.web import sessions
 from api.web.labels import role_name
-from engine.access import ROLES_DESIGNING
+from engine.access import ROLES_DESIGNING, ROLES_READING_REPORTS
 from engine.errors import AccountLocked, PasswordTooShort, SignInRefused
 from engine.models import Department, User
 from engine.passwords import MIN_LENGTH, change_own_password, sign_in
@@ -41,7 +41,8 @@ def _department_name(user: User) -> str | None:
 def home():
     """Show the signed-in person's home page: what they can open today."""
     user = sessions.signed_in_user()
-    return render_template("web/home.html", designs=Role(user.role) in ROLES_DESIGNING)
+    return render_template("web/home.html", designs=Role(user.role) in ROLES_DESIGNING,
+                           reads_reports=Role(user.role) in ROLES_READING_REPORTS)
 
 
 @blp.route("/dang-nhap", methods=["GET", "POST"])
@@ -105,3 +106,7 @@ def change_password():
         return render_template("web/password.html", min_length=MIN_LENGTH,
                                errors=errors), 422
     return render_template("web/password.html", min_length=MIN_LENGTH, changed=True)
+
+
+# The pages of each group of people, registered on this blueprint.
+from api.web import dossiers, supervision  # noqa: E402, F401
