@@ -92,7 +92,8 @@ def test_the_search_page_lists_matches_with_links_to_the_control_sheet(
     assert 'data-testid="search-results"' in page.text
     code = dossiers["huong"]
     assert f'<a href="/ho-so/{code}">{code}</a>' in page.text
-    assert "Đặng Thị Hương" in page.text
+    assert "<td>Đặng Thị Hương</td>" in page.text
+    assert "<td>Đăng ký khai sinh</td>" in page.text
     assert "Nguyễn Văn Bình" not in page.text
     session.expire_all()
     row = session.scalars(select(Dossier).where(Dossier.code == code)).one()

@@ -185,6 +185,8 @@ def test_a_dossiers_control_sheet_page_shows_its_steps_and_downloads_as_csv(
     assert page.status_code == 200
     rows = page.text.split('data-testid="sheet-rows"')[1]
     assert rows.count("<tr><td>") == len(BIRTH["happy"])
+    verdicts = rows.count("<td>Trước hạn</td>") + rows.count("<td>Đúng hạn</td>")
+    assert verdicts == len(BIRTH["happy"])
     download = http.get(f"/ho-so/{month['done']}/phieu-kiem-soat.csv")
     assert download.status_code == 200
     assert download.headers["content-type"].startswith("text/csv")

@@ -1,4 +1,4 @@
-"""A supervisor opens the dashboard in a browser and Chart.js draws the on-time chart.
+"""A supervisor opens the dashboard, Chart.js draws the chart; they find a dossier's Form 06.
 
 The browser is Debian's Chromium, driven by Playwright, as in the designer's browser test.
 """
@@ -30,7 +30,7 @@ def page(browser, script_errors):  # noqa: F811 - the designer test's fixtures, 
 
 def test_a_supervisor_opens_the_dashboard_and_the_chart_is_drawn(
         page, script_errors, live_server, http, staff, session, tmp_path):  # noqa: F811
-    complete_birth(http, staff)
+    code = complete_birth(http, staff)
     user = session.get(User, staff["supervisor"].id)
     user.full_name = "Phạm Thị Giám"
     set_password(session, user, PASSWORD, actor="test", now=NOW)
@@ -54,4 +54,13 @@ def test_a_supervisor_opens_the_dashboard_and_the_chart_is_drawn(
     assert drawn["width"] > 300 and drawn["height"] > 100
     expect(page.get_by_test_id("chart-empty")).to_be_hidden()
     page.screenshot(path=tmp_path / "dashboard.png", full_page=True)
+
+    page.goto(f"{live_server}/ho-so")
+    page.get_by_label("Mã hồ sơ, số định danh hoặc họ tên người nộp").fill("nguyen van binh")
+    page.get_by_label("Mã hồ sơ, số định danh hoặc họ tên người nộp").press("Enter")
+    expect(page.get_by_test_id("search-results")).to_contain_text("Nguyễn Văn Bình")
+    page.screenshot(path=tmp_path / "search.png", full_page=True)
+    page.get_by_role("link", name=code).click()
+    expect(page.get_by_test_id("sheet-facts")).to_contain_text(code)
+    page.screenshot(path=tmp_path / "control-sheet.png", full_page=True)
     assert script_errors == []
