@@ -12,7 +12,7 @@ from api.extensions import db
 from api.formatting import local_moment
 from api.web import sessions
 from api.web.labels import role_name
-from engine.access import ROLES_DESIGNING, ROLES_READING_REPORTS
+from engine.access import ROLES_DESIGNING, ROLES_READING_DOSSIERS, ROLES_READING_REPORTS
 from engine.errors import AccountLocked, PasswordTooShort, SignInRefused
 from engine.models import Department, User
 from engine.passwords import MIN_LENGTH, change_own_password, sign_in
@@ -42,6 +42,7 @@ def home():
     """Show the signed-in person's home page: what they can open today."""
     user = sessions.signed_in_user()
     return render_template("web/home.html", designs=Role(user.role) in ROLES_DESIGNING,
+                           reads_dossiers=Role(user.role) in ROLES_READING_DOSSIERS,
                            reads_reports=Role(user.role) in ROLES_READING_REPORTS)
 
 

@@ -114,3 +114,15 @@ def test_on_postgresql_each_way_of_finding_reads_an_index(session, pg_only, doss
     for index in SEARCH_INDEXES:
         assert index in plan, plan
     assert "Seq Scan" not in plan, plan
+
+
+def test_a_designer_neither_sees_the_search_nor_may_use_it(http, staff, session, dossiers):
+    set_password(session, session.get(User, staff["designer"].id), "mật-khẩu-đủ-dài",
+                 actor="test", now=NOW)
+    sign_in(http, "designer")
+
+    assert 'data-testid="link-find-dossier"' not in http.get("/").text
+    page = http.get("/ho-so", params={"q": "nguyen"})
+    assert page.status_code == 403
+    assert "Không có quyền xem trang này" in page.text
+    assert dossiers["binh"] not in page.text

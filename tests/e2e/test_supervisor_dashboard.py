@@ -168,7 +168,9 @@ def test_the_dashboard_lists_incidents_and_overdue_steps_with_who_holds_them(
 def test_an_officer_is_refused_the_dashboard_in_vietnamese(http, staff, session):
     signed_in(http, session, staff, "office")
 
-    assert 'data-testid="link-dashboard"' not in http.get("/").text
+    home = http.get("/").text
+    assert 'data-testid="link-dashboard"' not in home
+    assert 'data-testid="link-find-dossier"' in home
     for path in ("/giam-sat", "/giam-sat/bao-cao.csv"):
         page = http.get(path)
         assert page.status_code == 403
