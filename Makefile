@@ -9,9 +9,12 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 # The designer page's bpmn-js, installed with npm and copied into static/vendor/ (not committed).
 DESIGNER := api/designer_ui
 ASSETS := $(DESIGNER)/static/vendor/bpmn-js/bpmn-modeler.production.min.js
+# The staff app's Chart.js (the supervisor's charts), the same way, into api/web/static/vendor/.
+STAFF_UI := api/web/ui
+CHARTS := api/web/static/vendor/chart.js/chart.umd.min.js
 
 # Built before the install stamp, but rebuilding them does not reinstall the Python packages.
-$(STAMP): pyproject.toml | $(ASSETS)
+$(STAMP): pyproject.toml | $(ASSETS) $(CHARTS)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "motcua needs Python 3.11 or newer (found $$($(PYTHON) --version))"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,7 +37,13 @@ $(ASSETS): $(DESIGNER)/package.json $(DESIGNER)/package-lock.json $(DESIGNER)/co
 	cd $(DESIGNER) && npm ci --no-audit --no-fund && npm run build
 	touch $@
 
-assets: $(ASSETS)
+$(CHARTS): $(STAFF_UI)/package.json $(STAFF_UI)/package-lock.json $(STAFF_UI)/copy-assets.mjs
+	@command -v npm >/dev/null 2>&1 || { echo "The supervisor's charts need Node.js and npm to \
+	fetch Chart.js: install them (e.g. apt-get install -y nodejs npm), then run 'make assets'."; exit 1; }
+	cd $(STAFF_UI) && npm ci --no-audit --no-fund && npm run build
+	touch $@
+
+assets: $(ASSETS) $(CHARTS)
 
 serve: install
 	$(BIN)/motcua serve

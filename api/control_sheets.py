@@ -118,7 +118,7 @@ class DossierControlSheet(MethodView):
         sheet = control_sheet(db.session, code=code, user=current_user(), calendar=calendar,
                               now=moment)
         if _wants_csv(query.get("format")):
-            return _csv_response(sheet)
+            return csv_response(sheet)
         return sheet
 
 
@@ -128,7 +128,8 @@ def _wants_csv(format_: str | None) -> bool:
     return request.accept_mimetypes.best_match([JSON, CSV]) == CSV
 
 
-def _csv_response(sheet: ControlSheet) -> Response:
+def csv_response(sheet: ControlSheet) -> Response:
+    """Return the sheet's steps as a CSV download (UTF-8 with a byte-order mark)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header for header, _ in CSV_COLUMNS)

@@ -46,6 +46,9 @@ class Dossiers(MethodView):
     def get(self, query):
         """List the dossiers you may see, newest first, by procedure, status, channel or date.
 
+        `q` finds a dossier whose receipt slip was lost: by its code, by the applicant's ID
+        number, or by the start of the applicant's name (diacritics and case ignored).
+
         Officers and heads see the dossiers their department has or had a step in;
         reception, leaders, supervisors and admins see all; an external agency sees the
         dossiers handed to it. Each listed dossier counts as a read of its personal data.

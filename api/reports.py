@@ -166,6 +166,26 @@ class SummarySchema(Schema):
     text_vi = fields.String()
 
 
+class OnTimeRowSchema(Schema):
+    """One department's dossiers completed in one local month, and the share early or on time."""
+
+    month = fields.String(metadata={"description": "local month, YYYY-MM"})
+    department_code = fields.String()
+    department_name = fields.String(metadata={"description": "in Vietnamese"})
+    completed = fields.Integer()
+    early_or_on_time = fields.Integer()
+    on_time_rate = fields.Float(allow_none=True, metadata={
+        "description": "early_or_on_time / completed, 0 to 1; null when none completed"})
+
+
+class OnTimeSeriesSchema(Schema):
+    """The on-time series of a period, for charts drawn in the browser."""
+
+    first_day = fields.Date(data_key="from")
+    last_day = fields.Date(data_key="to")
+    rows = fields.List(fields.Nested(OnTimeRowSchema))
+
+
 def _zone() -> ZoneInfo:
     return current_app.extensions["motcua"].calendar(db.session).zone
 
@@ -179,7 +199,8 @@ def _file(body: bytes | str, content_type: str, filename: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _tabular(rows, row_type, file_format: str, stem: str, body: dict) -> Response | dict:
+def tabular(rows, row_type, file_format: str, stem: str, body: dict) -> Response | dict:
+    """Return the rows as a CSV or Excel download named `stem`, or as JSON within `body`."""
     if file_format == "csv":
         return _file(exports.to_csv(rows, row_type).encode("utf-8"), CSV_TYPE, f"{stem}.csv")
     if file_format == "xlsx":
@@ -205,7 +226,7 @@ class Progress(MethodView):
         rows = progress_report(db.session, period_start=start, period_end=end,
                                group_by=query["group_by"], now=now())
         stem = f"progress-{query['group_by']}-{first.isoformat()}-{last.isoformat()}"
-        return _tabular(rows, ProgressRow, query["format"], stem,
+        return tabular(rows, ProgressRow, query["format"], stem,
                         {"first_day": first, "last_day": last, "group_by": query["group_by"]})
 
 
@@ -226,7 +247,7 @@ class StepTimings(MethodView):
         rows = step_timings(db.session, first_day=first, last_day=last, zone=_zone(),
                             procedure_code=procedure)
         stem = f"step-timings-{first.isoformat()}-{last.isoformat()}"
-        return _tabular(rows, StepTimingRow, query["format"], stem,
+        return tabular(rows, StepTimingRow, query["format"], stem,
                         {"first_day": first, "last_day": last, "procedure": procedure})
 
 
@@ -241,6 +262,23 @@ class Summary(MethodView):
         start, end = _period(query["first_day"], query["last_day"])
         figures = headline(db.session, period_start=start, period_end=end, now=now())
         return {**vars(figures), "text": figures.text(), "text_vi": figures.text_vi()}
+
+
+@blp.route("/on-time-by-month")
+class OnTimeByMonth(MethodView):
+    """The on-time series behind the chart."""
+
+    @blp.arguments(PeriodQuery, location="query")
+    @blp.response(200, OnTimeSeriesSchema)
+    def get(self, query):
+        """Give the share completed early or on time per local month and department.
+
+        The rows are the ones on-time-chart.png draws, ordered by month then department;
+        a month in which a department completed nothing has no row.
+        """
+        start, end = _period(query["first_day"], query["last_day"])
+        rows = on_time_by_month(db.session, period_start=start, period_end=end)
+        return {"first_day": query["first_day"], "last_day": query["last_day"], "rows": rows}
 
 
 @blp.route("/on-time-chart.png")

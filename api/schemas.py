@@ -224,6 +224,10 @@ class DossierListQuery(PageQuery):
     channel = fields.Integer(validate=validate.OneOf([int(c) for c in Channel]))
     received_from = fields.AwareDateTime()
     received_to = fields.AwareDateTime()
+    query = fields.String(data_key="q", validate=validate.Length(min=1, max=200), metadata={
+        "description": "a dossier code, the applicant's ID number (both exact), or the start "
+                       "of the applicant's name, with or without diacritics: "
+                       "'nguyen van b' finds 'Nguyễn Văn Bình'"})
 
 
 class DossierListItemSchema(DossierSchema):

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import audit
@@ -13,6 +13,7 @@ from engine.context import EngineContext
 from engine.deadlines import StatutoryDeadline, next_due, open_step, set_appointment, update_clock
 from engine.errors import DossierNotFound, InvalidFormData, InvalidInput
 from engine.fees import fee_vnd
+from engine.folding import fold
 from engine.incidents import record_incident
 from engine.models import Dossier, HumanTask, Procedure, User
 from engine.procedures import get_procedure_or_raise
@@ -55,7 +56,9 @@ def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str
     dossier = Dossier(
         procedure_code=procedure.code, spec_hash=procedure.spec_hash,
         status=DossierStatus.ACCEPTED, channel=int(channel), applicant=applicant,
-        intake=intake, fee_vnd=fee_vnd(procedure.meta["fee"], intake), received_by=user.id,
+        intake=intake, applicant_name_folded=fold(applicant["full_name"])[:200],
+        applicant_id_number=applicant["id_number"],
+        fee_vnd=fee_vnd(procedure.meta["fee"], intake), received_by=user.id,
         received_at=now, updated_at=now, components_total=components.total,
         components_digitised=components.digitised, components_reused=components.reused,
     )
@@ -182,6 +185,21 @@ class DossierFilter:
     channel: int | None = None
     received_from: datetime | None = None
     received_to: datetime | None = None
+    query: str | None = None
+
+
+def found_by(query: str) -> ColumnElement[bool]:
+    """Match a dossier code or ID number exactly, or the start of the applicant's folded name.
+
+    Each alternative reads one index, so the search stays fast however many dossiers there are.
+    """
+    exact = query.strip()
+    alternatives = [Dossier.code == exact, Dossier.applicant_id_number == exact]
+    prefix = fold(query)
+    if prefix:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        alternatives.append(Dossier.applicant_name_folded.like(f"{escaped}%", escape="\\"))
+    return or_(*alternatives)
 
 
 def get_all_dossiers(session: Session, *, user: User, where: DossierFilter, page: int,
@@ -199,6 +217,8 @@ def get_all_dossiers(session: Session, *, user: User, where: DossierFilter, page
         conditions.append(Dossier.received_at >= where.received_from)
     if where.received_to:
         conditions.append(Dossier.received_at < where.received_to)
+    if where.query and where.query.strip():
+        conditions.append(found_by(where.query))
     total = session.scalar(select(func.count()).select_from(Dossier).where(*conditions))
     items = session.scalars(select(Dossier).where(*conditions)
                             .order_by(Dossier.received_at.desc(), Dossier.id.desc())

@@ -137,6 +137,11 @@ class Dossier(Base):
         Index("ix_dossiers_procedure_status", "procedure_code", "status"),
         Index("ix_dossiers_received_at", "received_at"),
         Index("ix_dossiers_next_due_at", "next_due_at"),
+        # Finding a dossier when the slip is lost: a prefix of the folded name (the pattern
+        # operator class lets PostgreSQL use the index for LIKE 'prefix%'), or the ID number.
+        Index("ix_dossiers_applicant_name_folded", "applicant_name_folded",
+              postgresql_ops={"applicant_name_folded": "varchar_pattern_ops"}),
+        Index("ix_dossiers_applicant_id_number", "applicant_id_number"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -147,6 +152,10 @@ class Dossier(Base):
     channel: Mapped[int] = mapped_column(Integer)
     applicant: Mapped[dict] = mapped_column(JSON)
     intake: Mapped[dict] = mapped_column(JSON)
+    # The applicant's name folded (engine.folding) and ID number, copied out to be searched.
+    applicant_name_folded: Mapped[str] = mapped_column(String(200), default="",
+                                                       server_default="")
+    applicant_id_number: Mapped[str] = mapped_column(String(12), default="", server_default="")
     fee_vnd: Mapped[int] = mapped_column(Integer, default=0)
     # Digitisation at receipt: components handed in, scanned and signed, or reused from
     # earlier dossiers and national databases instead of being collected again.

@@ -12,7 +12,7 @@ from api.extensions import db
 from api.formatting import local_moment
 from api.web import sessions
 from api.web.labels import role_name
-from engine.access import ROLES_DESIGNING
+from engine.access import ROLES_DESIGNING, ROLES_READING_DOSSIERS, ROLES_READING_REPORTS
 from engine.errors import AccountLocked, PasswordTooShort, SignInRefused
 from engine.models import Department, User
 from engine.passwords import MIN_LENGTH, change_own_password, sign_in
@@ -42,7 +42,9 @@ def home():
     """Show the signed-in person's home page: what they can open today."""
     user = sessions.signed_in_user()
     return render_template("web/home.html", designs=Role(user.role) in ROLES_DESIGNING,
-                           works_on_steps=Role(user.role) in _inbox.ROLES_WITH_INBOX)
+                           works_on_steps=Role(user.role) in inbox.ROLES_WITH_INBOX,
+                           reads_dossiers=Role(user.role) in ROLES_READING_DOSSIERS,
+                           reads_reports=Role(user.role) in ROLES_READING_REPORTS)
 
 
 @blp.route("/dang-nhap", methods=["GET", "POST"])
@@ -107,4 +109,6 @@ def change_password():
                                errors=errors), 422
     return render_template("web/password.html", min_length=MIN_LENGTH, changed=True)
 
-from api.web import inbox as _inbox  # noqa: E402, F401 - the inbox's pages join the blueprint
+
+# The pages of each group of people, registered on this blueprint.
+from api.web import dossiers, inbox, supervision  # noqa: E402, F401
