@@ -13,7 +13,7 @@ from api.formatting import local_moment
 from api.web import sessions
 from api.web.labels import role_name
 from engine.access import ROLES_DESIGNING, ROLES_READING_DOSSIERS, ROLES_READING_REPORTS
-from engine.errors import AccountLocked, PasswordTooShort, SignInRefused
+from engine.errors import AccountLocked, NotFound, NotPermitted, PasswordTooShort, SignInRefused
 from engine.models import Department, User
 from engine.passwords import MIN_LENGTH, change_own_password, sign_in
 from engine.statuses import Role
@@ -108,6 +108,17 @@ def change_password():
         return render_template("web/password.html", min_length=MIN_LENGTH,
                                errors=errors), 422
     return render_template("web/password.html", min_length=MIN_LENGTH, changed=True)
+
+
+@blp.errorhandler(NotPermitted)
+@blp.errorhandler(NotFound)
+def _refused(err):
+    """Say on a page, not in JSON, that a page is not the person's or what it shows is gone."""
+    forbidden = isinstance(err, NotPermitted)
+    message = (_("Trang này thuộc phòng khác hoặc vai trò khác: bạn không xem hay làm được. "
+                 "Hãy liên hệ người quản trị nếu bạn cần quyền.") if forbidden else
+               _("Không tìm thấy bước hoặc hồ sơ này; có thể nó đã được xử lý xong."))
+    return render_template("web/page_refused.html", message=message), 403 if forbidden else 404
 
 
 # The pages of each group of people, registered on this blueprint.

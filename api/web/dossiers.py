@@ -10,7 +10,7 @@ from api.web import blp, sessions
 from engine.control_sheet import CANCELLED, IN_PROGRESS, OVERDUE, control_sheet
 from engine.deadlines import Verdict
 from engine.dossiers import DossierFilter, get_all_dossiers
-from engine.errors import DossierNotFound, NotPermitted
+from engine.errors import DossierNotFound
 from engine.personal_data import View, record_reads
 from engine.procedures import get_procedure_or_raise
 
@@ -28,12 +28,8 @@ def find_dossier():
     query = request.args.get("q", "").strip()[:200]
     if not query:
         return render_template("web/dossier_search.html", query="", dossiers=None)
-    try:
-        dossiers, total = get_all_dossiers(db.session, user=user,
-                                           where=DossierFilter(query=query), page=1,
-                                           page_size=MATCHES_SHOWN)
-    except NotPermitted:
-        return render_template("web/page_refused.html"), 403
+    dossiers, total = get_all_dossiers(db.session, user=user, where=DossierFilter(query=query),
+                                       page=1, page_size=MATCHES_SHOWN)
     record_reads(db.session, user=user, dossier_codes=[d.code for d in dossiers],
                  view=View.LIST, now=now())
     procedures = {code: get_procedure_or_raise(db.session, code)
@@ -53,8 +49,6 @@ def control_sheet_page(code: str):
     """Show a dossier's processing-control sheet (Form 06): each step, who, when, verdict."""
     try:
         sheet = _sheet(code)
-    except NotPermitted:
-        return render_template("web/page_refused.html"), 403
     except DossierNotFound:
         return render_template("web/control_sheet.html", sheet=None, code=code), 404
     return render_template("web/control_sheet.html", sheet=sheet, code=code, verdicts=VERDICTS)
@@ -65,8 +59,6 @@ def control_sheet_csv(code: str):
     """Download a dossier's control sheet as CSV, as the API's `format=csv` gives it."""
     try:
         sheet = _sheet(code)
-    except NotPermitted:
-        return render_template("web/page_refused.html"), 403
     except DossierNotFound:
         return render_template("web/control_sheet.html", sheet=None, code=code), 404
     return csv_response(sheet)

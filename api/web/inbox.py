@@ -20,8 +20,6 @@ from engine.dossiers import get_dossier_or_raise
 from engine.errors import (
     ConcurrentUpdate,
     InvalidFormData,
-    NotFound,
-    NotPermitted,
     TaskAlreadyClaimed,
     TaskNotClaimedByCaller,
     TaskNotOpen,
@@ -70,17 +68,6 @@ def _procedure_names(dossier_ids: set[int]) -> dict[int, str]:
         .where(Dossier.id.in_(dossier_ids)))
     return {dossier_id: name_en if english else name_vi
             for dossier_id, name_vi, name_en in rows}
-
-
-@blp.errorhandler(NotPermitted)
-@blp.errorhandler(NotFound)
-def _step_refused(err):
-    """Say on a page, not in JSON, that a step is not the person's or does not exist."""
-    forbidden = isinstance(err, NotPermitted)
-    message = (_("Bước hoặc danh sách này thuộc phòng khác hoặc vai trò khác: bạn không "
-                 "xem hay làm được.") if forbidden else
-               _("Không tìm thấy bước hoặc hồ sơ này; có thể nó đã được xử lý xong."))
-    return render_template("web/step_refused.html", message=message), 403 if forbidden else 404
 
 
 @blp.get("/hop-viec")

@@ -124,5 +124,5 @@ def test_a_designer_neither_sees_the_search_nor_may_use_it(http, staff, session,
     assert 'data-testid="link-find-dossier"' not in http.get("/").text
     page = http.get("/ho-so", params={"q": "nguyen"})
     assert page.status_code == 403
-    assert "Không có quyền xem trang này" in page.text
+    assert "thuộc phòng khác hoặc vai trò khác" in page.text
     assert dossiers["binh"] not in page.text

@@ -174,7 +174,7 @@ def test_an_officer_is_refused_the_dashboard_in_vietnamese(http, staff, session)
     for path in ("/giam-sat", "/giam-sat/bao-cao.csv"):
         page = http.get(path)
         assert page.status_code == 403
-        assert "Không có quyền xem trang này" in page.text
+        assert "thuộc phòng khác hoặc vai trò khác" in page.text
     assert http.get("/giam-sat/dung-han.json", params=this_month()).status_code == 403
 
 
