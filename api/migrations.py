@@ -1,6 +1,5 @@
 """Moving running dossiers to another model version, and trial runs of a version."""
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
@@ -11,13 +10,9 @@ from marshmallow import Schema, fields, validate
 from api.auth import current_user
 from api.clock import now
 from api.extensions import db
-from api.schemas import INTEGER_MAX
+from api.schemas import INTEGER_MAX, MOMENTS
 from engine.migration import migrate_dossiers, plan_migration
 from engine.trial_run import trial_run_version
-
-# A trial run starts at a date the working calendar knows.
-EARLIEST_START = datetime(2000, 1, 1, tzinfo=UTC)
-LATEST_START = datetime(2100, 1, 1, tzinfo=UTC)
 
 blp = Blueprint("migrations", __name__, url_prefix="/api/v1/procedures",
                 description="Moving running dossiers between model versions; trial runs")
@@ -68,7 +63,7 @@ class TrialRunRequestSchema(Schema):
     """When the simulated dossier is received and which way its decisions go."""
 
     start_at = fields.AwareDateTime(
-        validate=validate.Range(min=EARLIEST_START, max=LATEST_START),
+        validate=MOMENTS,
         metadata={"description": "default: now; between 2000 and 2100"})
     decisions = fields.Dict(
         keys=fields.String(), values=fields.Raw(),

@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from api.auth import current_user
 from api.clock import now
 from api.extensions import db
+from api.schemas import DAYS
 from engine import exports
 from engine.access import check_can_read_reports
 from engine.reports import (
@@ -52,9 +53,9 @@ def _only_report_readers():
 class PeriodQuery(Schema):
     """A period of whole local days, both included."""
 
-    first_day = fields.Date(data_key="from", required=True,
+    first_day = fields.Date(data_key="from", required=True, validate=DAYS,
                             metadata={"description": "first day, YYYY-MM-DD"})
-    last_day = fields.Date(data_key="to", required=True,
+    last_day = fields.Date(data_key="to", required=True, validate=DAYS,
                            metadata={"description": "last day, YYYY-MM-DD (included)"})
 
     @validates_schema

@@ -1,5 +1,6 @@
 """Request and response bodies of the REST API."""
 
+from datetime import UTC, date, datetime
 from http import HTTPStatus
 
 from apispec import BasePlugin
@@ -12,6 +13,13 @@ PAGE_SIZE_MAX = 200
 # The integers the database holds: user ids and version numbers are 32-bit on PostgreSQL,
 # ids of dossiers and steps 64-bit. A larger number is refused before it reaches a query.
 INTEGER_MAX = 2**31 - 1
+# Days and moments a request may name: wide enough for any dossier, and away from the ends
+# of the calendar, where converting between zones overflows.
+DAYS = validate.Range(min=date(2000, 1, 1), max=date(2099, 12, 31),
+                      error="give a day from {min} to {max}")
+MOMENTS = validate.Range(min=datetime(2000, 1, 1, tzinfo=UTC),
+                         max=datetime(2100, 1, 1, tzinfo=UTC),
+                         error="give a moment from {min} to {max}")
 BIG_INTEGER_MAX = 2**63 - 1
 
 
@@ -56,8 +64,10 @@ class PageQuery(Schema):
 class PeriodQuery(PageQuery):
     """A page of a log narrowed to the period [since, until)."""
 
-    since = fields.AwareDateTime(metadata={"description": "events at or after this moment"})
-    until = fields.AwareDateTime(metadata={"description": "events before this moment"})
+    since = fields.AwareDateTime(validate=MOMENTS,
+                                  metadata={"description": "events at or after this moment"})
+    until = fields.AwareDateTime(validate=MOMENTS,
+                                  metadata={"description": "events before this moment"})
 
     @validates_schema
     def _period_in_order(self, data, **_kwargs):
@@ -222,8 +232,8 @@ class DossierListQuery(PageQuery):
     procedure_code = fields.String()
     status = fields.Integer(validate=validate.OneOf([int(s) for s in DossierStatus]))
     channel = fields.Integer(validate=validate.OneOf([int(c) for c in Channel]))
-    received_from = fields.AwareDateTime()
-    received_to = fields.AwareDateTime()
+    received_from = fields.AwareDateTime(validate=MOMENTS)
+    received_to = fields.AwareDateTime(validate=MOMENTS)
     query = fields.String(data_key="q", validate=validate.Length(min=1, max=200), metadata={
         "description": "a dossier code, the applicant's ID number (both exact), or the start "
                        "of the applicant's name, with or without diacritics: "
@@ -306,7 +316,7 @@ class ApologySchema(Schema):
     apology = fields.String(required=True, validate=validate.Length(min=1, max=4000))
     signed_by = fields.String(required=True, validate=validate.Length(min=1, max=200),
                               metadata={"description": "the agency head who signs"})
-    new_appointment_at = fields.AwareDateTime(required=True)
+    new_appointment_at = fields.AwareDateTime(required=True, validate=MOMENTS)
 
 
 class ApologyLetterSchema(Schema):
