@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.browser import WAIT_MS
 from tests.e2e.helpers import received
-from tests.e2e.test_designer_browser import WAIT_MS, browser  # noqa: F401 - the fixture
 
 PHONE = {"width": 360, "height": 740}
 # A browser is slow to drive: the backend makes no difference to the page, so run once.
@@ -18,17 +18,12 @@ pytestmark = pytest.mark.one_backend
 
 
 def test_a_citizen_on_a_phone_reads_the_status_and_appointment_from_the_slip_link(
-        browser, live_server, http, staff, tmp_path):  # noqa: F811
+        new_page, script_errors, live_server, http, staff, tmp_path):
     dossier = received(http, staff["reception"])
     appointment = datetime.fromisoformat(dossier["appointment_at"]).astimezone(
         ZoneInfo("Asia/Ho_Chi_Minh"))
-    context = browser.new_context(viewport=PHONE, locale="vi-VN", device_scale_factor=2,
-                                  is_mobile=True, has_touch=True)
-    context.set_default_timeout(WAIT_MS)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda err: errors.append(str(err)))
-    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    page = new_page(viewport=PHONE, locale="vi-VN", device_scale_factor=2, is_mobile=True,
+                    has_touch=True)
 
     page.goto(f"{live_server}/tra-cuu?ma={dossier['code']}")
     expect(page.get_by_label("Mã hồ sơ", exact=True)).to_have_value(dossier["code"])
@@ -47,5 +42,4 @@ def test_a_citizen_on_a_phone_reads_the_status_and_appointment_from_the_slip_lin
     expect(page.get_by_test_id("procedure-1.001193")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(path=tmp_path / "citizen-catalogue.png", full_page=True)
-    context.close()
-    assert errors == []
+    assert script_errors == []

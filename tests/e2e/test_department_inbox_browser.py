@@ -11,14 +11,12 @@ from engine.passwords import set_password
 from tests.conftest import NOW
 from tests.e2e.helpers import REVIEW_APPROVE, received
 from tests.e2e.staff_app import PASSWORD
-from tests.e2e.test_designer_browser import browser, script_errors  # noqa: F401 - fixtures
-from tests.e2e.test_staff_app_browser import page  # noqa: F401 - the staff app's page
 
 pytestmark = pytest.mark.one_backend
 
 
 def test_an_officer_claims_the_review_makes_a_mistake_then_completes_it(
-        page, script_errors, live_server, http, staff, session, tmp_path):  # noqa: F811
+        page, script_errors, live_server, http, staff, session, tmp_path):
     user = session.get(User, staff["office"].id)
     user.full_name = "Trần Văn An"
     set_password(session, user, PASSWORD, actor="test", now=NOW)

@@ -6,59 +6,24 @@ browser download is never used.
 
 import json
 import re
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 import api.designer_ui
 from tests.e2e.helpers import receive
 from tests.scenarios import SCENARIOS
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Without the background-networking flags Chromium keeps dialling Google on a closed network.
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                  "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"]
-WAIT_MS = 20_000
 CERTIFIED_COPY = "2.000815"
 NEW_NAME = "Đối chiếu bản sao với bản chính và ghi lời chứng"
 # A browser is slow to drive: the backend makes no difference to the page, so run once.
 pytestmark = pytest.mark.one_backend
 
 
-
-
 @pytest.fixture
-def browser():
-    """Debian's Chromium, headless, closed after the test."""
-    if not CHROMIUM.exists():
-        pytest.skip("the designer's browser test needs Debian's Chromium: "
-                    "apt-get update && apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=CHROMIUM_FLAGS, timeout=WAIT_MS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def script_errors() -> list[str]:
-    """Uncaught exceptions and console errors of the page."""
-    return []
-
-
-@pytest.fixture
-def page(browser, script_errors):
-    """A fresh page, every wait bounded, its script errors collected."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    context.set_default_timeout(WAIT_MS)
-    expect.set_options(timeout=WAIT_MS)
-    page = context.new_page()
-    page.on("pageerror", lambda err: script_errors.append(str(err)))
-    page.on("console", lambda msg: msg.type == "error" and script_errors.append(msg.text))
-    yield page
-    context.close()
+def page(new_page):
+    """A fresh page on a wide screen, where the modeller and its panels fit."""
+    return new_page(viewport={"width": 1440, "height": 900})
 
 
 def rename_step(page: Page, step_id: str, name: str) -> None:

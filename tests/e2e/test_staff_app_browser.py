@@ -10,27 +10,12 @@ from engine.models import User
 from engine.passwords import set_password
 from tests.conftest import NOW
 from tests.e2e.staff_app import PASSWORD
-from tests.e2e.test_designer_browser import browser, script_errors  # noqa: F401 - fixtures
 
-WAIT_MS = 20_000
 pytestmark = pytest.mark.one_backend
 
 
-@pytest.fixture
-def page(browser, script_errors):  # noqa: F811 - the designer test's fixtures, reused
-    """A page of a browser that prefers Vietnamese, as at a commune's counter."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="vi-VN")
-    context.set_default_timeout(WAIT_MS)
-    expect.set_options(timeout=WAIT_MS)
-    page = context.new_page()
-    page.on("pageerror", lambda err: script_errors.append(str(err)))
-    page.on("console", lambda msg: msg.type == "error" and script_errors.append(msg.text))
-    yield page
-    context.close()
-
-
 def test_a_receptionist_signs_in_sees_the_home_page_switches_language_and_signs_out(
-        page, script_errors, live_server, staff, session, tmp_path):  # noqa: F811
+        page, script_errors, live_server, staff, session, tmp_path):
     user = session.get(User, staff["reception"].id)
     user.full_name = "Nguyễn Thị Lan"
     set_password(session, user, PASSWORD, actor="test", now=NOW)

@@ -10,26 +10,13 @@ from engine.models import User
 from engine.passwords import set_password
 from tests.conftest import NOW
 from tests.e2e.staff_app import PASSWORD
-from tests.e2e.test_designer_browser import browser, script_errors  # noqa: F401 - fixtures
 from tests.e2e.test_supervisor_dashboard import complete_birth
 
-WAIT_MS = 20_000
 pytestmark = pytest.mark.one_backend
 
-@pytest.fixture
-def page(browser, script_errors):  # noqa: F811 - the designer test's fixtures, reused
-    """A page of a browser that prefers Vietnamese, on a desk screen."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
-    context.set_default_timeout(WAIT_MS)
-    expect.set_options(timeout=WAIT_MS)
-    page = context.new_page()
-    page.on("pageerror", lambda err: script_errors.append(str(err)))
-    page.on("console", lambda msg: msg.type == "error" and script_errors.append(msg.text))
-    yield page
-    context.close()
 
 def test_a_supervisor_opens_the_dashboard_and_the_chart_is_drawn(
-        page, script_errors, live_server, http, staff, session, tmp_path):  # noqa: F811
+        page, script_errors, live_server, http, staff, session, tmp_path):
     code = complete_birth(http, staff)
     user = session.get(User, staff["supervisor"].id)
     user.full_name = "Phạm Thị Giám"
