@@ -7,34 +7,11 @@ from alembic import command
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
-from api import create_app
-from api.config import database_url
 from api.extensions import db
 from engine import audit
-from tests.conftest import PG_URL
-from tests.scratch_database import ScratchDatabase
 
 BEFORE = "0007"
 WRITTEN_AT = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_app(request, tmp_path):
-    """An application on an empty database of its own, migrated to nothing yet."""
-    if request.param == "sqlite":
-        url, drop = f"sqlite:///{tmp_path / 'upgrade.db'}", None
-    else:
-        if not PG_URL:
-            pytest.skip("set MOTCUA_TEST_DATABASE_URL to also run on PostgreSQL")
-        scratch = ScratchDatabase.create(database_url(PG_URL), prefix="motcua_upgrade")
-        url, drop = scratch.sqlalchemy_url, scratch.drop
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
-    if drop:
-        drop()
 
 
 def write_old_chain(count: int) -> str:

@@ -6,7 +6,6 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from api.extensions import db
-from tests.integration.test_audit_upgrade import empty_app  # noqa: F401 - fixture
 
 BEFORE = "0011"
 AT = datetime(2026, 3, 2, 2, 0)
@@ -33,7 +32,7 @@ def write_old_dossiers() -> None:
 
 
 def test_the_upgrade_folds_the_names_and_copies_the_id_numbers_of_existing_dossiers(
-        empty_app):  # noqa: F811
+        empty_app):
     directory = empty_app.extensions["migrate"].directory
     upgrade(directory=directory, revision=BEFORE)
     write_old_dossiers()

@@ -9,37 +9,15 @@ from flask import current_app
 from flask_migrate import upgrade
 from sqlalchemy import text
 
-from api import create_app
-from api.config import database_url
 from api.extensions import db
 from engine.dossiers import public_lookup
 from engine.errors import DossierNotFound
 from engine.procedures import load_procedures, publish_procedures
-from tests.conftest import PG_URL, SECRET_KEY
-from tests.scratch_database import ScratchDatabase
+from tests.conftest import SECRET_KEY
 
 BEFORE = "0009"  # the revision before keyed PINs (0010)
 RECEIVED_AT = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 CODE, PIN = "000.00.00.H00-260302-0001", "482913"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_app(request, tmp_path):
-    """An application on an empty database of its own, migrated to nothing yet."""
-    if request.param == "sqlite":
-        url, drop = f"sqlite:///{tmp_path / 'upgrade.db'}", None
-    else:
-        if not PG_URL:
-            pytest.skip("set MOTCUA_TEST_DATABASE_URL to also run on PostgreSQL")
-        scratch = ScratchDatabase.create(database_url(PG_URL), prefix="motcua_upgrade")
-        url, drop = scratch.sqlalchemy_url, scratch.drop
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "MOTCUA_SECRET_KEY": SECRET_KEY})
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
-    if drop:
-        drop()
 
 
 def write_old_dossier() -> str:
