@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from engine.fees import fixed_fee_vnd
 from engine.folding import matches
-from engine.models import Department
-from engine.procedures import get_all_procedures
+from engine.models import Department, Procedure
+from engine.procedures import get_all_procedures, get_procedure_or_raise
 
 
 @dataclass(frozen=True)
@@ -35,24 +35,32 @@ class CatalogueEntry:
 def search_catalogue(session: Session, query: str = "") -> list[CatalogueEntry]:
     """Return the procedures whose name or code holds every word of `query`, ignoring accents."""
     departments = {d.code: d for d in session.scalars(select(Department))}
-    entries = []
-    for procedure in get_all_procedures(session):
-        if not matches(query, procedure.name_vi, procedure.name_en, procedure.code):
-            continue
-        meta, department = procedure.meta, departments[procedure.department_code]
-        fee, deadline = meta["fee"], meta["deadline"]
-        entries.append(CatalogueEntry(
-            code=procedure.code, name_vi=procedure.name_vi, name_en=procedure.name_en,
-            department_code=department.code, department_name_vi=department.name_vi,
-            department_name_en=department.name_en,
-            required_documents=[
-                {"name_vi": d["name_vi"], "name_en": d.get("name_en", ""),
-                 "original": bool(d.get("original")), "copies": int(d.get("copies", 0))}
-                for d in meta["required_documents"]],
-            fee_kind=fee.get("kind", "free"), fee_vnd=fixed_fee_vnd(fee),
-            fee_text_vi=fee.get("text_vi", ""), fee_text_en=fee.get("text_en", ""),
-            deadline_working_days=int(deadline.get("working_days", 0)),
-            deadline_same_day=bool(deadline.get("same_day")),
-            deadline_text_vi=deadline.get("text_vi", ""),
-            deadline_text_en=deadline.get("text_en", "")))
-    return entries
+    return [catalogue_entry(procedure, departments[procedure.department_code])
+            for procedure in get_all_procedures(session)
+            if matches(query, procedure.name_vi, procedure.name_en, procedure.code)]
+
+
+def get_catalogue_entry_or_raise(session: Session, code: str) -> CatalogueEntry:
+    """Return one procedure as the catalogue shows it; ProcedureNotFound if none has `code`."""
+    procedure = get_procedure_or_raise(session, code)
+    return catalogue_entry(procedure, session.get(Department, procedure.department_code))
+
+
+def catalogue_entry(procedure: Procedure, department: Department) -> CatalogueEntry:
+    """Return what the catalogue says of a procedure handled by `department`."""
+    meta = procedure.meta
+    fee, deadline = meta["fee"], meta["deadline"]
+    return CatalogueEntry(
+        code=procedure.code, name_vi=procedure.name_vi, name_en=procedure.name_en,
+        department_code=department.code, department_name_vi=department.name_vi,
+        department_name_en=department.name_en,
+        required_documents=[
+            {"name_vi": d["name_vi"], "name_en": d.get("name_en", ""),
+             "original": bool(d.get("original")), "copies": int(d.get("copies", 0))}
+            for d in meta["required_documents"]],
+        fee_kind=fee.get("kind", "free"), fee_vnd=fixed_fee_vnd(fee),
+        fee_text_vi=fee.get("text_vi", ""), fee_text_en=fee.get("text_en", ""),
+        deadline_working_days=int(deadline.get("working_days", 0)),
+        deadline_same_day=bool(deadline.get("same_day")),
+        deadline_text_vi=deadline.get("text_vi", ""),
+        deadline_text_en=deadline.get("text_en", ""))
