@@ -4,6 +4,8 @@ import re
 
 import httpx
 
+from tests.conftest import snapshot
+
 PASSWORD = "mật-khẩu-đủ-dài"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -26,3 +28,8 @@ def post_form(http: httpx.Client, page: str, action: str, data: dict) -> httpx.R
     """Open `page`, then post `data` with the page's CSRF token to `action`."""
     token = csrf_token(http.get(page))
     return http.post(action, data={**data, "csrf_token": token})
+
+
+def data_rows(session) -> dict:
+    """Every table but the sessions, whose last-activity time every page view moves on."""
+    return {name: rows for name, rows in snapshot(session).items() if name != "web_sessions"}

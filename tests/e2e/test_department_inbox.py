@@ -9,9 +9,9 @@ import time_machine
 
 from engine.models import User
 from engine.passwords import set_password
-from tests.conftest import NOW, snapshot
+from tests.conftest import NOW
 from tests.e2e.helpers import REVIEW_APPROVE, received
-from tests.e2e.staff_app import PASSWORD, csrf_token, post_form, sign_in
+from tests.e2e.staff_app import PASSWORD, csrf_token, data_rows, post_form, sign_in
 from tests.scenarios import SCENARIOS
 
 
@@ -25,11 +25,6 @@ def people(staff, session):
         set_password(session, user, PASSWORD, actor="test", now=NOW)
     session.commit()
     return staff
-
-
-def data_rows(session) -> dict:
-    """Every table but the sessions, whose last-activity time every page view moves on."""
-    return {name: rows for name, rows in snapshot(session).items() if name != "web_sessions"}
 
 
 def review_step(http, staff) -> dict:
