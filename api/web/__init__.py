@@ -12,7 +12,12 @@ from api.extensions import db
 from api.formatting import local_moment
 from api.web import sessions
 from api.web.labels import role_name
-from engine.access import ROLES_DESIGNING, ROLES_READING_DOSSIERS, ROLES_READING_REPORTS
+from engine.access import (
+    ROLES_DESIGNING,
+    ROLES_READING_DOSSIERS,
+    ROLES_READING_REPORTS,
+    ROLES_RECEIVING,
+)
 from engine.errors import AccountLocked, NotFound, NotPermitted, PasswordTooShort, SignInRefused
 from engine.models import Department, User
 from engine.passwords import MIN_LENGTH, change_own_password, sign_in
@@ -42,6 +47,7 @@ def home():
     """Show the signed-in person's home page: what they can open today."""
     user = sessions.signed_in_user()
     return render_template("web/home.html", designs=Role(user.role) in ROLES_DESIGNING,
+                           receives=Role(user.role) in ROLES_RECEIVING,
                            works_on_steps=Role(user.role) in inbox.ROLES_WITH_INBOX,
                            reads_dossiers=Role(user.role) in ROLES_READING_DOSSIERS,
                            reads_reports=Role(user.role) in ROLES_READING_REPORTS)
@@ -122,4 +128,4 @@ def _refused(err):
 
 
 # The pages of each group of people, registered on this blueprint.
-from api.web import dossiers, inbox, supervision  # noqa: E402, F401
+from api.web import dossiers, inbox, reception, supervision  # noqa: E402, F401

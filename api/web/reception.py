@@ -1,0 +1,158 @@
+"""The reception counter: find the procedure, take the dossier in, hand over the receipt.
+
+Every rule is the engine's, as in POST /api/v1/dossiers: the catalogue search
+(engine.catalogue), who may receive (engine.access) and the intake itself
+(engine.dossiers.receive_dossier). The applicant is checked by the API's ApplicantSchema.
+"""
+
+from dataclasses import replace
+from enum import StrEnum
+
+from flask import current_app, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
+
+from api.clock import now
+from api.extensions import db
+from api.schemas import ApplicantSchema
+from api.web import blp, sessions
+from api.web.schema_form import FormField, coerce, field_messages, form_fields, posted_values
+from engine.access import check_can_receive
+from engine.catalogue import get_catalogue_entry_or_raise, search_catalogue
+from engine.dossiers import Components, receive_dossier
+from engine.errors import InvalidFormData
+from engine.procedures import get_procedure_or_raise
+from engine.statuses import Channel
+
+APPLICANT_PREFIX = "applicant_"
+# The applicant's inputs, checked by ApplicantSchema; what each says when it refuses a value.
+APPLICANT_FIELDS = [
+    (FormField(name="full_name", title=_l("Họ, chữ đệm và tên người nộp"), description=None,
+               widget="text", required=True, attributes={"maxlength": 200}),
+     _l("Không được quá 200 ký tự.")),
+    (FormField(name="id_number", title=_l("Số định danh cá nhân"),
+               description=_l("12 chữ số của thẻ căn cước (hoặc 9 chữ số của chứng minh nhân "
+                              "dân cũ)."),
+               widget="text", required=True, attributes={"maxlength": 12}),
+     _l("Số định danh gồm 12 chữ số (hoặc 9 chữ số với chứng minh nhân dân cũ).")),
+    (FormField(name="phone", title=_l("Số điện thoại"), description=None, widget="text",
+               required=False, attributes={"maxlength": 16}),
+     _l("Số điện thoại gồm 9 đến 15 chữ số, có thể bắt đầu bằng +.")),
+    (FormField(name="email", title=_l("Thư điện tử"), description=None, widget="text",
+               required=False, attributes={"maxlength": 254}),
+     _l("Địa chỉ thư điện tử không hợp lệ.")),
+    (FormField(name="address", title=_l("Địa chỉ"), description=None, widget="text",
+               required=False, attributes={"maxlength": 500}),
+     _l("Không được quá 500 ký tự.")),
+]
+CHANNELS = {Channel.COUNTER: _l("Trực tiếp tại quầy"), Channel.POST: _l("Qua bưu chính"),
+            Channel.ONLINE: _l("Trực tuyến")}
+
+
+class Handling(StrEnum):
+    """How one required document was handled at the counter (Components counts them)."""
+
+    MISSING = "missing"
+    PAPER = "paper"
+    DIGITISED = "digitised"
+    REUSED = "reused"
+
+
+HANDLINGS = {Handling.PAPER: _l("Nhận bản giấy"), Handling.DIGITISED: _l("Nhận và số hóa"),
+             Handling.REUSED: _l("Tái sử dụng dữ liệu sẵn có"),
+             Handling.MISSING: _l("Không có")}
+
+
+def _ctx():
+    return current_app.extensions["motcua"]
+
+
+@blp.get("/tiep-nhan")
+def reception():
+    """Find a procedure by name or code, accents ignored; each leads to its intake page."""
+    check_can_receive(sessions.signed_in_user())
+    query = request.args.get("q", "").strip()[:200]
+    return render_template("web/reception.html", query=query,
+                           entries=search_catalogue(db.session, query))
+
+
+@blp.get("/tiep-nhan/<string:procedure_code>")
+def intake(procedure_code: str):
+    """Show the intake page: applicant, the procedure's form, documents received, channel."""
+    check_can_receive(sessions.signed_in_user())
+    procedure = get_procedure_or_raise(db.session, procedure_code)
+    return _intake_page(procedure, values={}, handled={}, channel=Channel.COUNTER, errors={})
+
+
+@blp.post("/tiep-nhan/<string:procedure_code>")
+def receive(procedure_code: str):
+    """Receive the dossier and show its receipt with the PIN, or the page again with errors.
+
+    The receipt is this response itself, not a redirect: the PIN exists only here.
+    """
+    user = sessions.signed_in_user()
+    check_can_receive(user)
+    procedure = get_procedure_or_raise(db.session, procedure_code)
+    form_key = procedure.meta["intake_form"]
+    schema = _ctx().forms.schema(form_key)
+    data = coerce(schema, request.form)
+    applicant, errors = _applicant(request.form)
+    handled = {index: request.form.get(f"document-{index}", "")
+               for index in range(len(procedure.meta["required_documents"]))}
+    errors |= {f"document-{index}": [_("Hãy chọn một trong các giá trị cho sẵn.")]
+               for index, value in handled.items() if value not in set(Handling)}
+    channel = request.form.get("channel", type=int)
+    if channel not in set(Channel):
+        errors["channel"] = [_("Hãy chọn một trong các giá trị cho sẵn.")]
+    if not errors:
+        try:
+            dossier, pin = receive_dossier(
+                db.session, _ctx(), procedure_code=procedure.code, applicant=applicant,
+                channel=Channel(channel), intake=data, user=user, now=now(),
+                components=_components(handled.values()))
+        except InvalidFormData:
+            pass
+        else:
+            return render_template("web/receipt.html", dossier=dossier, pin=pin,
+                                   procedure=procedure, handled=handled,
+                                   channel=CHANNELS[Channel(channel)],
+                                   handlings=HANDLINGS), 201
+    errors |= field_messages(_ctx().forms.field_problems(form_key, data))
+    values = posted_values(schema, data) | {
+        APPLICANT_PREFIX + f.name: request.form.get(APPLICANT_PREFIX + f.name, "").strip()
+        for f, _message in APPLICANT_FIELDS}
+    return _intake_page(procedure, values=values, handled=handled, channel=channel,
+                        errors=errors), 422
+
+
+def _applicant(form) -> tuple[dict, dict[str, list[str]]]:
+    """Return the applicant as ApplicantSchema loads it, or the problems of each input."""
+    posted = {f.name: form.get(APPLICANT_PREFIX + f.name, "").strip()
+              for f, _message in APPLICANT_FIELDS}
+    try:
+        return ApplicantSchema().load({k: v for k, v in posted.items() if v}), {}
+    except ValidationError as err:
+        return {}, {APPLICANT_PREFIX + f.name: [_("Trường này là bắt buộc.") if not posted[
+            f.name] else str(message)] for f, message in APPLICANT_FIELDS
+            if f.name in err.messages}
+
+
+def _components(handled) -> Components:
+    handled = list(handled)
+    return Components(total=sum(value != Handling.MISSING for value in handled),
+                      digitised=handled.count(Handling.DIGITISED),
+                      reused=handled.count(Handling.REUSED))
+
+
+def _intake_page(procedure, *, values: dict, handled: dict, channel, errors: dict) -> str:
+    schema = _ctx().forms.schema(procedure.meta["intake_form"])
+    applicant_fields = [replace(f, name=APPLICANT_PREFIX + f.name)
+                        for f, _message in APPLICANT_FIELDS]
+    return render_template(
+        "web/intake.html", procedure=procedure,
+        entry=get_catalogue_entry_or_raise(db.session, procedure.code),
+        applicant_fields=applicant_fields, fields=form_fields(schema),
+        form_title=schema.get("title", procedure.name_vi), values=values, errors=errors,
+        handled=handled, handlings=HANDLINGS, channels=CHANNELS, channel=channel,
+        error=_("Biểu mẫu còn lỗi: hãy sửa các trường được đánh dấu.") if errors else None)
