@@ -18,7 +18,14 @@ from engine.access import (
     ROLES_READING_REPORTS,
     ROLES_RECEIVING,
 )
-from engine.errors import AccountLocked, NotFound, NotPermitted, PasswordTooShort, SignInRefused
+from engine.errors import (
+    AccountLocked,
+    NotFound,
+    NotPermitted,
+    PasswordTooShort,
+    ProcedureNotFound,
+    SignInRefused,
+)
 from engine.models import Department, User
 from engine.passwords import MIN_LENGTH, change_own_password, sign_in
 from engine.statuses import Role
@@ -121,9 +128,13 @@ def change_password():
 def _refused(err):
     """Say on a page, not in JSON, that a page is not the person's or what it shows is gone."""
     forbidden = isinstance(err, NotPermitted)
-    message = (_("Trang này thuộc phòng khác hoặc vai trò khác: bạn không xem hay làm được. "
-                 "Hãy liên hệ người quản trị nếu bạn cần quyền.") if forbidden else
-               _("Không tìm thấy bước hoặc hồ sơ này; có thể nó đã được xử lý xong."))
+    if forbidden:
+        message = _("Trang này thuộc phòng khác hoặc vai trò khác: bạn không xem hay làm được. "
+                    "Hãy liên hệ người quản trị nếu bạn cần quyền.")
+    elif isinstance(err, ProcedureNotFound):
+        message = _("Không có thủ tục với mã này; hãy tìm thủ tục ở trang Tiếp nhận hồ sơ.")
+    else:
+        message = _("Không tìm thấy bước hoặc hồ sơ này; có thể nó đã được xử lý xong.")
     return render_template("web/page_refused.html", message=message), 403 if forbidden else 404
 
 

@@ -66,7 +66,8 @@ def test_a_wrong_value_is_told_in_vietnamese_beside_its_field_and_nothing_is_sto
 
     wrong = http.post(INTAKE_PAGE, data={
         **BIRTH_FORM, "csrf_token": csrf_token(page), "applicant_id_number": "12345",
-        "child_date_of_birth": "20/02/2026", "mother_full_name": ""})
+        "child_date_of_birth": "20/02/2026", "mother_full_name": "", "document-3": "lost",
+        "channel": "9"})
 
     assert wrong.status_code == 422
     assert data_rows(session) == before
@@ -76,6 +77,9 @@ def test_a_wrong_value_is_told_in_vietnamese_beside_its_field_and_nothing_is_sto
             'đúng dạng ngày (dd/mm/yyyy).' in wrong.text)
     assert ('data-testid="error-mother_full_name"><p class="field-error">Trường này là bắt '
             'buộc.' in wrong.text)
+    assert ('data-testid="error-document-3">Hãy chọn một trong các giá trị cho sẵn.'
+            in wrong.text)
+    assert 'data-testid="error-channel">Hãy chọn một trong các giá trị cho sẵn.' in wrong.text
     assert f'value="{BIRTH_INTAKE["child_full_name"]}"' in wrong.text  # what was typed is kept
     assert 'name="document-2" value="reused" checked' in wrong.text
 
@@ -113,7 +117,7 @@ def test_an_unknown_procedure_answers_the_not_found_page(http, counter):
     missing = http.get("/tiep-nhan/NO.SUCH")
 
     assert missing.status_code == 404
-    assert 'data-testid="page-refused"' in missing.text
+    assert "Không có thủ tục với mã này" in missing.text
 
 
 def test_receiving_shows_the_receipt_with_code_pin_and_local_appointment_once(
