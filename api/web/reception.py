@@ -98,13 +98,8 @@ def receive(procedure_code: str):
     schema = _ctx().forms.schema(form_key)
     data = coerce(schema, request.form)
     applicant, errors = _applicant(request.form)
-    handled = {index: request.form.get(f"document-{index}", "")
-               for index in range(len(procedure.meta["required_documents"]))}
-    errors |= {f"document-{index}": [_("Hãy chọn một trong các giá trị cho sẵn.")]
-               for index, value in handled.items() if value not in set(Handling)}
-    channel = request.form.get("channel", type=int)
-    if channel not in set(Channel):
-        errors["channel"] = [_("Hãy chọn một trong các giá trị cho sẵn.")]
+    handled, channel, choice_errors = _choices(request.form, procedure)
+    errors |= choice_errors
     if not errors:
         try:
             dossier, pin = receive_dossier(
@@ -133,9 +128,23 @@ def _applicant(form) -> tuple[dict, dict[str, list[str]]]:
     try:
         return ApplicantSchema().load({k: v for k, v in posted.items() if v}), {}
     except ValidationError as err:
-        return {}, {APPLICANT_PREFIX + f.name: [_("Trường này là bắt buộc.") if not posted[
-            f.name] else str(message)] for f, message in APPLICANT_FIELDS
-            if f.name in err.messages}
+        refused = err.messages
+    return {}, {APPLICANT_PREFIX + f.name: [str(message) if posted[f.name]
+                                             else _("Trường này là bắt buộc.")]
+                for f, message in APPLICANT_FIELDS if f.name in refused}
+
+
+def _choices(form, procedure) -> tuple[dict[int, str], int | None, dict[str, list[str]]]:
+    """Return how each required document was handled and the channel, or what was not offered."""
+    handled = {index: form.get(f"document-{index}", "")
+               for index in range(len(procedure.meta["required_documents"]))}
+    channel = form.get("channel", type=int)
+    not_offered = [_("Hãy chọn một trong các giá trị cho sẵn.")]
+    errors = {f"document-{index}": not_offered
+              for index, value in handled.items() if value not in set(Handling)}
+    if channel not in set(Channel):
+        errors["channel"] = not_offered
+    return handled, channel, errors
 
 
 def _components(handled) -> Components:
