@@ -93,8 +93,7 @@ def bottlenecks():
     departments = {d.code: _name(d) for d in db.session.scalars(select(Department))}
     return render_template("web/bottlenecks.html", procedure=procedure,
                            procedure_name=_name(procedure), rows=_timings(code, days),
-                           standing=standing,
-                           departments=departments, **page)
+                           standing=standing, departments=departments, **page)
 
 
 @blp.get("/giam-sat/diem-nghen.json")
