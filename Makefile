@@ -9,12 +9,13 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 # The designer page's bpmn-js, installed with npm and copied into static/vendor/ (not committed).
 DESIGNER := api/designer_ui
 ASSETS := $(DESIGNER)/static/vendor/bpmn-js/bpmn-modeler.production.min.js
-# The staff app's Chart.js (the supervisor's charts), the same way, into api/web/static/vendor/.
+# The staff app's Chart.js (the supervisor's charts) and bpmn-js's viewer (the bottleneck
+# diagram), the same way, into api/web/static/vendor/; the viewer, copied last, stands for both.
 STAFF_UI := api/web/ui
-CHARTS := api/web/static/vendor/chart.js/chart.umd.min.js
+STAFF_ASSETS := api/web/static/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js
 
 # Built before the install stamp, but rebuilding them does not reinstall the Python packages.
-$(STAMP): pyproject.toml | $(ASSETS) $(CHARTS)
+$(STAMP): pyproject.toml | $(ASSETS) $(STAFF_ASSETS)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "motcua needs Python 3.11 or newer (found $$($(PYTHON) --version))"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,13 +38,13 @@ $(ASSETS): $(DESIGNER)/package.json $(DESIGNER)/package-lock.json $(DESIGNER)/co
 	cd $(DESIGNER) && npm ci --no-audit --no-fund && npm run build
 	touch $@
 
-$(CHARTS): $(STAFF_UI)/package.json $(STAFF_UI)/package-lock.json $(STAFF_UI)/copy-assets.mjs
-	@command -v npm >/dev/null 2>&1 || { echo "The supervisor's charts need Node.js and npm to \
-	fetch Chart.js: install them (e.g. apt-get install -y nodejs npm), then run 'make assets'."; exit 1; }
+$(STAFF_ASSETS): $(STAFF_UI)/package.json $(STAFF_UI)/package-lock.json $(STAFF_UI)/copy-assets.mjs
+	@command -v npm >/dev/null 2>&1 || { echo "The supervisor's charts and diagrams need Node.js \
+	and npm to fetch Chart.js and bpmn-js: install them (e.g. apt-get install -y nodejs npm), then run 'make assets'."; exit 1; }
 	cd $(STAFF_UI) && npm ci --no-audit --no-fund && npm run build
 	touch $@
 
-assets: $(ASSETS) $(CHARTS)
+assets: $(ASSETS) $(STAFF_ASSETS)
 
 serve: install
 	$(BIN)/motcua serve
@@ -58,7 +59,8 @@ lint: install
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) var $(DESIGNER)/node_modules $(DESIGNER)/static/vendor $(CATALOGUES)
+	rm -rf $(VENV) var $(DESIGNER)/node_modules $(DESIGNER)/static/vendor $(STAFF_UI)/node_modules \
+		api/web/static/vendor $(CATALOGUES)
 
 # The benchmark against a fresh PostgreSQL database (MOTCUA_BENCH_DATABASE_URL, default the
 # local server): `make bench` for the full run (1,000,000 dossiers, ~10-15 min on 2 cores),

@@ -6,7 +6,14 @@ calendar's zone (api.i18n), always as dd/mm/yyyy HH:mm.
 
 from datetime import date, datetime
 
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, gettext
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    gettext,
+)
 
 from engine.statuses import DossierStatus
 
@@ -45,6 +52,16 @@ def fee(amount_vnd: int) -> str:
     return gettext("Miễn phí") if amount_vnd == 0 else money(amount_vnd)
 
 
+def hours(amount: float | None) -> str:
+    """Return a number of hours with at most one decimal ("3,5"); a dash when there is none."""
+    return "–" if amount is None else format_decimal(amount, format=HOURS_PATTERN)
+
+
+def share(part: float | None) -> str:
+    """Return a share of 0 to 1 as a whole percentage ("75 %" in Vietnamese); a dash if none."""
+    return "–" if part is None else format_percent(part)
+
+
 def working_hours(hours: float) -> str:
     """Return time left on a clock, or how late it is, in working hours."""
     amount = format_decimal(abs(hours), format=HOURS_PATTERN)
@@ -59,7 +76,8 @@ def status_label(status: int) -> str:
 
 
 FILTERS = {"moment": local_moment, "day": local_date, "money": money, "fee": fee,
-           "working_hours": working_hours, "status_label": status_label}
+           "working_hours": working_hours, "status_label": status_label, "hours": hours,
+           "share": share}
 
 
 def init_app(app) -> None:

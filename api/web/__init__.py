@@ -139,4 +139,4 @@ def _refused(err):
 
 
 # The pages of each group of people, registered on this blueprint.
-from api.web import dossiers, inbox, reception, supervision  # noqa: E402, F401
+from api.web import bottlenecks, dossiers, inbox, reception, supervision  # noqa: E402, F401

@@ -107,3 +107,17 @@ def test_templates_use_the_formats_as_filters(vi):
         "working_hours }}", at=AFTERNOON)
 
     assert html == "02/03/2026 17:00 · 10.000\u00a0₫ · Đã tiếp nhận · quá hạn 1,5 giờ làm việc"
+
+
+@pytest.mark.parametrize(("amount", "vi_text", "en_text"), [
+    (3.5, "3,5", "3.5"), (11.0, "11", "11"), (0.25, "0,2", "0.2"), (None, "–", "–")])
+def test_hours_show_at_most_one_decimal_in_each_language(app, amount, vi_text, en_text):
+    with app.test_request_context("/"):
+        assert formatting.hours(amount) == vi_text
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert formatting.hours(amount) == en_text
+
+
+def test_shares_are_whole_percentages_rounded_half_to_even(vi):
+    assert [formatting.share(part) for part in (0.75, 1.125, 0.125, 0, None)] == [
+        "75%", "112%", "12%", "0%", "–"]
