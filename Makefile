@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install assets serve test lint clean
+.PHONY: install assets serve test lint clean screenshots
 
 # The first step of whatever builds: every missing prerequisite (Python 3.11+ with venv,
 # Node.js and npm; Chromium too for `make test`) named in one message with its apt-get line.
 CHECK_PREREQUISITES = @PYTHON='$(PYTHON)' bin/check-prerequisites \
-	$(if $(filter test,$(MAKECMDGOALS)),--browser)
+	$(if $(filter test screenshots,$(MAKECMDGOALS)),--browser)
 
 # The designer page's bpmn-js, installed with npm and copied into static/vendor/ (not committed).
 DESIGNER := api/designer_ui
@@ -55,6 +55,12 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The README's screenshot of each person's page, taken by the journey's browser test.
+screenshots: install
+	$(CHECK_PREREQUISITES)
+	MOTCUA_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots \
+		$(BIN)/python -m pytest -q tests/e2e/test_journey_browser.py
 
 lint: install
 	$(BIN)/ruff check .
