@@ -60,9 +60,10 @@ def receive_at_the_counter(http, receptionist) -> tuple[str, str]:
     """Receive the birth registration at the counter; return its code and PIN.
 
     FOR NOW THROUGH THE JSON API: the reception counter pages (/tiep-nhan) are being built
-    on another branch. At merge, swap this body for the receptionist's page steps — sign in,
-    search "khai sinh", fill the intake, tick the components, receive — reading the code
-    and PIN from the receipt page, with a screenshot of it named "1-reception".
+    on another branch. At merge, swap this body for the receptionist's page steps (it then
+    takes new_page and live_server) — sign in, search "khai sinh", fill the intake, tick
+    the components, receive — reading the code and PIN from the receipt page, and make
+    the receipt page the README's "1-reception" shot instead of the search that follows.
     """
     # The declaration and the medical birth certificate, both scanned at the counter.
     dossier = received(http, receptionist, components={"total": 2, "digitised": 2})
