@@ -4,7 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install assets serve test lint clean
+.PHONY: install assets serve test lint clean screenshots
+
+# The first step of whatever builds: every missing prerequisite (Python 3.11+ with venv,
+# Node.js and npm; Chromium too for `make test`) named in one message with its apt-get line.
+CHECK_PREREQUISITES = @PYTHON='$(PYTHON)' bin/check-prerequisites \
+	$(if $(filter test screenshots,$(MAKECMDGOALS)),--browser)
 
 # The designer page's bpmn-js, installed with npm and copied into static/vendor/ (not committed).
 DESIGNER := api/designer_ui
@@ -16,8 +21,7 @@ STAFF_ASSETS := api/web/static/vendor/bpmn-js/bpmn-navigated-viewer.production.m
 
 # Built before the install stamp, but rebuilding them does not reinstall the Python packages.
 $(STAMP): pyproject.toml | $(ASSETS) $(STAFF_ASSETS)
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
-		{ echo "motcua needs Python 3.11 or newer (found $$($(PYTHON) --version))"; exit 1; }
+	$(CHECK_PREREQUISITES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
@@ -33,14 +37,12 @@ $(CATALOGUES): %.mo: %.po $(STAMP)
 install: $(STAMP) $(CATALOGUES)
 
 $(ASSETS): $(DESIGNER)/package.json $(DESIGNER)/package-lock.json $(DESIGNER)/copy-assets.mjs
-	@command -v npm >/dev/null 2>&1 || { echo "The designer page needs Node.js and npm to fetch \
-	bpmn-js: install them (e.g. apt-get install -y nodejs npm), then run 'make assets'."; exit 1; }
+	$(CHECK_PREREQUISITES)
 	cd $(DESIGNER) && npm ci --no-audit --no-fund && npm run build
 	touch $@
 
 $(STAFF_ASSETS): $(STAFF_UI)/package.json $(STAFF_UI)/package-lock.json $(STAFF_UI)/copy-assets.mjs
-	@command -v npm >/dev/null 2>&1 || { echo "The supervisor's charts and diagrams need Node.js \
-	and npm to fetch Chart.js and bpmn-js: install them (e.g. apt-get install -y nodejs npm), then run 'make assets'."; exit 1; }
+	$(CHECK_PREREQUISITES)
 	cd $(STAFF_UI) && npm ci --no-audit --no-fund && npm run build
 	touch $@
 
@@ -50,17 +52,24 @@ serve: install
 	$(BIN)/motcua serve
 
 test: install
+	$(CHECK_PREREQUISITES)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The README's screenshot of each person's page, taken by the journey's browser test.
+screenshots: install
+	$(CHECK_PREREQUISITES)
+	MOTCUA_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots \
+		$(BIN)/python -m pytest -q tests/e2e/test_journey_browser.py
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) var $(DESIGNER)/node_modules $(DESIGNER)/static/vendor $(STAFF_UI)/node_modules \
-		api/web/static/vendor $(CATALOGUES)
+	rm -rf $(VENV) var $(DESIGNER)/node_modules $(DESIGNER)/static/vendor \
+		$(STAFF_UI)/node_modules api/web/static/vendor $(CATALOGUES)
 
 # The benchmark against a fresh PostgreSQL database (MOTCUA_BENCH_DATABASE_URL, default the
 # local server): `make bench` for the full run (1,000,000 dossiers, ~10-15 min on 2 cores),
