@@ -10,6 +10,7 @@ Each person's page is saved under the test's tmp_path; with MOTCUA_SCREENSHOTS_D
 
 import io
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,7 +22,7 @@ from playwright.sync_api import Page, expect
 from engine.models import User
 from engine.passwords import set_password
 from tests.conftest import NOW
-from tests.e2e.helpers import APPLICANT, REVIEW_APPROVE, open_step, received
+from tests.e2e.helpers import APPLICANT, BIRTH, BIRTH_INTAKE, REVIEW_APPROVE, open_step
 from tests.e2e.staff_app import PASSWORD
 
 pytestmark = pytest.mark.one_backend
@@ -56,18 +57,31 @@ def signed_in(new_page, live_server: str, username: str) -> Page:
     return page
 
 
-def receive_at_the_counter(http, receptionist) -> tuple[str, str]:
-    """Receive the birth registration at the counter; return its code and PIN.
+def receive_at_the_counter(reception: Page, tmp_path: Path) -> tuple[str, str]:
+    """The receptionist finds the procedure, takes the dossier in and reads the slip.
 
-    FOR NOW THROUGH THE JSON API: the reception counter pages (/tiep-nhan) are being built
-    on another branch. At merge, swap this body for the receptionist's page steps (it then
-    takes new_page and live_server) — sign in, search "khai sinh", fill the intake, tick
-    the components, receive — reading the code and PIN from the receipt page, and make
-    the receipt page the README's "1-reception" shot instead of the search that follows.
+    Return the receipt's code and PIN.
     """
+    reception.get_by_test_id("link-reception").click()
+    reception.get_by_label("Tên hoặc mã thủ tục").fill("khai sinh")
+    reception.get_by_test_id("procedure-search").click()
+    reception.get_by_test_id(f"intake-{BIRTH}").click()
+    reception.get_by_label("Họ, chữ đệm và tên người nộp").fill(APPLICANT["full_name"])
+    reception.get_by_label("Số định danh cá nhân").fill(APPLICANT["id_number"])
+    reception.get_by_label("Số điện thoại").fill(APPLICANT["phone"])
+    reception.get_by_label("Họ, chữ đệm và tên của trẻ").fill(BIRTH_INTAKE["child_full_name"])
+    reception.get_by_label("Ngày, tháng, năm sinh").fill(BIRTH_INTAKE["child_date_of_birth"])
+    reception.get_by_label("Nam", exact=True).check()
+    reception.get_by_label(re.compile(r"^Nơi sinh")).fill(BIRTH_INTAKE["child_place_of_birth"])
+    reception.get_by_label("Họ, chữ đệm và tên người mẹ").fill(BIRTH_INTAKE["mother_full_name"])
     # The declaration and the medical birth certificate, both scanned at the counter.
-    dossier = received(http, receptionist, components={"total": 2, "digitised": 2})
-    return dossier["code"], dossier["pin"]
+    for document in (0, 1):
+        reception.get_by_test_id(f"document-{document}").get_by_label("Nhận và số hóa").check()
+    reception.get_by_test_id("receive").click()
+    code = reception.get_by_test_id("receipt-code").inner_text()
+    pin = reception.get_by_test_id("receipt-pin").inner_text()
+    screenshot(reception, tmp_path, "1-reception")
+    return code, pin
 
 
 def test_a_birth_registration_goes_from_the_counter_to_the_citizens_phone(
@@ -79,14 +93,15 @@ def test_a_birth_registration_goes_from_the_counter_to_the_citizens_phone(
     session.commit()
 
     # The receptionist receives the dossier, then finds it again by the applicant's name.
-    code, pin = receive_at_the_counter(http, staff["reception"])
     reception = signed_in(new_page, live_server, "reception")
+    code, pin = receive_at_the_counter(reception, tmp_path)
+    reception.goto(live_server)
     reception.get_by_test_id("link-find-dossier").click()
     reception.get_by_label("Mã hồ sơ, số định danh hoặc họ tên người nộp").fill("nguyen van binh")
     reception.get_by_role("button", name="Tìm").click()
     expect(reception.get_by_test_id("search-results")).to_contain_text(code)
     expect(reception.get_by_test_id("search-results")).to_contain_text(APPLICANT["full_name"])
-    screenshot(reception, tmp_path, "1-reception")
+    reception.screenshot(path=tmp_path / "dossier-search.png", full_page=True)
 
     # An officer of OFFICE claims the review, types a wrong ID number, then corrects it.
     review = open_step(http, staff["office"], code, "review")
