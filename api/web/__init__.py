@@ -122,4 +122,4 @@ def _refused(err):
 
 
 # The pages of each group of people, registered on this blueprint.
-from api.web import dossiers, inbox, supervision  # noqa: E402, F401
+from api.web import apologies, dossiers, inbox, signing, supervision  # noqa: E402, F401
