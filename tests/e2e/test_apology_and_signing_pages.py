@@ -172,16 +172,19 @@ def test_a_second_letter_is_refused_and_the_first_one_shown(http, people, sessio
     assert appointment(http, people, overdue_birth) == at(3, 16, 30)
 
 
-def test_an_officer_reads_the_letter_once_it_exists(http, people, overdue_birth):
+def test_an_officer_reads_the_letter_once_it_exists_in_either_language(http, people, overdue_birth):
     sign_in(http, "office_head")
     assert write_letter(http, overdue_birth).status_code == 302
     http.cookies.clear()
     sign_in(http, "office")
 
     page = http.get(f"/ho-so/{overdue_birth}/xin-loi")
+    english = http.get(f"/ho-so/{overdue_birth}/xin-loi?lang=en")
 
     assert page.status_code == 200
     assert LETTER["signed_by"] in page.text
+    assert "Apology and new appointment letter" in english.text
+    assert "Print the letter" in english.text
 
 
 def test_form_04_posted_without_its_csrf_token_is_refused(http, people, session, overdue_birth):
