@@ -18,7 +18,7 @@ from api.schemas import (
     ReceiptSchema,
     ReceiveDossierSchema,
 )
-from api.views import dossier_view
+from api.views import apology_view, dossier_view
 from engine import audit
 from engine.apologies import Apology, get_apology_or_raise, record_apology
 from engine.dossiers import (
@@ -28,9 +28,7 @@ from engine.dossiers import (
     get_dossier_or_raise,
     receive_dossier,
 )
-from engine.models import Dossier
 from engine.personal_data import View, record_reads
-from engine.procedures import get_procedure_or_raise
 from engine.statuses import Channel
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers",
@@ -130,7 +128,7 @@ class DossierApology(MethodView):
         404 when the dossier has none or you may not see it. The read is recorded.
         """
         user = current_user()
-        letter = _letter(get_apology_or_raise(db.session, code=code, user=user))
+        letter = apology_view(get_apology_or_raise(db.session, code=code, user=user))
         record_reads(db.session, user=user, dossier_codes=[letter["dossier_code"]],
                      view=View.APOLOGY, now=now())
         return letter
@@ -149,20 +147,5 @@ class DossierApology(MethodView):
         """
         extension = record_apology(db.session, current_app.extensions["motcua"], code=code,
                                    letter=Apology(**body), user=current_user(), now=now())
-        return _letter(extension)
+        return apology_view(extension)
 
-
-def _letter(extension) -> dict:
-    dossier = db.session.get(Dossier, extension.dossier_id)
-    procedure = get_procedure_or_raise(db.session, dossier.procedure_code)
-    return {
-        "agency_code": current_app.extensions["motcua"].agency_code,
-        "procedure_code": procedure.code, "procedure_name_vi": procedure.name_vi,
-        "dossier_code": dossier.code,
-        "citizen_full_name": dossier.applicant.get("full_name"),
-        "citizen_id_number": dossier.applicant.get("id_number"),
-        "original_appointment_at": extension.original_appointment_at,
-        "new_appointment_at": extension.new_appointment_at, "reason": extension.reason,
-        "apology": extension.apology, "signed_by": extension.signed_by,
-        "recorded_at": extension.recorded_at,
-    }

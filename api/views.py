@@ -7,7 +7,8 @@ from flask import current_app
 from api.extensions import db
 from engine.deadlines import remaining_hours
 from engine.dossiers import open_tasks
-from engine.models import Dossier, HumanTask
+from engine.models import DeadlineExtension, Dossier, HumanTask
+from engine.procedures import get_procedure_or_raise
 
 
 def _deadline(due_at: datetime | None, now: datetime) -> dict:
@@ -33,3 +34,20 @@ def dossier_view(dossier: Dossier, now: datetime, **extra) -> dict:
     steps = [task_view(task, now) for task in open_tasks(db.session, dossier)]
     return {**columns, "open_steps": steps, "clock_paused": dossier.clock_paused_at is not None,
             **deadline, **extra}
+
+
+def apology_view(extension: DeadlineExtension) -> dict:
+    """Return the apology and new appointment with everything Form 04 prints."""
+    dossier = db.session.get(Dossier, extension.dossier_id)
+    procedure = get_procedure_or_raise(db.session, dossier.procedure_code)
+    return {
+        "agency_code": current_app.extensions["motcua"].agency_code,
+        "procedure_code": procedure.code, "procedure_name_vi": procedure.name_vi,
+        "dossier_code": dossier.code,
+        "citizen_full_name": dossier.applicant.get("full_name"),
+        "citizen_id_number": dossier.applicant.get("id_number"),
+        "original_appointment_at": extension.original_appointment_at,
+        "new_appointment_at": extension.new_appointment_at, "reason": extension.reason,
+        "apology": extension.apology, "signed_by": extension.signed_by,
+        "recorded_at": extension.recorded_at,
+    }

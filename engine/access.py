@@ -120,6 +120,12 @@ def check_can_assign(user: User, task: HumanTask) -> None:
                            "this step")
 
 
+def check_can_sign(user: User) -> None:
+    """Leaders sign what the departments hand up: the signing queue is theirs."""
+    if user.role != Role.LEADER:
+        raise NotPermitted(f"a {user.role} has no signing queue; leaders sign")
+
+
 def check_can_list_members(user: User, department_code: str) -> None:
     """The head of a department, or an admin, lists its members to hand steps to them."""
     if user.role == Role.ADMIN:

@@ -11,7 +11,7 @@ from engine import audit
 from engine.access import check_can_extend
 from engine.calendar import WorkingCalendar
 from engine.context import EngineContext
-from engine.deadlines import StatutoryDeadline, next_due, reminder_time
+from engine.deadlines import next_due, reminder_time
 from engine.dossiers import get_dossier_or_raise, open_tasks, statutory_deadline
 from engine.errors import (
     DeadlineExtensionUsed,
@@ -38,7 +38,7 @@ def record_apology(session: Session, ctx: EngineContext, *, code: str, letter: A
     dossier = get_dossier_or_raise(session, code, user=user)
     check_can_extend(session, user, dossier)
     session.refresh(dossier, with_for_update=True)
-    if _existing(session, dossier) is not None:
+    if find_apology(session, dossier) is not None:
         raise DeadlineExtensionUsed(
             f"dossier {code} already had its one new appointment (Decree 118/2025 allows a new "
             "appointment only once)")
@@ -49,7 +49,7 @@ def record_apology(session: Session, ctx: EngineContext, *, code: str, letter: A
                                 "deadline is paused and cannot be extended now")
     calendar = ctx.calendar(session)
     _check_new_appointment(letter.new_appointment_at, dossier.appointment_at, calendar,
-                           statutory_deadline(session, dossier))
+                           latest_new_appointment(session, calendar, dossier))
     extension = DeadlineExtension(
         dossier_id=dossier.id, reason=letter.reason, apology=letter.apology,
         signed_by=letter.signed_by, original_appointment_at=dossier.appointment_at,
@@ -74,31 +74,44 @@ def record_apology(session: Session, ctx: EngineContext, *, code: str, letter: A
     return extension
 
 
+def latest_new_appointment(session: Session, calendar: WorkingCalendar,
+                           dossier: Dossier) -> datetime:
+    """Return the latest new appointment the law allows the dossier.
+
+    The law allows the procedure's statutory deadline once more, counted from the current
+    appointment.
+    """
+    return statutory_deadline(session, dossier).due(calendar, counted_from=dossier.appointment_at)
+
+
 def _check_new_appointment(new: datetime, old: datetime, calendar: WorkingCalendar,
-                           deadline: StatutoryDeadline) -> None:
+                           latest: datetime) -> None:
     """Refuse a new appointment that is not a working time after the old one, within the law.
 
-    The law allows the procedure's statutory deadline once more, counted from the old
-    appointment.
+    Each refusal names its `rule` (after_current, working_time, statutory_deadline) and the
+    bound it broke, so the edge can say it in the reader's language.
     """
     if new <= old:
         raise InvalidInput(f"the new appointment must be after the current one, "
-                           f"{old.isoformat()}", field="new_appointment_at")
+                           f"{old.isoformat()}", field="new_appointment_at",
+                           rule="after_current", limit=old.isoformat())
     if not calendar.is_office_time(new):
         hours = ", ".join(f"{opens:%H:%M}-{closes:%H:%M}" for opens, closes in
                           calendar.office_hours)
         raise InvalidInput(f"the new appointment {new.astimezone(calendar.zone).isoformat()} "
                            f"is not a working time: choose a working day, {hours} "
-                           f"({calendar.zone.key})", field="new_appointment_at")
-    latest = deadline.due(calendar, counted_from=old)
+                           f"({calendar.zone.key})", field="new_appointment_at",
+                           rule="working_time", office_hours=hours)
     if new > latest:
         raise InvalidInput(f"the new appointment must be at the latest "
                            f"{latest.astimezone(calendar.zone).isoformat()}: the procedure's "
                            "statutory deadline counted again from the current appointment",
-                           field="new_appointment_at")
+                           field="new_appointment_at", rule="statutory_deadline",
+                           limit=latest.isoformat())
 
 
-def _existing(session: Session, dossier: Dossier) -> DeadlineExtension | None:
+def find_apology(session: Session, dossier: Dossier) -> DeadlineExtension | None:
+    """Return the apology and extension of a dossier the caller may see, if it has one."""
     return session.scalars(select(DeadlineExtension)
                            .where(DeadlineExtension.dossier_id == dossier.id)).one_or_none()
 
@@ -106,7 +119,7 @@ def _existing(session: Session, dossier: Dossier) -> DeadlineExtension | None:
 def get_apology_or_raise(session: Session, *, code: str, user: User) -> DeadlineExtension:
     """Return the dossier's apology and extension."""
     dossier = get_dossier_or_raise(session, code, user=user)
-    extension = _existing(session, dossier)
+    extension = find_apology(session, dossier)
     if extension is None:
         raise NotFound(f"dossier {code} has no apology and extension", code=code)
     return extension

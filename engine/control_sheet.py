@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from engine.calendar import WorkingCalendar
 from engine.dossiers import get_dossier_or_raise
+from engine.handoffs import giver_id
 from engine.models import HumanTask, User
 from engine.procedures import get_procedure_or_raise
 from engine.statuses import DossierStatus, TaskState
@@ -84,24 +85,9 @@ def control_sheet(session: Session, *, code: str, user: User, calendar: WorkingC
         status_label_vi=status.label_vi, status_label_en=status.label_en,
         processed_at=local(dossier.processed_at), outcome=dossier.outcome,
         generated_at=local(now),
-        rows=[_row(task, _giver(task, tasks, usernames, dossier.received_by), calendar, now)
-              for task in tasks],
+        rows=[_row(task, usernames.get(giver_id(task, tasks, dossier.received_by), UNKNOWN),
+                   calendar, now) for task in tasks],
     )
-
-
-def _giver(task: HumanTask, tasks: list[HumanTask], usernames: dict[int, str],
-           receptionist_id: int | None) -> str:
-    """Name who handed the step over: whoever completed the step before it, else reception.
-
-    The step before is the last one completed by the moment this one became ready; a step
-    opened with none completed before it came straight from receipt.
-    """
-    before = [t for t in tasks if t is not task and t.completed_at is not None
-              and t.completed_at <= task.created_at]
-    if not before:
-        return usernames.get(receptionist_id, UNKNOWN)
-    previous = max(before, key=lambda t: (t.completed_at, t.id))
-    return usernames.get(previous.completed_by, UNKNOWN)
 
 
 def _row(task: HumanTask, giver: str, calendar: WorkingCalendar, now: datetime) -> ControlSheetRow:

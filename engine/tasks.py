@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -52,6 +52,8 @@ class TaskFilter:
     state: str | None = None
     assignee_id: int | None = None
     dossier_code: str | None = None
+    # Steps the model reserves for this role, e.g. "leader": a leader's signing queue.
+    required_role: str | None = None
 
 
 def get_all_tasks(session: Session, *, user: User, where: TaskFilter, page: int,
@@ -68,6 +70,8 @@ def get_all_tasks(session: Session, *, user: User, where: TaskFilter, page: int,
         query = query.where(HumanTask.state.in_(OPEN_TASK_STATES))
     if where.assignee_id is not None:
         query = query.where(HumanTask.assignee_id == where.assignee_id)
+    if where.required_role is not None:
+        query = query.where(HumanTask.required_role == where.required_role)
     if where.dossier_code:
         # Through the dossier's unique code to its id: steps are indexed by dossier id.
         query = query.where(HumanTask.dossier_id == select(Dossier.id).where(
@@ -76,6 +80,17 @@ def get_all_tasks(session: Session, *, user: User, where: TaskFilter, page: int,
     # Most urgent first: the step whose due time comes soonest.
     query = query.order_by(HumanTask.due_at, HumanTask.id)
     return list(session.scalars(query.offset((page - 1) * page_size).limit(page_size)))
+
+
+def count_open_tasks_by_holder(session: Session, *, user: User,
+                               department_code: str) -> dict[int | None, int]:
+    """Return how many open steps of the department each person holds; None: nobody yet."""
+    check_can_list_tasks_of(user, department_code)
+    return dict(session.execute(
+        select(HumanTask.assignee_id, func.count())
+        .where(HumanTask.department_code == department_code,
+               HumanTask.state.in_(OPEN_TASK_STATES))
+        .group_by(HumanTask.assignee_id)).all())
 
 
 def claim_task(session: Session, ctx: EngineContext, *, task_id: int, user: User,

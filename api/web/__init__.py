@@ -139,4 +139,12 @@ def _refused(err):
 
 
 # The pages of each group of people, registered on this blueprint.
-from api.web import bottlenecks, dossiers, inbox, reception, supervision  # noqa: E402, F401
+from api.web import (  # noqa: E402, F401
+    apologies,
+    bottlenecks,
+    dossiers,
+    inbox,
+    reception,
+    signing,
+    supervision,
+)

@@ -7,9 +7,10 @@ from api.clock import now
 from api.control_sheets import csv_response
 from api.extensions import db
 from api.web import blp, sessions
+from api.web.apologies import offers_apology
 from engine.control_sheet import CANCELLED, IN_PROGRESS, OVERDUE, control_sheet
 from engine.deadlines import Verdict
-from engine.dossiers import DossierFilter, get_all_dossiers
+from engine.dossiers import DossierFilter, get_all_dossiers, get_dossier_or_raise
 from engine.errors import DossierNotFound
 from engine.personal_data import View, record_reads
 from engine.procedures import get_procedure_or_raise
@@ -51,7 +52,9 @@ def control_sheet_page(code: str):
         sheet = _sheet(code)
     except DossierNotFound:
         return render_template("web/control_sheet.html", sheet=None, code=code), 404
-    return render_template("web/control_sheet.html", sheet=sheet, code=code, verdicts=VERDICTS)
+    dossier = get_dossier_or_raise(db.session, code, user=sessions.signed_in_user())
+    return render_template("web/control_sheet.html", sheet=sheet, code=code, verdicts=VERDICTS,
+                           apology=offers_apology(sessions.signed_in_user(), dossier))
 
 
 @blp.get("/ho-so/<string:code>/phieu-kiem-soat.csv")

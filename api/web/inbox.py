@@ -13,6 +13,7 @@ from api.clock import now
 from api.extensions import db
 from api.views import task_view
 from api.web import blp, sessions
+from api.web.apologies import offers_apology
 from api.web.schema_form import coerce, field_messages, form_fields, posted_values, readable
 from engine.accounts import get_department_members
 from engine.control_sheet import control_sheet
@@ -31,6 +32,7 @@ from engine.tasks import (
     assign_task,
     claim_task,
     complete_task,
+    count_open_tasks_by_holder,
     get_all_tasks,
     get_task_or_raise,
     unclaim_task,
@@ -40,6 +42,11 @@ from engine.tasks import (
 INBOX_SIZE = 200
 # The roles whose home page links to the inbox: those who work on steps.
 ROLES_WITH_INBOX = {Role.OFFICER, Role.HEAD, Role.LEADER}
+# The head's filter value for the steps nobody has taken yet.
+UNCLAIMED = "chua-nhan"
+# A head is offered Form 04 on a step this close to its due time: the law wants the letter
+# at least one working day (8 working hours) before the deadline.
+APOLOGY_WITHIN_HOURS = 8
 # Refusals a person can fix by reloading: someone else acted first.
 RACES = (TaskAlreadyClaimed, TaskNotClaimedByCaller, TaskNotOpen, ConcurrentUpdate)
 
@@ -59,7 +66,7 @@ def _race_message(err: Exception) -> str:
     return _("Hồ sơ vừa được người khác cập nhật; hãy tải lại trang và thử lại.")
 
 
-def _procedure_names(dossier_ids: set[int]) -> dict[int, str]:
+def procedure_names(dossier_ids: set[int]) -> dict[int, str]:
     """Return the procedure name of each dossier, in the page's language."""
     english = str(get_locale()) == "en"
     rows = db.session.execute(
@@ -72,20 +79,31 @@ def _procedure_names(dossier_ids: set[int]) -> dict[int, str]:
 
 @blp.get("/hop-viec")
 def inbox(error: str | None = None, status: int = 200):
-    """Show the department's open steps, most urgent first; a head may pick one officer's."""
+    """Show the department's open steps, most urgent first; a head may pick one officer's.
+
+    A head's filter names each member with the number of open steps they hold, and the
+    steps nobody has taken yet.
+    """
     user = sessions.signed_in_user()
-    holder = request.args.get("nguoi", type=int)
-    tasks = get_all_tasks(db.session, user=user, where=TaskFilter(assignee_id=holder),
-                          page=1, page_size=INBOX_SIZE)
+    unclaimed = request.args.get("nguoi") == UNCLAIMED
+    holder = None if unclaimed else request.args.get("nguoi", type=int)
+    where = TaskFilter(state=TaskState.READY) if unclaimed else TaskFilter(assignee_id=holder)
+    tasks = get_all_tasks(db.session, user=user, where=where, page=1, page_size=INBOX_SIZE)
     moment = now()
     rows = [task_view(task, moment) for task in tasks]
-    names = _procedure_names({task.dossier_id for task in tasks})
+    names = procedure_names({task.dossier_id for task in tasks})
     for row in rows:
         row["procedure_name"] = names[row["dossier_id"]]
-    members = (get_department_members(db.session, department_code=user.department_code,
-                                      user=user) if user.role == Role.HEAD else [])
+    members, held = [], {}
+    if user.role == Role.HEAD:
+        members = get_department_members(db.session, department_code=user.department_code,
+                                         user=user)
+        held = count_open_tasks_by_holder(db.session, user=user,
+                                          department_code=user.department_code)
     return render_template("web/inbox.html", rows=rows, members=members, holder=holder,
-                           error=error, done=request.args.get("xong")), status
+                           held=held, unclaimed=unclaimed, unclaimed_value=UNCLAIMED,
+                           error=error, done=request.args.get("xong"),
+                           apology_within=APOLOGY_WITHIN_HOURS), status
 
 
 @blp.post("/hop-viec/<int:task_id>/nhan")
@@ -143,7 +161,9 @@ def step(task_id: int, assign_error: str | None = None, status: int = 200):
         except RACES as err:
             values, status, error = posted_values(schema, data), 409, _race_message(err)
         else:
-            return redirect(url_for("web.inbox", xong=task.dossier_code))
+            # A leader goes back to the signing queue, everyone else to the inbox.
+            back = "web.signing_queue" if user.role == Role.LEADER else "web.inbox"
+            return redirect(url_for(back, xong=task.dossier_code))
     dossier = get_dossier_or_raise(db.session, task.dossier_code, user=user)
     procedure = db.session.get(Procedure, dossier.procedure_code)
     intake = readable(ctx.forms.schema(procedure.meta["intake_form"]), dossier.intake)
@@ -159,4 +179,5 @@ def step(task_id: int, assign_error: str | None = None, status: int = 200):
         "web/step.html", task=task_view(task, now()), dossier=dossier, procedure=procedure,
         intake=intake, earlier=earlier, holds=holds, fields=form_fields(schema),
         form_title=schema.get("title", task.step_name), values=values, errors=errors,
-        error=error, members=members, assign_error=assign_error), status
+        error=error, members=members, assign_error=assign_error,
+        apology=offers_apology(user, dossier)), status
