@@ -72,20 +72,20 @@ def control_sheet(session: Session, *, code: str, user: User, calendar: WorkingC
     tasks = list(session.scalars(select(HumanTask).where(HumanTask.dossier_id == dossier.id)
                                  .order_by(HumanTask.created_at, HumanTask.id)))
     user_ids = {t.completed_by for t in tasks} | {dossier.received_by}
-    usernames = {user_id: username for user_id, username in session.execute(
-        select(User.id, User.username).where(User.id.in_(user_ids - {None})))}
+    names = {user.id: user.display_name for user in session.scalars(
+        select(User).where(User.id.in_(user_ids - {None})))}
     local = _localiser(calendar)
     status = DossierStatus(dossier.status)
     return ControlSheet(
         dossier_code=dossier.code, procedure_code=procedure.code,
         procedure_name_vi=procedure.name_vi, procedure_name_en=procedure.name_en,
         received_at=local(dossier.received_at),
-        received_by=usernames.get(dossier.received_by, UNKNOWN),
+        received_by=names.get(dossier.received_by, UNKNOWN),
         appointment_at=local(dossier.appointment_at), status=int(status),
         status_label_vi=status.label_vi, status_label_en=status.label_en,
         processed_at=local(dossier.processed_at), outcome=dossier.outcome,
         generated_at=local(now),
-        rows=[_row(task, usernames.get(giver_id(task, tasks, dossier.received_by), UNKNOWN),
+        rows=[_row(task, names.get(giver_id(task, tasks, dossier.received_by), UNKNOWN),
                    calendar, now) for task in tasks],
     )
 
@@ -104,7 +104,7 @@ def _row(task: HumanTask, giver: str, calendar: WorkingCalendar, now: datetime) 
     return ControlSheetRow(
         step=task.step, step_name=task.step_name, state=task.state, giver=giver,
         receiver_department=task.department_code,
-        receiver=task.assignee.username if claimed else None,
+        receiver=task.assignee.display_name if claimed else None,
         ready_at=local(task.created_at), claimed_at=local(task.claimed_at),
         completed_at=local(task.completed_at), waiting_hours=_hours(waiting),
         working_hours=_hours(working), budget_hours=task.budget_hours,

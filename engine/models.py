@@ -79,6 +79,11 @@ class User(Base):
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
+    @property
+    def display_name(self) -> str:
+        """The name people read: the full name, else the username."""
+        return self.full_name or self.username
+
 
 class WebSession(Base):
     """A signed-in browser: its cookie holds the id, the table only the id's hash."""

@@ -59,6 +59,6 @@ def overdue_steps(session: Session, *, user: User, now: datetime,
              .order_by(HumanTask.due_at, HumanTask.id).limit(limit))
     return [OverdueStep(task_id=task.id, dossier_code=task.dossier_code,
                         step_name=task.step_name, department_code=task.department_code,
-                        holder=None if person is None else person.full_name or person.username,
+                        holder=None if person is None else person.display_name,
                         due_at=task.due_at)
             for task, person in session.execute(query)]

@@ -39,13 +39,19 @@ sessions.init_blueprint(blp)
 @blp.context_processor
 def _layout():
     return {"role_name": role_name, "department_name": _department_name,
+            "department_label": department_label,
             "locale": str(get_locale())}
 
 
 def _department_name(user: User) -> str | None:
-    if user.department_code is None:
-        return None
-    department = db.session.get(Department, user.department_code)
+    return None if user.department_code is None else department_label(user.department_code)
+
+
+def department_label(code: str) -> str:
+    """Return a department's name in the page's language; its code if it has gone."""
+    department = db.session.get(Department, code)
+    if department is None:
+        return code
     return department.name_en if str(get_locale()) == "en" else department.name_vi
 
 

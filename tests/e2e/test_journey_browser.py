@@ -136,13 +136,16 @@ def test_a_birth_registration_goes_from_the_counter_to_the_citizens_phone(
     # The leader finds the birth certificate in the signing queue and signs it.
     sign = open_step(http, staff["leader"], code, "sign")
     leader = signed_in(new_page, live_server, "leader")
-    leader.get_by_test_id("link-inbox").click()
-    leader.get_by_test_id(f"claim-{sign['id']}").click()
+    leader.get_by_test_id("link-signing").click()
+    queued = leader.get_by_test_id(f"sign-{sign['id']}")
+    expect(queued.get_by_test_id(f"giver-{sign['id']}")).to_have_text(PEOPLE["office"])
+    queued.get_by_test_id(f"take-{sign['id']}").click()
     expect(leader.get_by_test_id("earlier")).to_contain_text("Kiểm tra hồ sơ, ghi Sổ")
+    expect(leader.get_by_test_id("earlier")).to_contain_text(PEOPLE["office"])
     leader.get_by_label("Chủ tịch Ủy ban nhân dân", exact=True).check()
     screenshot(leader, tmp_path, "3-leader")
     leader.get_by_test_id("complete").click()
-    expect(leader.get_by_test_id("inbox-done")).to_contain_text(code)
+    expect(leader.get_by_test_id("signing-done")).to_contain_text(code)
 
     # The supervisor sees it counted on the dashboard, then opens its control sheet.
     supervisor = signed_in(new_page, live_server, "supervisor")
@@ -154,6 +157,10 @@ def test_a_birth_registration_goes_from_the_counter_to_the_citizens_phone(
     supervisor.goto(f"{live_server}/ho-so/{code}")
     expect(supervisor.get_by_test_id("sheet-facts")).to_contain_text(code)
     expect(supervisor.get_by_test_id("sheet-rows")).to_contain_text("Ký Giấy khai sinh")
+    # Form 06 names people and departments as they are called, not by their codes.
+    expect(supervisor.get_by_test_id("sheet-facts")).to_contain_text(PEOPLE["reception"])
+    expect(supervisor.get_by_test_id("sheet-rows")).to_contain_text(PEOPLE["office"])
+    expect(supervisor.get_by_test_id("sheet-rows")).to_contain_text("Văn phòng Hội đồng nhân dân")
     supervisor.screenshot(path=tmp_path / "control-sheet.png", full_page=True)
 
     # The citizen types the slip's code and PIN on a phone.
