@@ -178,7 +178,8 @@ DOMAIN_MESSAGES = {
         "Mô hình BPMN không được dùng tham chiếu thực thể ngoài &lt; &gt; &amp; &quot; &apos; và "
         "tham chiếu ký tự.",
     ("too_many_requests", None):
-        "Quá nhiều lượt tra cứu; hãy thử lại sau %(retry_after_seconds)s giây.",}
+        "Quá nhiều lượt tra cứu; hãy thử lại sau %(retry_after_seconds)s giây.",
+}
 # The edge's own codes: HTTP errors and requests refused before any use case runs.
 EDGE_MESSAGES = {
     ("bad_request", None): "Yêu cầu không hợp lệ.",
@@ -212,7 +213,8 @@ EDGE_MESSAGES = {
     ("assets_missing", None):
         "Chưa dựng tài nguyên bpmn-js của trang thiết kế: hãy chạy `make assets`.",
     ("too_many_requests", "http"): "Quá nhiều yêu cầu; hãy thử lại sau.",
-    ("error", None): "Yêu cầu không thực hiện được.",}
+    ("error", None): "Yêu cầu không thực hiện được.",
+}
 MESSAGES = {**DOMAIN_MESSAGES, **EDGE_MESSAGES}
 # Marshmallow's default messages and the schemas' own, as the English templates they format.
 FIELD_MESSAGES = {
@@ -264,7 +266,8 @@ FIELD_MESSAGES = {
     "give working_days or working_hours, not both":
         "Hãy cho working_days hoặc working_hours, không cho cả hai.",
     "give working_days or working_hours (or a procedure)":
-        "Hãy cho working_days hoặc working_hours (hoặc một thủ tục).",}
+        "Hãy cho working_days hoặc working_hours (hoặc một thủ tục).",
+}
 # Parameters shown as a person reads them rather than as stored.
 ROLE_PARAMETERS = {"role", "required_role"}
 ROLE_VALUES = {role.value for role in Role}
