@@ -6,6 +6,7 @@ them in with a session cookie instead.
 
 from flask import current_app, g, request
 
+from api.error_messages import say
 from api.errors import error_response
 from api.extensions import db
 from engine.accounts import authenticate
@@ -43,11 +44,10 @@ def _authenticate_request():
         return None
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
-        return _unauthenticated("Send 'Authorization: Bearer <token>'; `motcua user add` "
-                                "prints a token.")
+        return _unauthenticated(say("unauthenticated", "no_token"))
     user = authenticate(db.session, token.strip())
     if user is None:
-        return _unauthenticated("The token is unknown or revoked.")
+        return _unauthenticated(say("unauthenticated", "unknown_token"))
     g.user = user
     return None
 

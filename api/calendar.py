@@ -38,7 +38,7 @@ def parse_day(text: str) -> date:
     except ValueError:
         pass
     raise InvalidInput(f"'{text}' is not a date: write it as YYYY-MM-DD, e.g. 2026-08-22",
-                       field="date")
+                       field="date", reason="not_a_date", text=text)
 
 
 @dataclass(frozen=True)
@@ -62,13 +62,16 @@ def compute_due(session: Session, calendar: WorkingCalendar, *, start: datetime,
         start = start.replace(tzinfo=calendar.zone)
     start = start.astimezone(calendar.zone)
     if working_days is None and working_hours is None and procedure_code is None:
-        _invalid_count("give working_days or working_hours (or a procedure)")
+        message = "give working_days or working_hours (or a procedure)"
+        raise InvalidInput(message, reason="count_missing", fields=_count_fields(message))
     if working_days is not None and working_hours is not None:
-        _invalid_count("give working_days or working_hours, not both")
+        message = "give working_days or working_hours, not both"
+        raise InvalidInput(message, reason="count_twice", fields=_count_fields(message))
     for name, value, limit in (("working_days", working_days, MAX_WORKING_DAYS),
                                ("working_hours", working_hours, MAX_WORKING_HOURS)):
         if value is not None and not 0 <= value <= limit:
-            raise InvalidInput(f"{name} must be between 0 and {limit}, got {value}", field=name)
+            raise InvalidInput(f"{name} must be between 0 and {limit}, got {value}", field=name,
+                               reason="count_out_of_range", limit=limit)
     deadline = None
     if procedure_code is not None:
         deadline = StatutoryDeadline.of(get_procedure_or_raise(session, procedure_code).meta)
@@ -82,9 +85,8 @@ def compute_due(session: Session, calendar: WorkingCalendar, *, start: datetime,
     return Due(start, counting_start, due_at.astimezone(calendar.zone))
 
 
-def _invalid_count(message: str) -> None:
-    raise InvalidInput(message, fields=[{"field": name, "message": message}
-                                        for name in ("working_days", "working_hours")])
+def _count_fields(message: str) -> list[dict]:
+    return [{"field": name, "message": message} for name in ("working_days", "working_hours")]
 
 
 class OverrideSchema(Schema):

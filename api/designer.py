@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError, fields, pre_dump, validate, val
 from api.auth import current_user
 from api.clock import now
 from api.config import model_body_bytes
+from api.error_messages import message_of
 from api.errors import error_response
 from api.extensions import db
 from api.json_numbers import decode_json_body
@@ -45,7 +46,7 @@ def _allow_model_bodies():
 @blp.errorhandler(HostileXml)
 def _hostile(err: HostileXml):
     """Refuse hostile documents as a bad request: they are never stored nor parsed further."""
-    return error_response(400, err.code, err.message, err.details)
+    return error_response(400, err.code, message_of(err), err.details)
 
 
 class ProblemSchema(Schema):

@@ -6,11 +6,12 @@ import logging
 import traceback
 
 import psycopg
-from flask import jsonify
+from flask import jsonify, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
+from api.error_messages import details_of, field_message, message_of, say
 from api.extensions import db
 from engine.errors import DomainError, Kind
 
@@ -36,13 +37,15 @@ CODE_BY_STATUS = {
     500: "internal_error",
     503: "unavailable",
 }
+# Statuses whose code covers more than Werkzeug's error, told apart by a reason.
+REASON_BY_STATUS = {404: "no_route", 429: "http"}
 # Seconds a client should wait before retrying while the database is unreachable.
 RETRY_AFTER_SECONDS = 5
 log = logging.getLogger(__name__)
 
 
 def error_response(status: int, code: str, message: str, details: dict | None = None):
-    """Build the error body every endpoint uses."""
+    """Build the error body every endpoint uses; `message` is said with `error_messages.say`."""
     body = {"error": {"status": status, "code": code, "message": message,
                       "details": details or {}}}
     return jsonify(body), status
@@ -50,8 +53,8 @@ def error_response(status: int, code: str, message: str, details: dict | None = 
 
 def handle_domain_error(err: DomainError):
     """Map a use case's error to its HTTP status; a rate limit also says when to retry."""
-    response, status = error_response(STATUS_BY_KIND[err.kind], err.code, err.message,
-                                      err.details)
+    response, status = error_response(STATUS_BY_KIND[err.kind], err.code, message_of(err),
+                                      details_of(err))
     if "retry_after_seconds" in err.details:
         response.headers["Retry-After"] = str(err.details["retry_after_seconds"])
     return response, status
@@ -60,16 +63,17 @@ def handle_domain_error(err: DomainError):
 def handle_http_exception(err: HTTPException):
     """Reshape Werkzeug and webargs errors, flattening field messages into a list."""
     status = err.code or 500
+    code = CODE_BY_STATUS.get(status, "error")
     details = {}
     messages = (getattr(err, "data", None) or {}).get("messages")
-    message = err.description or ""
     if status == 400 and messages:
-        message = ("The body is not valid JSON; send a JSON object with "
-                   "Content-Type: application/json.")
+        message = say(code, "not_json")
     elif messages:
         details["fields"] = _flatten(messages)
-        message = "The request has invalid fields: fix the fields listed."
-    return error_response(status, CODE_BY_STATUS.get(status, "error"), message, details)
+        message = say(code)
+    else:
+        message = say(code, REASON_BY_STATUS.get(status), method=request.method)
+    return error_response(status, code, message, details)
 
 
 def handle_database_unavailable(err: Exception):
@@ -83,8 +87,7 @@ def handle_database_unavailable(err: Exception):
     _roll_back_quietly()
     log.warning("database unavailable: %s", err)
     response, status = error_response(
-        503, "unavailable", "The database cannot be reached right now; retry in "
-                            f"{RETRY_AFTER_SECONDS} seconds.")
+        503, "unavailable", say("unavailable", "database", seconds=RETRY_AFTER_SECONDS))
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response, status
 
@@ -123,14 +126,13 @@ def handle_recursion(err: RecursionError):
     if not any(frame.f_code.co_filename == json.decoder.__file__
                for frame, _ in traceback.walk_tb(err.__traceback__)):
         return handle_unexpected(err)
-    return error_response(400, "bad_request", "The body nests arrays or objects too deeply to "
-                                              "be read; send a flatter JSON object.")
+    return error_response(400, "bad_request", say("bad_request", "too_deep"))
 
 
 def handle_unexpected(err: Exception):
     """Log what was not foreseen and answer without leaking internals."""
     log.exception("unhandled error", exc_info=err)
-    return error_response(500, "internal_error", InternalServerError.description)
+    return error_response(500, "internal_error", say("internal_error"))
 
 
 def _flatten(messages: dict) -> list[dict]:
@@ -147,7 +149,7 @@ def _walk(value, path: str, fields: list[dict]) -> None:
             _walk(inner, f"{path}.{key}" if path else str(key), fields)
     else:
         for text in value if isinstance(value, list) else [value]:
-            fields.append({"field": path, "message": str(text)})
+            fields.append({"field": path, "message": field_message(str(text))})
 
 
 def init_app(app) -> None:

@@ -1,4 +1,4 @@
-"""How moments, money, working hours and statuses read to people: one place, every page.
+"""How moments, money, working hours, statuses and roles read to people: one place, every page.
 
 Formats follow the request's locale through Flask-Babel; moments are shown in the working
 calendar's zone (api.i18n), always as dd/mm/yyyy HH:mm.
@@ -14,14 +14,24 @@ from flask_babel import (
     format_percent,
     gettext,
 )
+from flask_babel import lazy_gettext as _l
 
-from engine.statuses import DossierStatus
+from engine.statuses import DossierStatus, Role
 
 MOMENT_PATTERN = "dd/MM/yyyy HH:mm"
 DATE_PATTERN = "dd/MM/yyyy"
 # At most one decimal: "3,5 giờ", "2 giờ".
 HOURS_PATTERN = "#,##0.#"
 CURRENCY = "VND"
+ROLE_NAMES = {
+    Role.RECEPTIONIST: _l("Cán bộ tiếp nhận"),
+    Role.OFFICER: _l("Chuyên viên"),
+    Role.HEAD: _l("Trưởng phòng"),
+    Role.LEADER: _l("Lãnh đạo"),
+    Role.SUPERVISOR: _l("Giám sát"),
+    Role.DESIGNER: _l("Người thiết kế quy trình"),
+    Role.ADMIN: _l("Quản trị hệ thống"),
+}
 
 
 def local_moment(moment: datetime | None) -> str:
@@ -73,6 +83,11 @@ def working_hours(hours: float) -> str:
 def status_label(status: int) -> str:
     """Return a DVCQG dossier status as its label in the request's language."""
     return gettext(DossierStatus(status).label_vi)
+
+
+def role_name(role: str) -> str:
+    """Return the name of a role in the request's language."""
+    return str(ROLE_NAMES[Role(role)])
 
 
 FILTERS = {"moment": local_moment, "day": local_date, "money": money, "fee": fee,

@@ -9,6 +9,7 @@ import io
 from flask import current_app, request
 
 from api.config import model_body_bytes
+from api.error_messages import say
 from api.errors import error_response
 
 SURROGATES = range(0xD800, 0xE000)
@@ -38,8 +39,7 @@ def _refuse_unstorable_text():
     routed = request.url_rule is not None
     in_body = routed and request.is_json and small and _walk(request.get_json(silent=True))
     if in_url or in_body:
-        return error_response(400, "bad_request", "The request contains a NUL character or an "
-                              "unpaired UTF-16 surrogate, which cannot be stored; remove it.")
+        return error_response(400, "bad_request", say("bad_request", "unstorable_text"))
     return None
 
 

@@ -4,6 +4,7 @@ import redis
 from flask import current_app, request
 
 from api.clock import now
+from api.error_messages import say
 from api.errors import RETRY_AFTER_SECONDS, error_response
 from api.extensions import db
 from engine.rate_limits import (
@@ -29,8 +30,7 @@ def _store_unavailable(err: redis.ConnectionError):
     """Refuse lookups while the counters cannot be reached: no limit, no lookup."""
     current_app.logger.warning("rate-limit store unavailable: %s", err)
     response, status = error_response(
-        503, "unavailable", "The rate-limit store cannot be reached right now; retry in "
-                            f"{RETRY_AFTER_SECONDS} seconds.")
+        503, "unavailable", say("unavailable", "rate_limit_store", seconds=RETRY_AFTER_SECONDS))
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response, status
 

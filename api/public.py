@@ -5,6 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.auth import public
+from api.error_messages import say
 from api.errors import error_response
 from api.extensions import db
 from api.lookup_limits import count_lookup
@@ -23,12 +24,10 @@ LOOKUP_DOC = {"security": [], "responses": {"429": "TOO_MANY_REQUESTS"}}
 def _refuse_pin_in_url():
     """Refuse a PIN in the query string: URLs are written to access logs."""
     if "pin" in request.args:
-        return error_response(
-            400, "bad_request", f"Never put the PIN in the URL, where access logs keep it: "
-                                f"send it in the {PIN_HEADER} header of a GET, or as "
-                                '{"pin": "…"} in the JSON body of a POST to '
-                                f"{request.path.rstrip('/').removesuffix('/lookup')}/lookup.",
-            {"header": PIN_HEADER})
+        return error_response(400, "bad_request",
+                              say("bad_request", "pin_in_url", header=PIN_HEADER,
+                                  lookup=f"{request.path.rstrip('/').removesuffix('/lookup')}/lookup"),
+                              {"header": PIN_HEADER})
     return None
 
 

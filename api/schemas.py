@@ -29,9 +29,13 @@ class ErrorBodySchema(Schema):
     status = fields.Integer(required=True, metadata={"description": "the HTTP status"})
     code = fields.String(required=True, metadata={
         "description": "why, for programs: e.g. task_already_claimed, invalid_request"})
-    message = fields.String(required=True, metadata={"description": "why, for people"})
+    message = fields.String(required=True, metadata={
+        "description": "why, for people, in the language Accept-Language prefers (vi or en; "
+                       "Vietnamese by default)"})
     details = fields.Dict(required=True, metadata={
-        "description": "more about it: invalid input lists `fields` as [{field, message}]"})
+        "description": "more about it: `reason` where one code covers several conditions, "
+                       "the message's parameters, and for invalid input `fields` as "
+                       "[{field, message}] (form data adds jsonschema's `code`)"})
 
 
 class ErrorSchema(Schema):

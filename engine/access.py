@@ -72,13 +72,15 @@ def works_on(session: Session, user: User, dossier: Dossier) -> bool:
 def check_can_read_dossiers(user: User) -> None:
     """Staff who handle or supervise dossiers may read them; designers do not."""
     if Role(user.role) not in ROLES_READING_DOSSIERS:
-        raise NotPermitted(f"a {user.role} cannot read dossiers")
+        raise NotPermitted(f"a {user.role} cannot read dossiers", reason="reads_no_dossiers",
+                           role=user.role)
 
 
 def check_can_receive(user: User) -> None:
     """Only reception staff receive dossiers."""
     if Role(user.role) not in ROLES_RECEIVING:
-        raise NotPermitted(f"a {user.role} cannot receive dossiers; reception staff do")
+        raise NotPermitted(f"a {user.role} cannot receive dossiers; reception staff do",
+                           reason="receives_no_dossiers", role=user.role)
 
 
 def check_can_see_task(user: User, task: HumanTask) -> None:
@@ -87,7 +89,8 @@ def check_can_see_task(user: User, task: HumanTask) -> None:
         return
     if user.department_code != task.department_code:
         raise NotPermitted(f"this step belongs to department {task.department_code}; "
-                           f"you are in {user.department_code}")
+                           f"you are in {user.department_code}", reason="other_department",
+                           department=task.department_code, own_department=user.department_code)
 
 
 def check_can_list_tasks_of(user: User, department_code: str | None) -> None:
@@ -95,9 +98,11 @@ def check_can_list_tasks_of(user: User, department_code: str | None) -> None:
     if Role(user.role) in ROLES_SEEING_ALL_TASKS:
         return
     if user.department_code is None:
-        raise NotPermitted(f"a {user.role} has no department and so no steps")
+        raise NotPermitted(f"a {user.role} has no department and so no steps",
+                           reason="no_department", role=user.role)
     if department_code != user.department_code:
-        raise NotPermitted(f"you see the steps of department {user.department_code} only")
+        raise NotPermitted(f"you see the steps of department {user.department_code} only",
+                           reason="own_department_only", own_department=user.department_code)
 
 
 def check_can_work_on(user: User, task: HumanTask) -> None:
@@ -105,10 +110,14 @@ def check_can_work_on(user: User, task: HumanTask) -> None:
     if user.department_code != task.department_code or Role(user.role) not in (
             ROLES_WITH_DEPARTMENT):
         raise NotPermitted(f"this step belongs to department {task.department_code}; "
-                           f"you are a {user.role} in {user.department_code}")
+                           f"you are a {user.role} in {user.department_code}",
+                           reason="other_department", department=task.department_code,
+                           own_department=user.department_code)
     if task.required_role and user.role != task.required_role:
         raise NotPermitted(f"step '{task.step}' must be done by the department's "
-                           f"{task.required_role}; you are a {user.role}")
+                           f"{task.required_role}; you are a {user.role}",
+                           reason="step_role", step=task.step, required_role=task.required_role,
+                           role=user.role)
 
 
 def check_can_assign(user: User, task: HumanTask) -> None:
@@ -117,7 +126,7 @@ def check_can_assign(user: User, task: HumanTask) -> None:
         return
     if user.role != Role.HEAD or user.department_code != task.department_code:
         raise NotPermitted(f"only the head of department {task.department_code} may assign "
-                           "this step")
+                           "this step", reason="head_assigns", department=task.department_code)
 
 
 def check_can_sign(user: User) -> None:
@@ -132,7 +141,8 @@ def check_can_list_members(user: User, department_code: str) -> None:
         return
     if user.role != Role.HEAD or user.department_code != department_code:
         raise NotPermitted(f"only the head of department {department_code} or an admin may "
-                           "list its members")
+                           "list its members", reason="head_lists_members",
+                           department=department_code)
 
 
 def check_can_extend(session: Session, user: User, dossier: Dossier) -> None:
@@ -143,28 +153,30 @@ def check_can_extend(session: Session, user: User, dossier: Dossier) -> None:
     if role == Role.HEAD and works_on(session, user, dossier):
         return
     raise NotPermitted(f"the head of a department working on dossier {dossier.code}, a leader "
-                       f"or an admin records an apology and extension; you are a {user.role}")
+                       f"or an admin records an apology and extension; you are a {user.role}",
+                       reason="extends_no_deadline", dossier=dossier.code, role=user.role)
 
 
 def check_can_read_audit(user: User) -> None:
     """Only supervisors and admins read the whole audit trail and verify the chain."""
     if Role(user.role) not in ROLES_READING_AUDIT:
         raise NotPermitted(f"a {user.role} cannot read the audit trail; supervisors and "
-                           "admins do")
+                           "admins do", reason="reads_no_audit", role=user.role)
 
 
 def check_can_read_personal_data_reads(user: User) -> None:
     """Only supervisors and admins search who read citizens' personal data."""
     if Role(user.role) not in ROLES_READING_PERSONAL_DATA_READS:
         raise NotPermitted(f"a {user.role} cannot search reads of personal data; supervisors "
-                           "and admins do")
+                           "and admins do", reason="reads_no_personal_data_reads",
+                           role=user.role)
 
 
 def check_can_read_reports(user: User) -> None:
     """Refuse anyone but supervisors, leaders and admins."""
     if Role(user.role) not in ROLES_READING_REPORTS:
         raise NotPermitted(f"a {user.role} cannot read reports; supervisors, leaders and "
-                           "admins do")
+                           "admins do", reason="reads_no_reports", role=user.role)
 
 
 def check_can_design(user: User, doing: str) -> None:
@@ -173,10 +185,11 @@ def check_can_design(user: User, doing: str) -> None:
     `doing` says what was refused, e.g. 'change procedure models'.
     """
     if Role(user.role) not in ROLES_DESIGNING:
-        raise NotPermitted(f"a {user.role} cannot {doing}; designers and admins do")
+        raise NotPermitted(f"a {user.role} cannot {doing}; designers and admins do",
+                           reason="designers_only", role=user.role)
 
 
 def check_is_admin(user: User, action: str) -> None:
     """Refuse anyone but an admin; `action` says what they tried, e.g. 'manages users'."""
     if user.role != Role.ADMIN:
-        raise NotPermitted(f"only an admin {action}")
+        raise NotPermitted(f"only an admin {action}", reason="admins_only", role=user.role)

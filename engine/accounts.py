@@ -40,10 +40,11 @@ def create_user(session: Session, *, username: str, role: str, department_code: 
         role = Role(role)
     except ValueError:
         raise InvalidInput(f"unknown role '{role}'; choose one of "
-                           f"{[r.value for r in Role]}", field="role") from None
+                           f"{[r.value for r in Role]}", field="role", reason="unknown_role",
+                           role=role, known=[r.value for r in Role]) from None
     if role in ROLES_WITH_DEPARTMENT and not department_code:
         raise InvalidInput(f"a {role.value} belongs to a department: give --department CODE",
-                           field="department")
+                           field="department", reason="department_required", role=role.value)
     if department_code and session.get(Department, department_code) is None:
         known = sorted(session.scalars(select(Department.code)))
         raise DepartmentNotFound(f"no department '{department_code}'; known: {known}",
@@ -58,7 +59,8 @@ def create_user(session: Session, *, username: str, role: str, department_code: 
         session.flush()
     except IntegrityError:
         session.rollback()
-        raise InvalidInput(f"username '{username}' is taken", field="username") from None
+        raise InvalidInput(f"username '{username}' is taken", field="username",
+                           reason="username_taken", username=username) from None
     audit.append(session, [audit.Change(actor=actor, action="user.created",
                                         after={"username": username, "role": role.value,
                                                "department": department_code})], now=now)

@@ -41,12 +41,14 @@ def record_apology(session: Session, ctx: EngineContext, *, code: str, letter: A
     if find_apology(session, dossier) is not None:
         raise DeadlineExtensionUsed(
             f"dossier {code} already had its one new appointment (Decree 118/2025 allows a new "
-            "appointment only once)")
+            "appointment only once)", dossier=code)
     if dossier.processed_at is not None or dossier.finished_at is not None:
-        raise DossierNotRunning(f"dossier {code} is already processed; its deadline is closed")
+        raise DossierNotRunning(f"dossier {code} is already processed; its deadline is closed",
+                                reason="processed", dossier=code)
     if dossier.clock_paused_at is not None:
         raise DossierNotRunning(f"dossier {code} is waiting ({dossier.clock_pause_reason}); its "
-                                "deadline is paused and cannot be extended now")
+                                "deadline is paused and cannot be extended now", reason="paused",
+                                dossier=code)
     calendar = ctx.calendar(session)
     _check_new_appointment(letter.new_appointment_at, dossier.appointment_at, calendar,
                            latest_new_appointment(session, calendar, dossier))
@@ -69,7 +71,8 @@ def record_apology(session: Session, ctx: EngineContext, *, code: str, letter: A
     except IntegrityError:
         # Another request recorded the extension between our check and our commit.
         session.rollback()
-        raise DeadlineExtensionUsed(f"dossier {code} already had its one new appointment") from None
+        raise DeadlineExtensionUsed(f"dossier {code} already had its one new appointment",
+                                    dossier=code) from None
     ctx.due_changed()
     return extension
 
@@ -88,26 +91,26 @@ def _check_new_appointment(new: datetime, old: datetime, calendar: WorkingCalend
                            latest: datetime) -> None:
     """Refuse a new appointment that is not a working time after the old one, within the law.
 
-    Each refusal names its `rule` (after_current, working_time, statutory_deadline) and the
-    bound it broke, so the edge can say it in the reader's language.
+    Each refusal names its `reason` and the bound it broke, so the edge can say it in the
+    reader's language.
     """
     if new <= old:
         raise InvalidInput(f"the new appointment must be after the current one, "
                            f"{old.isoformat()}", field="new_appointment_at",
-                           rule="after_current", limit=old.isoformat())
+                           reason="appointment_not_later", current=old.isoformat())
     if not calendar.is_office_time(new):
         hours = ", ".join(f"{opens:%H:%M}-{closes:%H:%M}" for opens, closes in
                           calendar.office_hours)
         raise InvalidInput(f"the new appointment {new.astimezone(calendar.zone).isoformat()} "
                            f"is not a working time: choose a working day, {hours} "
                            f"({calendar.zone.key})", field="new_appointment_at",
-                           rule="working_time", office_hours=hours)
+                           reason="appointment_not_working_time", hours=hours)
     if new > latest:
         raise InvalidInput(f"the new appointment must be at the latest "
                            f"{latest.astimezone(calendar.zone).isoformat()}: the procedure's "
                            "statutory deadline counted again from the current appointment",
-                           field="new_appointment_at", rule="statutory_deadline",
-                           limit=latest.isoformat())
+                           field="new_appointment_at", reason="appointment_too_late",
+                           latest=latest.isoformat())
 
 
 def find_apology(session: Session, dossier: Dossier) -> DeadlineExtension | None:
@@ -121,5 +124,6 @@ def get_apology_or_raise(session: Session, *, code: str, user: User) -> Deadline
     dossier = get_dossier_or_raise(session, code, user=user)
     extension = find_apology(session, dossier)
     if extension is None:
-        raise NotFound(f"dossier {code} has no apology and extension", code=code)
+        raise NotFound(f"dossier {code} has no apology and extension", code=code,
+                       reason="no_apology")
     return extension

@@ -63,10 +63,10 @@ def set_override(session: Session, source: CalendarSource, *, day: date, working
     check_is_admin(user, "changes the working calendar")
     if not note.strip():
         raise InvalidInput("say why, e.g. 'Saturday worked in exchange for Monday 31 August'",
-                           field="note")
+                           field="note", reason="note_required")
     if len(note) > NOTE_MAX:
         raise InvalidInput(f"the note has {len(note)} characters; keep it under {NOTE_MAX}",
-                           field="note")
+                           field="note", reason="note_too_long", max_length=NOTE_MAX)
     row = session.get(CalendarOverrideRow, day)
     before = None if row is None else {"working": row.working, "note": row.note}
     # An upsert, so two admins declaring the same new day at once both succeed.
@@ -88,7 +88,8 @@ def delete_override(session: Session, source: CalendarSource, *, day: date, user
     check_is_admin(user, "changes the working calendar")
     row = session.get(CalendarOverrideRow, day)
     if row is None:
-        raise NotFound(f"no override for {day.isoformat()}", day=day.isoformat())
+        raise NotFound(f"no override for {day.isoformat()}", day=day.isoformat(),
+                       reason="no_calendar_override")
     session.delete(row)
     audit.append(session, [audit.Change(actor=user.username, action="calendar.override_deleted",
                                         before={"day": day.isoformat(), "working": row.working,

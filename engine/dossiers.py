@@ -33,10 +33,13 @@ class Components:
     def check(self) -> None:
         """Refuse counts that cannot add up."""
         if min(self.total, self.digitised, self.reused) < 0:
-            raise InvalidInput("component counts cannot be negative", field="components")
+            raise InvalidInput("component counts cannot be negative", field="components",
+                               reason="negative_count")
         if self.digitised + self.reused > self.total:
             raise InvalidInput(f"{self.digitised} digitised + {self.reused} reused components "
-                               f"exceed the {self.total} handed in", field="components")
+                               f"exceed the {self.total} handed in", field="components",
+                               reason="components_exceed_total", digitised=self.digitised,
+                               reused=self.reused, total=self.total)
 
 
 def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str,
@@ -46,9 +49,9 @@ def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str
     check_can_receive(user)
     procedure = get_procedure_or_raise(session, procedure_code)
     form_key = procedure.meta["intake_form"]
-    errors = ctx.forms.field_errors(form_key, intake)
-    if errors:
-        raise InvalidFormData(form_key, errors)
+    problems = ctx.forms.field_problems(form_key, intake)
+    if problems:
+        raise InvalidFormData(form_key, problems)
     components = components or Components(total=len(procedure.meta["required_documents"]))
     components.check()
     model = ctx.model(session, procedure.spec_hash)
@@ -231,7 +234,7 @@ def public_lookup(session: Session, *, code: str, pin: str, secret_key: bytes) -
     dossier = session.scalars(select(Dossier).where(Dossier.code == code)).one_or_none()
     if dossier is None or not pin_matches(code, pin, dossier.pin_hash, secret_key=secret_key):
         raise DossierNotFound("No dossier matches this code and PIN; check both on the "
-                              "receipt slip.", code=code)
+                              "receipt slip.", code=code, reason="code_and_pin")
     return dossier
 
 

@@ -15,7 +15,13 @@ class Kind(StrEnum):
 
 
 class DomainError(Exception):
-    """Base of every error a use case raises on purpose."""
+    """Base of every error a use case raises on purpose.
+
+    `message` is English, for logs and the command line. `code`, with a `reason` detail where
+    one class covers several conditions, names the condition for clients, and the details
+    carry the message's parameters: the API says it in the reader's language from those
+    (api/error_messages.py), so a new condition needs a message there.
+    """
 
     kind: Kind = Kind.INVALID
     code: str = "invalid"
@@ -103,12 +109,14 @@ class InvalidFormData(DomainError):
 
     code = "invalid_form_data"
 
-    def __init__(self, form_key: str, fields: list[dict]):
+    def __init__(self, form_key: str, problems: list):
+        """Keep jsonschema's problems (`forms.catalog.FieldProblem`) to be said in any language."""
         super().__init__(
             f"The data does not satisfy form '{form_key}': fix the fields listed.",
             form=form_key,
-            fields=fields,
+            fields=[{"field": p.field, "code": p.kind, "message": p.message} for p in problems],
         )
+        self.problems = problems
 
 
 class InvalidInput(DomainError):
@@ -132,7 +140,7 @@ class ModelInvalid(DomainError):
             ) if part
         )
         super().__init__(f"{where}: {message}" if where else message,
-                         file=file, line=line, element=element)
+                         file=file, line=line, element=element, problem=message)
 
 
 class EngineIncident(DomainError):

@@ -32,5 +32,5 @@ def record_incident(session: Session, *, dossier: Dossier | None, step: str | No
     return EngineIncident(
         f"The workflow engine failed on step '{step}': {incident.message[:300]}. "
         f"Incident {incident.id} was recorded; the dossier is unchanged.",
-        incident=incident.id, step=step,
+        incident=incident.id, step=step, error=incident.message[:300],
     )

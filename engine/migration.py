@@ -168,7 +168,8 @@ def _target(session: Session, ctx: EngineContext, code: str,
     target = get_version_or_raise(session, code, number)
     if target.state == "draft":
         raise InvalidInput(f"version {number} of '{code}' is a draft; publish it before moving "
-                           "dossiers onto it, or test it with a trial run", field="target_version")
+                           "dossiers onto it, or test it with a trial run", field="target_version",
+                           reason="target_is_draft", number=number)
     return target, ctx.model(session, target.spec_hash)
 
 

@@ -67,7 +67,8 @@ def change_own_password(session: Session, user: User, *, current: str, new: str,
                         now: datetime, keep_session: str) -> User:
     """Change the user's password after checking the current one."""
     if not _matches(user.password_hash, current):
-        raise SignInRefused("the current password is wrong", field="current_password")
+        raise SignInRefused("the current password is wrong", field="current_password",
+                            reason="current_password_wrong")
     return set_password(session, user, new, actor=user.username, now=now,
                         keep_session=keep_session)
 

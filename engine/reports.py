@@ -46,7 +46,9 @@ def period_of(first_day: date, last_day: date, zone: ZoneInfo) -> tuple[datetime
     """Return [first_day 00:00, the day after last_day 00:00) in `zone`."""
     if first_day > last_day:
         raise InvalidInput(f"the period starts on {first_day.isoformat()}, after its end "
-                           f"{last_day.isoformat()}: give from ≤ to", field="from")
+                           f"{last_day.isoformat()}: give from ≤ to", field="from",
+                           reason="period_reversed", first_day=first_day.isoformat(),
+                           last_day=last_day.isoformat())
     return (datetime.combine(first_day, time(0), tzinfo=zone),
             datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone))
 
@@ -316,7 +318,8 @@ def progress_report(session: Session, *, period_start: datetime, period_end: dat
     """
     if group_by not in GROUPINGS:
         raise InvalidInput(f"cannot group by '{group_by}'; choose one of {list(GROUPINGS)}",
-                           field="group_by")
+                           field="group_by", reason="unknown_grouping", group_by=group_by,
+                           known=list(GROUPINGS))
     if group_by == "officer":
         return _officer_rows(session, period_start=period_start, period_end=period_end,
                              now=now)

@@ -162,9 +162,11 @@ class _Simulation:
                  workflows_dir: Path):
         if end < start:
             raise InvalidInput(f"the period ends ({end}) before it starts ({start})",
-                               field="end")
+                               field="end", reason="period_reversed",
+                               first_day=start.isoformat(), last_day=end.isoformat())
         if dossiers < 0:
-            raise InvalidInput("the number of dossiers cannot be negative", field="dossiers")
+            raise InvalidInput("the number of dossiers cannot be negative", field="dossiers",
+                               reason="negative_count")
         self.session = session_factory()
         self.ctx = ctx
         self.profile = profile
@@ -178,7 +180,9 @@ class _Simulation:
         self.days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
         self.days = [day for day in self.days if self.calendar.is_working_day(day)]
         if dossiers and not self.days:
-            raise InvalidInput(f"no working day between {start} and {end}", field="start")
+            raise InvalidInput(f"no working day between {start} and {end}", field="start",
+                               reason="no_working_day", first_day=start.isoformat(),
+                               last_day=end.isoformat())
         self.models: dict[str, ParsedModel] = {}
         self.plan_of: dict[str, _Plan] = {}
         self.plans = self._plans(workflows_dir)
@@ -202,7 +206,8 @@ class _Simulation:
             gaps = sample_gaps(samples, model)
             if gaps:
                 raise InvalidInput(f"{procedure.folder}/{SAMPLES_FILE} has no data for steps "
-                                   f"{gaps}; add a variant for each", field="samples")
+                                   f"{gaps}; add a variant for each", field="samples",
+                                   reason="sample_gaps", folder=procedure.folder, steps=gaps)
             weight = self.profile.procedure_mix.get(procedure.folder, self.profile.other_weight)
             waits = frozenset(step.bpmn_id for step in model.steps.values()
                               if step.status in WAITING_FOR_CITIZEN)
@@ -216,7 +221,7 @@ class _Simulation:
         if not plans and self.total:
             raise InvalidInput("no published procedure has a samples.json to simulate with; "
                                "run `motcua init` and add workflows/<folder>/samples.json",
-                               field="procedures")
+                               field="procedures", reason="nothing_to_simulate")
         return plans
 
     def _ensure_staff(self) -> None:
@@ -434,7 +439,8 @@ class _Simulation:
                           or self.staff.get((department, Role.HEAD.value), []))
         if not candidates:
             raise InvalidInput(f"no simulation user works in {department} as {role or 'officer'}",
-                               field="staff")
+                               field="staff", reason="no_simulation_staff",
+                               department=department, role=role or Role.OFFICER.value)
         least = min(self.held.get(user_id, 0) for user_id in candidates)
         return self.rng.choice([u for u in candidates if self.held.get(u, 0) == least])
 

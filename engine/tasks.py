@@ -142,11 +142,12 @@ def assign_task(session: Session, ctx: EngineContext, *, task_id: int, assignee_
     check_can_work_on(assignee, task)
     if not assignee.active:
         raise InvalidInput(f"{assignee.username} is deactivated; assign an active member of "
-                           f"department {task.department_code}", field="assignee_id")
+                           f"department {task.department_code}", field="assignee_id",
+                           reason="assignee_inactive", username=assignee.username)
     before = _holder(task)
     if task.state not in OPEN_TASK_STATES:
         raise TaskNotOpen(f"step {task.id} is {task.state}; only open steps can be assigned",
-                          state=task.state)
+                          state=task.state, task=task.id)
     was_waiting = task.state == TaskState.READY
     # A reassigned step keeps its first claim time: its working time runs on.
     _take(session, task, assignee=assignee, expected_state=task.state,
@@ -188,12 +189,14 @@ def _why_not_open(session: Session, task: HumanTask, user: User) -> Exception:
     if task.state == TaskState.CLAIMED and task.assignee_id != user.id:
         return TaskAlreadyClaimed(
             f"step {task.id} is held by {_holder(task)}; ask them or the head of department "
-            "to release it", assignee=_holder(task))
+            "to release it", assignee=_holder(task), task=task.id)
     if task.state == TaskState.CLAIMED:
-        return TaskAlreadyClaimed(f"you already hold step {task.id}", assignee=_holder(task))
+        return TaskAlreadyClaimed(f"you already hold step {task.id}", assignee=_holder(task),
+                                  task=task.id, reason="held_by_caller")
     if task.state == TaskState.READY:
-        return TaskNotClaimedByCaller(f"step {task.id} is not claimed; claim it first")
-    return TaskNotOpen(f"step {task.id} is {task.state}", state=task.state)
+        return TaskNotClaimedByCaller(f"step {task.id} is not claimed; claim it first",
+                                      task=task.id)
+    return TaskNotOpen(f"step {task.id} is {task.state}", state=task.state, task=task.id)
 
 
 def complete_task(session: Session, ctx: EngineContext, *, task_id: int, data: dict,
@@ -202,9 +205,9 @@ def complete_task(session: Session, ctx: EngineContext, *, task_id: int, data: d
     task = get_task_or_raise(session, task_id, user=user)
     check_can_work_on(user, task)
     _check_held_by(task, user)
-    errors = ctx.forms.field_errors(task.form_key, data)
-    if errors:
-        raise InvalidFormData(task.form_key, errors)
+    problems = ctx.forms.field_problems(task.form_key, data)
+    if problems:
+        raise InvalidFormData(task.form_key, problems)
     # Lock the dossier: its steps complete one at a time, each on the state the last one left.
     dossier = session.scalars(select(Dossier).where(Dossier.id == task.dossier_id)
                               .with_for_update()).one()
@@ -222,7 +225,8 @@ def complete_task(session: Session, ctx: EngineContext, *, task_id: int, data: d
         dossier.workflow_state = ctx.runtime.dump(workflow)
     except StepNotReady:
         session.rollback()
-        raise TaskNotOpen(f"step {task.id} is no longer waiting in the workflow") from None
+        raise TaskNotOpen(f"step {task.id} is no longer waiting in the workflow",
+                          reason="not_waiting", task=task.id) from None
     except Exception as err:  # noqa: BLE001 - any engine failure becomes an incident
         raise record_incident(session, dossier=dossier, step=task.step, error=err,
                               actor=user.username, now=now) from err
@@ -239,18 +243,19 @@ def complete_task(session: Session, ctx: EngineContext, *, task_id: int, data: d
         session.commit()
     except StaleDataError:
         session.rollback()
-        raise ConcurrentUpdate("the dossier changed meanwhile; reload it and retry") from None
+        raise ConcurrentUpdate("the dossier changed meanwhile; reload it and retry",
+                               dossier=dossier.code) from None
     ctx.due_changed()
     return task
 
 
 def _check_held_by(task: HumanTask, user: User) -> None:
     if task.state not in OPEN_TASK_STATES:
-        raise TaskNotOpen(f"step {task.id} is {task.state}", state=task.state)
+        raise TaskNotOpen(f"step {task.id} is {task.state}", state=task.state, task=task.id)
     if task.state != TaskState.CLAIMED or task.assignee_id != user.id:
         raise TaskNotClaimedByCaller(f"claim step {task.id} before completing it"
                                      if task.state == TaskState.READY else
-                                     f"step {task.id} is held by someone else")
+                                     f"step {task.id} is held by someone else", task=task.id)
 
 
 def _holder(task: HumanTask) -> str | None:

@@ -80,17 +80,18 @@ def load_samples(workflows_dir: Path, folder: str | None) -> dict:
     """Read workflows/<folder>/samples.json: {"intake": {...}, "steps": {step: {variant: data}}}."""
     if folder is None:
         raise SamplesMissing("the procedure has no folder under workflows/, so there is no "
-                             f"{SAMPLES_FILE} to test-run it with")
+                             f"{SAMPLES_FILE} to test-run it with", reason="no_folder")
     path = Path(workflows_dir) / folder / SAMPLES_FILE
     try:
         samples = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SamplesMissing(f"workflows/{folder}/{SAMPLES_FILE} does not exist: add sample "
                              'intake and step data, {"intake": {...}, "steps": {"<step id>": '
-                             '{"<decision or default>": {...}}}}', file=str(path)) from None
+                             '{"<decision or default>": {...}}}}', file=str(path),
+                             reason="no_samples_file", folder=folder) from None
     except (OSError, json.JSONDecodeError) as err:
         raise InvalidInput(f"cannot read workflows/{folder}/{SAMPLES_FILE}: {err}",
-                           file=str(path)) from None
+                           file=str(path), reason="samples_unreadable", folder=folder) from None
     return samples
 
 
@@ -111,7 +112,7 @@ def trial_run_version(session: Session, ctx: EngineContext, *, code: str, number
     problems = unrunnable_problems(model.bpmn_xml.encode("utf-8"), model.process_id)
     if problems:
         raise VersionInvalid(f"version {number} cannot run: fix the problems listed first",
-                             problems)
+                             problems, reason="unrunnable", number=number)
     samples = load_samples(workflows_dir, procedure.folder)
     return trial_run(ctx, model=model, meta=version.meta, samples=samples, decisions=decisions,
                      start_at=start_at, calendar=ctx.calendar(session), max_steps=max_steps)
@@ -246,7 +247,8 @@ class _Simulation:
         if not variants:
             raise SamplesMissing(
                 f"step '{step_id}' has no sample data: add "
-                f'"steps": {{"{step_id}": {{"default": {{...}}}}}} to samples.json', step=step_id)
+                f'"steps": {{"{step_id}": {{"default": {{...}}}}}} to samples.json', step=step_id,
+                reason="no_step_samples")
         queued = self.choices.get(step_id)
         variant = queued.popleft() if queued else _default_variant(step_id, variants)
         data = variants[variant]
@@ -278,11 +280,11 @@ class _Simulation:
 def _check_form(ctx: EngineContext, form_key: str, data: dict) -> None:
     """Refuse sample data a real dossier's form would refuse."""
     try:
-        errors = ctx.forms.field_errors(form_key, data)
+        problems = ctx.forms.field_problems(form_key, data)
     except UnknownForm:
         return  # a draft's new form is not in the catalog yet: nothing to check against
-    if errors:
-        raise InvalidFormData(form_key, errors)
+    if problems:
+        raise InvalidFormData(form_key, problems)
 
 
 def _default_variant(step_id: str, variants: dict) -> str:
@@ -292,17 +294,20 @@ def _default_variant(step_id: str, variants: dict) -> str:
     if len(variants) == 1:
         return next(iter(variants))
     raise SamplesMissing(f"step '{step_id}' has variants {sorted(variants)} and none is "
-                         f"'approve' or 'default': choose one in decisions", step=step_id)
+                         f"'approve' or 'default': choose one in decisions", step=step_id,
+                         reason="no_default_variant", variants=sorted(variants))
 
 
 def _check_samples(samples: dict) -> None:
     if not isinstance(samples, dict) or not isinstance(samples.get("intake"), dict):
-        raise SamplesMissing('samples.json needs "intake": the intake form data to start with')
+        raise SamplesMissing('samples.json needs "intake": the intake form data to start with',
+                             reason="no_intake")
     steps = samples.get("steps")
     if not isinstance(steps, dict) or not all(
             isinstance(variants, dict) and all(isinstance(d, dict) for d in variants.values())
             for variants in steps.values()):
-        raise SamplesMissing('samples.json needs "steps": {"<step id>": {"<variant>": {...}}}')
+        raise SamplesMissing('samples.json needs "steps": {"<step id>": {"<variant>": {...}}}',
+                             reason="no_steps")
 
 
 def _decisions(decisions: dict | None, samples: dict, model: ParsedModel) -> dict[str, deque]:
@@ -311,15 +316,18 @@ def _decisions(decisions: dict | None, samples: dict, model: ParsedModel) -> dic
     for step_id, chosen in (decisions or {}).items():
         if step_id not in model.steps:
             raise InvalidInput(f"decisions name step '{step_id}', which the model does not "
-                               f"have; its steps are {sorted(model.steps)}", field="decisions")
+                               f"have; its steps are {sorted(model.steps)}", field="decisions",
+                               reason="unknown_step", step=step_id, known=sorted(model.steps))
         variants = [chosen] if isinstance(chosen, str) else chosen
         if not isinstance(variants, list) or not all(isinstance(v, str) for v in variants):
             raise InvalidInput(f"the decision for '{step_id}' must be a variant name or a list "
-                               "of them", field="decisions")
+                               "of them", field="decisions", reason="decision_not_variants",
+                               step=step_id)
         known = samples["steps"].get(step_id, {})
         unknown = [v for v in variants if v not in known]
         if unknown:
             raise SamplesMissing(f"step '{step_id}' has no sample variant {unknown[0]!r}; "
-                                 f"samples.json has {sorted(known)}", step=step_id)
+                                 f"samples.json has {sorted(known)}", step=step_id,
+                                 reason="unknown_variant", variant=unknown[0], known=sorted(known))
         queued[step_id] = deque(variants)
     return queued

@@ -121,15 +121,17 @@ def refuse_hostile(bpmn_xml: bytes, *, max_bytes: int = DEFAULT_MAX_MODEL_BYTES)
     """Raise HostileXml for oversize documents, DTDs, entity declarations and references."""
     if len(bpmn_xml) > max_bytes:
         raise HostileXml(f"the model has {len(bpmn_xml)} bytes, over the limit of {max_bytes} "
-                         "(MOTCUA_MAX_MODEL_BYTES)", size=len(bpmn_xml), max_bytes=max_bytes)
+                         "(MOTCUA_MAX_MODEL_BYTES)", size=len(bpmn_xml), max_bytes=max_bytes,
+                         reason="too_large")
     if b"\x00" in bpmn_xml:
-        raise HostileXml("the document contains NUL bytes, which no XML document may contain")
+        raise HostileXml("the document contains NUL bytes, which no XML document may contain",
+                         reason="nul_bytes")
     if _DECLARATION.search(bpmn_xml):
         raise HostileXml("DOCTYPE and ENTITY declarations are not allowed in BPMN models; "
-                         "remove the DTD (a modeler never writes one)")
+                         "remove the DTD (a modeler never writes one)", reason="declarations")
     if _ENTITY_REFERENCE.search(bpmn_xml):
         raise HostileXml("entity references other than &lt; &gt; &amp; &quot; &apos; and "
-                         "character references are not allowed in BPMN models")
+                         "character references are not allowed in BPMN models", reason="entities")
 
 
 def safe_parse(bpmn_xml: bytes):
@@ -145,9 +147,10 @@ def safe_parse(bpmn_xml: bytes):
     root = etree.fromstring(bpmn_xml, parser=parser)
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-        raise HostileXml("DOCTYPE and ENTITY declarations are not allowed in BPMN models")
+        raise HostileXml("DOCTYPE and ENTITY declarations are not allowed in BPMN models",
+                         reason="declarations")
     if next(root.iter(etree.Entity), None) is not None:
-        raise HostileXml("entity references are not allowed in BPMN models")
+        raise HostileXml("entity references are not allowed in BPMN models", reason="entities")
     return root
 
 

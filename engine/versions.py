@@ -74,8 +74,8 @@ class VersionInvalid(DomainError):
 
     code = "version_invalid"
 
-    def __init__(self, message: str, problems: list[Problem]):
-        super().__init__(message, problems=[p.as_dict() for p in problems])
+    def __init__(self, message: str, problems: list[Problem], **details):
+        super().__init__(message, problems=[p.as_dict() for p in problems], **details)
 
 
 @dataclass(frozen=True)
@@ -299,7 +299,8 @@ def publish(session: Session, ctx: EngineContext, *, code: str, number: int, use
                          max_bytes=max_bytes)
     if not is_valid(problems):
         raise VersionInvalid(f"Version {number} of '{code}' has problems that stop its "
-                             "publication: fix the problems listed.", problems)
+                             "publication: fix the problems listed.", problems, code=code,
+                             number=number)
     model = parse_model(xml, process_id=version.meta["process_id"],
                         file_name=f"{code} version {number}")
     store_model(session, model, now=now)
@@ -404,11 +405,12 @@ def _as_bytes(bpmn_xml: bytes | str) -> bytes:
             return bpmn_xml.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate, which JSON can carry as "\ud800"
             raise InvalidInput("the BPMN model is not valid Unicode text",
-                               field="bpmn_xml") from None
+                               field="bpmn_xml", reason="model_not_text") from None
     try:
         bpmn_xml.decode("utf-8")
     except UnicodeDecodeError:
-        raise InvalidInput("the BPMN model must be UTF-8 text", field="bpmn_xml") from None
+        raise InvalidInput("the BPMN model must be UTF-8 text", field="bpmn_xml",
+                           reason="model_not_text") from None
     return bpmn_xml
 
 
@@ -439,16 +441,19 @@ def _draft_or_raise(session: Session, code: str, number: int, *, doing: str
 
 def _checked_note(note: str) -> str:
     if not note.strip() or "\x00" in note:
-        raise InvalidInput("say what changed and why, in plain text", field="change_note")
+        raise InvalidInput("say what changed and why, in plain text", field="change_note",
+                           reason="change_note_required")
     return note
 
 
 def _checked_meta(meta: dict, code: str) -> dict:
     if not isinstance(meta, dict):
-        raise InvalidInput("the metadata must be a JSON object", field="meta")
+        raise InvalidInput("the metadata must be a JSON object", field="meta",
+                           reason="meta_not_object")
     if meta.get("code", code) != code:
         raise InvalidInput(f"the metadata's code '{meta.get('code')}' is not the procedure's "
-                           f"'{code}'", field="meta.code")
+                           f"'{code}'", field="meta.code", reason="meta_code_differs",
+                           meta_code=meta.get("code"), code=code)
     return copy.deepcopy({**meta, "code": code})
 
 
@@ -457,7 +462,8 @@ def _checked_forms(forms: dict | None) -> dict:
         return {}
     if not isinstance(forms, dict) or not all(
             isinstance(k, str) and isinstance(v, dict) for k, v in forms.items()):
-        raise InvalidInput("forms must map form keys to JSON Schemas (objects)", field="forms")
+        raise InvalidInput("forms must map form keys to JSON Schemas (objects)", field="forms",
+                           reason="forms_not_schemas")
     return copy.deepcopy(forms)
 
 
@@ -523,7 +529,8 @@ def _inside(directory: Path, name: str) -> Path:
     """Return directory/name, refusing names that would escape the directory."""
     path = (directory / name).resolve()
     if not path.is_relative_to(directory.resolve()):
-        raise InvalidInput(f"'{name}' would be written outside {directory}")
+        raise InvalidInput(f"'{name}' would be written outside {directory}",
+                           reason="path_escapes", name=name)
     return path
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Blueprint, send_from_directory
 
 from api.auth import public
+from api.error_messages import say
 from api.errors import error_response
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -29,11 +30,7 @@ def page():
     """Serve the designer page, or say how to build its assets when they are missing."""
     missing = [name for name in VENDOR_FILES if not (STATIC_DIR / name).is_file()]
     if missing:
-        return error_response(
-            503, "assets_missing",
-            "The designer's bpmn-js assets are not built: run `make assets` "
-            "(npm ci and npm run build in api/designer_ui).",
-            {"missing": missing})
+        return error_response(503, "assets_missing", say("assets_missing"), {"missing": missing})
     response = send_from_directory(STATIC_DIR, "designer.html", mimetype="text/html")
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     return response

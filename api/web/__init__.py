@@ -9,9 +9,8 @@ from flask_babel import gettext as _
 
 from api.clock import now
 from api.extensions import db
-from api.formatting import local_moment
+from api.formatting import local_moment, role_name
 from api.web import sessions
-from api.web.labels import role_name
 from engine.access import (
     ROLES_DESIGNING,
     ROLES_READING_DOSSIERS,

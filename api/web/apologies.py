@@ -13,8 +13,8 @@ from flask_babel import gettext as _
 from marshmallow import validate
 
 from api.clock import now
+from api.error_messages import message_of
 from api.extensions import db
-from api.formatting import local_moment
 from api.schemas import ApologySchema
 from api.views import apology_view, dossier_view
 from api.web import blp, sessions
@@ -75,20 +75,6 @@ def _read_letter(form) -> tuple[dict, dict[str, str], Apology | None]:
         new_appointment_at=datetime.combine(day, clock, tzinfo=zone))
 
 
-def _appointment_refusal(err: InvalidInput) -> str:
-    """Say why the engine refused the new appointment, from the rule it names."""
-    details = err.details
-    if details["rule"] == "after_current":
-        return _("Ngày hẹn mới phải sau ngày hẹn hiện tại (%(time)s).",
-                 time=local_moment(datetime.fromisoformat(details["limit"])))
-    if details["rule"] == "working_time":
-        return _("Ngày hẹn mới phải vào giờ làm việc: một ngày làm việc, trong các khung giờ "
-                 "%(hours)s.", hours=details["office_hours"])
-    return _("Ngày hẹn mới chậm nhất là %(time)s: pháp luật chỉ cho thêm một lần thời hạn "
-             "giải quyết của thủ tục, tính từ ngày hẹn hiện tại.",
-             time=local_moment(datetime.fromisoformat(details["limit"])))
-
-
 def _agency_name(procedure: Procedure) -> str:
     """Return the name of the department that handles the procedure: the agency that writes."""
     return db.session.get(Department, procedure.department_code).name_vi
@@ -141,7 +127,7 @@ def apology(code: str):
                        user=user, now=now())
     except InvalidInput as err:
         db.session.rollback()
-        return _form_page(dossier, values, {"new_day": _appointment_refusal(err)}, status=422)
+        return _form_page(dossier, values, {"new_day": message_of(err)}, status=422)
     except DeadlineExtensionUsed:
         db.session.rollback()  # someone recorded it meanwhile: show theirs
         return _letter_page(dossier, find_apology(db.session, dossier), status=409,

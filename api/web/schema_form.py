@@ -3,7 +3,7 @@
 One module for every page with a schema form (the department's steps, later the reception's
 intake): the fields with their Vietnamese titles and `x-enum-titles`, the fields an
 `allOf` of `if`/`then` makes required, the posted strings coerced to the schema's types,
-and jsonschema's problems said in the reader's language.
+and jsonschema's problems by field, said in the reader's language (api/form_problems.py).
 """
 
 from dataclasses import dataclass, field
@@ -11,6 +11,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from api.form_problems import problem_message
 from api.formatting import local_date
 from forms.catalog import FieldProblem
 
@@ -192,42 +193,3 @@ def field_messages(problems: list[FieldProblem]) -> dict[str, list[str]]:
         name = problem.field.split("/", 1)[0]
         messages.setdefault(name, []).append(problem_message(problem))
     return messages
-
-
-def problem_message(problem: FieldProblem) -> str:
-    """Say one jsonschema problem in the reader's language, from its validator kind."""
-    kind, parameter = problem.kind, problem.parameter
-    if kind == "required":
-        return _("Trường này là bắt buộc.")
-    if kind == "enum":
-        return _("Hãy chọn một trong các giá trị cho sẵn.")
-    if kind == "pattern":
-        return _("Giá trị không đúng định dạng yêu cầu.")
-    if kind in ("maximum", "exclusiveMaximum"):
-        return _("Giá trị không được lớn hơn %(limit)s.", limit=parameter)
-    if kind in ("minimum", "exclusiveMinimum"):
-        return _("Giá trị không được nhỏ hơn %(limit)s.", limit=parameter)
-    if kind == "minLength":
-        return _("Cần ít nhất %(count)s ký tự.", count=parameter)
-    if kind == "maxLength":
-        return _("Không được quá %(count)s ký tự.", count=parameter)
-    if kind == "minItems":
-        return _("Cần ít nhất %(count)s dòng.", count=parameter)
-    if kind == "type":
-        return _("Giá trị phải là %(kind)s.", kind=_type_name(parameter))
-    if kind == "format":
-        return _("Giá trị không đúng dạng %(format)s.", format=_format_name(parameter))
-    if kind == "additionalProperties":
-        return _("Biểu mẫu này không có trường này.")
-    return _("Giá trị không hợp lệ.")
-
-
-def _type_name(kind) -> str:
-    names = {"integer": _("số nguyên"), "number": _("số"), "string": _("văn bản"),
-             "boolean": _("có/không"), "array": _("danh sách")}
-    return names.get(kind, str(kind))
-
-
-def _format_name(name) -> str:
-    return {"date": _("ngày (dd/mm/yyyy)"), "email": _("địa chỉ thư điện tử")}.get(
-        name, str(name))

@@ -32,7 +32,7 @@ def work(http, staff, code: str, step: str, form_data: dict) -> None:
 def not_found(code: str) -> dict:
     """The body an unknown dossier code answers."""
     return {"error": {"status": 404, "code": "dossier_not_found",
-                      "message": f"No dossier has code '{code}'.", "details": {"code": code}}}
+                      "message": f"Không có hồ sơ nào mã {code}.", "details": {"code": code}}}
 
 
 def listed(http, person, **params) -> set[str]:

@@ -100,7 +100,7 @@ def test_deleting_a_day_without_an_override_is_a_404_that_changes_nothing(http, 
     response = http.delete(f"{OVERRIDES}/2026-12-31", headers=staff["admin"].headers)
 
     error = assert_refused(response, 404, "not_found")
-    assert "2026-12-31" in error["message"]
+    assert error["message"] == "Ngày 31/12/2026 không có điều chỉnh lịch làm việc."
     assert snapshot(session) == before
 
 
@@ -137,7 +137,7 @@ def test_a_date_not_written_yyyy_mm_dd_is_a_422_that_changes_nothing(http, staff
 
     error = assert_refused(response, 422, "invalid_input")
     assert "YYYY-MM-DD" in error["message"]
-    assert error["details"] == {"field": "date"}
+    assert error["details"] == {"field": "date", "reason": "not_a_date", "text": when}
     assert snapshot(session) == before
 
 
@@ -165,7 +165,7 @@ def test_an_override_with_a_blank_note_is_a_422_that_changes_nothing(http, staff
                         json={"working": True, "note": "   "})
 
     error = assert_refused(response, 422, "invalid_input")
-    assert error["details"] == {"field": "note"}
+    assert error["details"] == {"field": "note", "reason": "note_required"}
     assert snapshot(session) == before
 
 

@@ -348,14 +348,14 @@ def test_a_leader_apologises_for_any_dossier(http, staff, birth_due_tonight):
     assert when(response.json()["new_appointment_at"]) == at(3, 17)
 
 
-@pytest.mark.parametrize("new_appointment, names", [
-    (at(8, 10, month=9), "2026-03-03T17:00:00+07:00"),
-    (at(3, 17, 1), "not a working time"),
-    (at(3, 12, 30), "not a working time"),
-    (at(7, 10), "not a working time"),
+@pytest.mark.parametrize("new_appointment, reason, names", [
+    (at(8, 10, month=9), "appointment_too_late", "03/03/2026 17:00"),
+    (at(3, 17, 1), "appointment_not_working_time", "08:00-12:00, 13:00-17:00"),
+    (at(3, 12, 30), "appointment_not_working_time", "08:00-12:00, 13:00-17:00"),
+    (at(7, 10), "appointment_not_working_time", "08:00-12:00, 13:00-17:00"),
 ], ids=["six_months_away", "after_closing", "at_lunch", "on_saturday"])
 def test_a_new_appointment_is_a_working_time_within_the_statutory_deadline_again(
-        http, staff, session, birth_due_tonight, new_appointment, names):
+        http, staff, session, birth_due_tonight, new_appointment, reason, names):
     before = snapshot(session)
 
     response = apologise(http, staff["office_head"], birth_due_tonight,
@@ -363,6 +363,7 @@ def test_a_new_appointment_is_a_working_time_within_the_statutory_deadline_again
 
     assert response.status_code == 422, response.text
     error = response.json()["error"]
-    assert error["details"]["field"] == "new_appointment_at"
-    assert names in error["message"]
+    assert (error["details"]["field"], error["details"]["reason"]) == ("new_appointment_at",
+                                                                       reason)
+    assert names in error["message"]  # local time, as the head reads it
     assert snapshot(session) == before

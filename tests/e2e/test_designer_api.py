@@ -266,7 +266,7 @@ def test_a_version_brings_a_new_form_that_new_dossiers_use_and_other_processes_f
     refused = http.post(f"/api/v1/tasks/{task['id']}/complete", headers=office,
                         json={"form_data": {"certify_decision": "approve"}})
     assert refused.status_code == 422
-    assert {"field": "witness", "message": "is required"} in \
+    assert {"field": "witness", "code": "required", "message": "Trường này là bắt buộc."} in \
         refused.json()["error"]["details"]["fields"]
     # A process started before the publication finds the form in the database on first use.
     other = create_app({"SQLALCHEMY_DATABASE_URI": database, "TESTING": True})

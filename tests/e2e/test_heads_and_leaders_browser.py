@@ -55,7 +55,7 @@ def test_a_head_apologises_for_an_overdue_dossier_and_a_leader_signs_from_the_qu
         page.get_by_label("Giờ (HH:mm)").fill("09:00")
         page.get_by_test_id("apology-submit").click()
         expect(page.get_by_test_id("error-new_day")).to_contain_text(
-            "Ngày hẹn mới phải vào giờ làm việc")
+            "Ngày hẹn mới không rơi vào giờ làm việc")
         expect(page.get_by_label("Lý do chậm trễ")).to_have_value(LETTER["reason"])
         page.screenshot(path=tmp_path / "apology-error.png", full_page=True)
         # Chromium logs the refused form's 422 answer as a console error: expected here.

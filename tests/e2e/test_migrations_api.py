@@ -95,7 +95,7 @@ def test_staff_other_than_designers_and_admins_get_403(http, staff, v1, person):
 
     assert [plan.status_code, moved.status_code] == [403, 403]
     assert plan.json()["error"]["code"] == "not_permitted"
-    assert "designers and admins" in moved.json()["error"]["message"]
+    assert moved.json()["error"]["details"]["reason"] == "designers_only"
 
 
 def test_an_unknown_version_or_procedure_is_404(http, staff, v1):
@@ -109,7 +109,7 @@ def test_an_unknown_version_or_procedure_is_404(http, staff, v1):
 
     assert [r.status_code for r in (plan, moved, trial, unknown)] == [404] * 4
     assert {r.json()["error"]["code"] for r in (plan, moved, trial)} == {"version_not_found"}
-    assert "has no version 99" in plan.json()["error"]["message"]
+    assert plan.json()["error"]["details"] == {"code": HOUSEHOLD, "number": 99}
     assert unknown.json()["error"]["code"] == "procedure_not_found"
 
 
@@ -131,7 +131,7 @@ def test_a_trial_run_runs_draft_scripts_so_other_roles_get_403(http, staff, sess
 
     assert response.status_code == 403, response.text
     assert response.json()["error"]["code"] == "not_permitted"
-    assert "designers and admins do" in response.json()["error"]["message"]
+    assert response.json()["error"]["details"]["reason"] == "designers_only"
     assert snapshot(session) == before
 
 
@@ -171,7 +171,8 @@ def test_a_trial_run_of_a_step_without_sample_data_is_422(http, staff, session, 
     assert response.status_code == 422, response.text
     error = response.json()["error"]
     assert error["code"] == "samples_missing"
-    assert error["message"].startswith("step 'publish_notice' has no sample data")
+    assert error["details"] == {"step": "publish_notice", "reason": "no_step_samples"}
+    assert error["message"] == "Bước publish_notice chưa có dữ liệu mẫu trong samples.json."
 
 
 def test_a_trial_run_needs_an_aware_start_and_known_decisions(http, staff, v1):
@@ -182,4 +183,4 @@ def test_a_trial_run_needs_an_aware_start_and_known_decisions(http, staff, v1):
 
     assert [naive.status_code, unknown.status_code] == [422, 422]
     assert naive.json()["error"]["details"]["fields"][0]["field"] == "start_at"
-    assert "which the model does not have" in unknown.json()["error"]["message"]
+    assert unknown.json()["error"]["details"]["reason"] == "unknown_step"

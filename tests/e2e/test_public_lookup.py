@@ -33,7 +33,7 @@ def assert_too_many(response, retry_after: int) -> None:
     assert response.headers["Retry-After"] == str(retry_after)
     error = response.get_json()["error"]
     assert (error["status"], error["code"]) == (429, "too_many_requests")
-    assert f"retry in {retry_after} seconds" in error["message"]
+    assert f"thử lại sau {retry_after} giây" in error["message"]  # Vietnamese unless asked
 
 
 @pytest.fixture

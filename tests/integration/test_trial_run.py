@@ -174,7 +174,7 @@ def test_an_intake_sample_that_its_form_refuses_is_reported(app, session, proced
         run(app, session, procedures["business_household"], samples=samples)
 
     assert refused.value.details["form"] == "business_household/intake"
-    assert refused.value.details["fields"] == [{"field": "business_name",
+    assert refused.value.details["fields"] == [{"field": "business_name", "code": "required",
                                                 "message": "is required"}]
 
 
