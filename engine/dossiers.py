@@ -18,6 +18,7 @@ from engine.incidents import record_incident
 from engine.models import Dossier, HumanTask, Procedure, User
 from engine.procedures import get_procedure_or_raise
 from engine.runtime import Progress
+from engine.status_history import change_status
 from engine.statuses import OPEN_TASK_STATES, Channel, DossierStatus, TaskState
 from engine.timing import EngineClock, engine_clock
 
@@ -55,7 +56,7 @@ def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str
     calendar = ctx.calendar(session)
     dossier = Dossier(
         procedure_code=procedure.code, spec_hash=procedure.spec_hash,
-        status=DossierStatus.ACCEPTED, channel=int(channel), applicant=applicant,
+        channel=int(channel), applicant=applicant,
         intake=intake, applicant_name_folded=fold(applicant["full_name"])[:200],
         applicant_id_number=applicant["id_number"],
         fee_vnd=fee_vnd(procedure.meta["fee"], intake), received_by=user.id,
@@ -76,6 +77,7 @@ def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str
     pin = new_pin()
     dossier.pin_hash = pin_hash(dossier.code, pin, secret_key=ctx.secret_key)
     session.add(dossier)
+    change_status(session, dossier, DossierStatus.ACCEPTED, by=user.id, at=now)
     session.flush()
     changes = [audit.Change(actor=user.username, action="dossier.received",
                             dossier_code=dossier.code,
@@ -84,7 +86,7 @@ def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str
                                    "fee_vnd": dossier.fee_vnd,
                                    "appointment_at": dossier.appointment_at.isoformat()})]
     changes += apply_progress(session, ctx, dossier, progress, open_rows=[],
-                              actor=user.username, now=now)
+                              actor=user.username, by=user.id, now=now)
     audit.append(session, changes, now=now)
     session.commit()
     ctx.due_changed()
@@ -92,12 +94,14 @@ def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str
 
 
 def apply_progress(session: Session, ctx: EngineContext, dossier: Dossier, progress: Progress,
-                   *, open_rows: list[HumanTask], actor: str, now: datetime) -> list[audit.Change]:
+                   *, open_rows: list[HumanTask], actor: str, by: int | None,
+                   now: datetime) -> list[audit.Change]:
     """Project the workflow's open steps, status and deadlines onto the dossier's rows.
 
-    `open_rows` are the dossier's step rows that were open before the workflow moved (a row
-    the caller has just completed may be among them). Every change is made in memory and
-    written by one flush, so the dossier row is updated once.
+    `actor` names who moved the workflow in the audit trail and `by` is their user id, None
+    for the system. `open_rows` are the dossier's step rows that were open before the
+    workflow moved (a row the caller has just completed may be among them). Every change
+    is made in memory and written by one flush, so the dossier row is updated once.
     """
     calendar = ctx.calendar(session)
     open_ids = {s.workflow_task_id for s in progress.open_steps}
@@ -123,7 +127,7 @@ def apply_progress(session: Session, ctx: EngineContext, dossier: Dossier, progr
                                            dossier_code=dossier.code,
                                            before={"status": dossier.status},
                                            after={"status": int(progress.status)}))
-        dossier.status = progress.status
+        change_status(session, dossier, progress.status, by=by, at=now)
     if progress.finished:
         dossier.finished_at = now
     dossier.updated_at = now

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from api.scheduling import due_pass
 from engine.calendar import VIETNAM
 from engine.errors import InvalidInput
-from engine.models import Dossier, HumanTask, Procedure, StepTimingRollup
+from engine.models import Dossier, DossierStatusChange, HumanTask, Procedure, StepTimingRollup
 from engine.reports import (
     Headline,
     MonthlyOnTimeRow,
@@ -61,7 +61,25 @@ def add_dossier(session, procedure: str, *, received: datetime, status: int, cha
         clock_pause_reason=pause_reason)
     session.add(dossier)
     session.flush()
+    for moment, (before, after) in status_changes(received, status, processed, finished, paused,
+                                                  pause_reason):
+        session.add(DossierStatusChange(dossier_id=dossier.id, from_status=before,
+                                        to_status=after, at=moment))
     return dossier
+
+
+def status_changes(received, status, processed, finished, paused, pause_reason):
+    """The status history the engine writes for a dossier that ended up as described."""
+    path = [(received, 2), (received, 4)]
+    if pause_reason == "citizen":
+        path.append((paused, 5))
+    if status in (9, 10):
+        path.append((processed or received, 9))
+    if status in (3, 7, 8, 10):
+        path.append((finished or processed or received, status))
+    froms = [None] + [to for _, to in path]
+    return [(moment, (before, to)) for (moment, to), before in zip(path, froms, strict=False)
+            if before != to]
 
 
 def add_step(session, dossier: Dossier, step: str, *, department: str, budget: float,
