@@ -4,9 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine import audit
+from engine import audit, idempotency
 from engine.access import check_can_read_dossiers, check_can_receive, visible_dossiers
 from engine.codes import new_pin, next_dossier_code, pin_hash, pin_matches
 from engine.context import EngineContext
@@ -14,6 +15,7 @@ from engine.deadlines import StatutoryDeadline, next_due, open_step, set_appoint
 from engine.errors import DossierNotFound, InvalidFormData, InvalidInput
 from engine.fees import fee_vnd
 from engine.folding import fold
+from engine.idempotency import ReceiptKey
 from engine.incidents import record_incident
 from engine.models import Dossier, HumanTask, Procedure, User
 from engine.procedures import get_procedure_or_raise
@@ -42,8 +44,12 @@ class Components:
 
 def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str,
                     applicant: dict, channel: Channel, intake: dict, user: User,
-                    now: datetime, components: Components | None = None) -> tuple[Dossier, str]:
-    """Receive a complete dossier, start its procedure, and return it with the citizen's PIN."""
+                    now: datetime, components: Components | None = None,
+                    key: ReceiptKey | None = None) -> tuple[Dossier, str]:
+    """Receive a complete dossier, start its procedure, and return it with the citizen's PIN.
+
+    A `key` is stored with the dossier in the same transaction (see `receive_dossier_once`).
+    """
     check_can_receive(user)
     procedure = get_procedure_or_raise(session, procedure_code)
     form_key = procedure.meta["intake_form"]
@@ -88,9 +94,45 @@ def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str
     changes += apply_progress(session, ctx, dossier, progress, open_rows=[],
                               actor=user.username, by=user.id, now=now)
     audit.append(session, changes, now=now)
+    if key is not None:
+        session.add(key.row(user=user, dossier=dossier, now=now))
     session.commit()
     ctx.due_changed()
     return dossier, pin
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A received dossier, the PIN for the slip, and whether it replaces an earlier one."""
+
+    dossier: Dossier
+    pin: str
+    pin_reissued: bool
+
+
+def receive_dossier_once(session: Session, ctx: EngineContext, *, key: ReceiptKey, user: User,
+                         now: datetime, **receipt) -> Receipt:
+    """Receive a dossier once per Idempotency-Key: a retry gets it again with a new PIN.
+
+    `receipt` holds receive_dossier's arguments. Two requests racing with one key both try
+    to store it; the database's unique key lets one commit, and the other answers as a
+    replay of it.
+    """
+    check_can_receive(user)
+    replayed = idempotency.replay(session, key=key, user=user, secret_key=ctx.secret_key,
+                                  now=now)
+    if replayed is not None:
+        return Receipt(replayed.dossier, replayed.pin, pin_reissued=True)
+    try:
+        dossier, pin = receive_dossier(session, ctx, key=key, user=user, now=now, **receipt)
+    except IntegrityError:
+        session.rollback()
+        replayed = idempotency.replay(session, key=key, user=user,
+                                      secret_key=ctx.secret_key, now=now)
+        if replayed is None:
+            raise
+        return Receipt(replayed.dossier, replayed.pin, pin_reissued=True)
+    return Receipt(dossier, pin, pin_reissued=False)
 
 
 def apply_progress(session: Session, ctx: EngineContext, dossier: Dossier, progress: Progress,

@@ -209,6 +209,22 @@ class DossierStatusChange(Base):
     dossier: Mapped[Dossier] = relationship()
 
 
+class IdempotencyKey(Base):
+    """A client's key for one receipt request, so a retried request returns the same dossier.
+
+    Kept 24 hours (engine.idempotency); the body hash tells a retry from a reused key.
+    """
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("ix_idempotency_keys_created_at", "created_at"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    body_hash: Mapped[str] = mapped_column(String(64))
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class HumanTask(Base):
     """A human step of a dossier, projected out of the workflow so inboxes are plain queries."""
 

@@ -31,6 +31,7 @@ from engine.models import (
     DossierStatusChange,
     FormSchema,
     HumanTask,
+    IdempotencyKey,
     Incident,
     Notification,
     PersonalDataRead,
@@ -49,7 +50,7 @@ PG_URL = os.environ.get("MOTCUA_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
 DATA_TABLES = (RateLimitCounter, StepTimingRollup, AuditEvent, AuditChainHead, Incident,
                Notification, PersonalDataRead, DeadlineExtension, HumanTask,
-               DossierStatusChange, Dossier,
+               DossierStatusChange, IdempotencyKey, Dossier,
                DossierSequence, CalendarOverrideRow, WebSession, User)
 T = TypeVar("T")
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hà Nội
