@@ -27,7 +27,6 @@ from engine.dossiers import (
     DossierFilter,
     get_all_dossiers,
     get_dossier_or_raise,
-    receive_dossier,
     receive_dossier_once,
 )
 from engine.idempotency import ReceiptKey
@@ -83,18 +82,16 @@ class Dossiers(MethodView):
         refused with 422 `idempotency_key_reused` and changes nothing. After 24 hours a
         key is forgotten and starts a new receipt.
         """
-        moment, ctx, user = now(), current_app.extensions["motcua"], current_user()
-        receipt = {"procedure_code": body["procedure_code"], "applicant": body["applicant"],
-                   "channel": Channel(body["channel"]), "intake": body["form_data"],
-                   "components": Components(**body["components"]) if "components" in body
-                   else None}
-        if "idempotency_key" not in headers:
-            dossier, pin = receive_dossier(db.session, ctx, user=user, now=moment, **receipt)
-            return dossier_view(dossier, moment, pin=pin, pin_reissued=False)
-        once = receive_dossier_once(
-            db.session, ctx, key=ReceiptKey.of(headers["idempotency_key"], request.get_json()),
-            user=user, now=moment, **receipt)
-        return dossier_view(once.dossier, moment, pin=once.pin, pin_reissued=once.pin_reissued)
+        moment, key = now(), headers.get("idempotency_key")
+        receipt = receive_dossier_once(
+            db.session, current_app.extensions["motcua"],
+            key=None if key is None else ReceiptKey.of(key, request.get_json()),
+            procedure_code=body["procedure_code"], applicant=body["applicant"],
+            channel=Channel(body["channel"]), intake=body["form_data"], user=current_user(),
+            now=moment, components=Components(**body["components"]) if "components" in body
+            else None)
+        return dossier_view(receipt.dossier, moment, pin=receipt.pin,
+                            pin_reissued=receipt.pin_reissued)
 
 
 @blp.route("/<string:code>")

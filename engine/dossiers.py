@@ -110,14 +110,17 @@ class Receipt:
     pin_reissued: bool
 
 
-def receive_dossier_once(session: Session, ctx: EngineContext, *, key: ReceiptKey, user: User,
-                         now: datetime, **receipt) -> Receipt:
+def receive_dossier_once(session: Session, ctx: EngineContext, *, key: ReceiptKey | None,
+                         user: User, now: datetime, **receipt) -> Receipt:
     """Receive a dossier once per Idempotency-Key: a retry gets it again with a new PIN.
 
-    `receipt` holds receive_dossier's arguments. Two requests racing with one key both try
-    to store it; the database's unique key lets one commit, and the other answers as a
-    replay of it.
+    `receipt` holds receive_dossier's arguments; without a key every call receives a new
+    dossier. Two requests racing with one key both try to store it; the database's unique
+    key lets one commit, and the other answers as a replay of it.
     """
+    if key is None:
+        return Receipt(*receive_dossier(session, ctx, user=user, now=now, **receipt),
+                       pin_reissued=False)
     check_can_receive(user)
     replayed = idempotency.replay(session, key=key, user=user, secret_key=ctx.secret_key,
                                   now=now)
