@@ -125,7 +125,7 @@ def receive_dossier_once(session: Session, ctx: EngineContext, *, key: ReceiptKe
     replayed = idempotency.replay(session, key=key, user=user, secret_key=ctx.secret_key,
                                   now=now)
     if replayed is not None:
-        return Receipt(replayed.dossier, replayed.pin, pin_reissued=True)
+        return Receipt(*replayed, pin_reissued=True)
     try:
         dossier, pin = receive_dossier(session, ctx, key=key, user=user, now=now, **receipt)
     except IntegrityError:
@@ -134,7 +134,7 @@ def receive_dossier_once(session: Session, ctx: EngineContext, *, key: ReceiptKe
                                       secret_key=ctx.secret_key, now=now)
         if replayed is None:
             raise
-        return Receipt(replayed.dossier, replayed.pin, pin_reissued=True)
+        return Receipt(*replayed, pin_reissued=True)
     return Receipt(dossier, pin, pin_reissued=False)
 
 

@@ -42,26 +42,24 @@ class ReceiptKey:
                               dossier_id=dossier.id, created_at=now)
 
 
-@dataclass(frozen=True)
-class Replay:
-    """A receipt answered again: its dossier and the PIN issued in place of the first."""
-
-    dossier: Dossier
-    pin: str
-
-
 def replay(session: Session, *, key: ReceiptKey, user: User, secret_key: bytes,
-           now: datetime) -> Replay | None:
+           now: datetime) -> tuple[Dossier, str] | None:
     """Answer a key this user sent within 24 hours again, or return None for a new one.
 
-    The same key with another body raises IdempotencyKeyReused and changes nothing. An
-    expired key is deleted here, so the receipt that follows can take it again.
+    The answer is the dossier the key made and a new PIN, which replaces the one issued
+    before. The same key with another body raises IdempotencyKeyReused and changes
+    nothing. An expired key is deleted here, so the receipt that follows can take it again.
     """
-    found = session.get(IdempotencyKey, (user.id, key.key), populate_existing=True)
+    found = session.execute(
+        select(IdempotencyKey.body_hash, IdempotencyKey.dossier_id, IdempotencyKey.created_at)
+        .where(IdempotencyKey.user_id == user.id, IdempotencyKey.key == key.key)).one_or_none()
     if found is None:
         return None
-    if found.created_at <= now - KEPT_FOR:
-        session.delete(found)
+    expired = now - KEPT_FOR
+    if found.created_at <= expired:
+        session.execute(delete(IdempotencyKey).where(
+            IdempotencyKey.user_id == user.id, IdempotencyKey.key == key.key,
+            IdempotencyKey.created_at <= expired))
         return None
     if found.body_hash != key.body_hash:
         raise IdempotencyKeyReused(
@@ -76,7 +74,7 @@ def replay(session: Session, *, key: ReceiptKey, user: User, secret_key: bytes,
                                         dossier_code=dossier.code,
                                         after={"idempotency_key": key.key})], now=now)
     session.commit()
-    return Replay(dossier, pin)
+    return dossier, pin
 
 
 def purge_expired(session: Session, *, now: datetime) -> int:
