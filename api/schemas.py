@@ -233,7 +233,7 @@ class ReceiptHeaders(Schema):
     """The client's key that makes a retried receipt return the same dossier."""
 
     idempotency_key = fields.String(
-        data_key="Idempotency-Key", validate=validate.Regexp(r"^[\x20-\x7e]{1,255}\Z", error=(
+        data_key="Idempotency-Key", validate=validate.Regexp(r"^[\x20-\x7e]{1,255}$", error=(
             "1 to 255 printable ASCII characters (a UUID is a good key)")),
         metadata={"description": "1 to 255 printable ASCII characters, kept 24 hours per user"})
 
