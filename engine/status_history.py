@@ -14,11 +14,13 @@ def change_status(session: Session, dossier: Dossier, status: DossierStatus, *,
     """Set the dossier's status and record the change in the same transaction.
 
     `by` is the user who made the change, None for the system (a timer, the scheduler).
-    A dossier not yet received has no status: its first row comes from None.
+    A dossier not yet received has no status: its first row comes from None. The dossier's
+    updated_at moves too, so a dossier not updated since a moment had its status then.
     """
     change = DossierStatusChange(dossier=dossier, from_status=dossier.status,
                                  to_status=int(status), at=at, by_user_id=by)
     dossier.status = int(status)
+    dossier.updated_at = at
     session.add(change)
 
 

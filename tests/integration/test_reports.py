@@ -50,19 +50,19 @@ def add_dossier(session, procedure: str, *, received: datetime, status: int, cha
                 pause_reason: str | None = None) -> Dossier:
     total, digitised, reused = components
     number = next(_numbers)
+    changes = status_changes(received, status, processed, finished, paused, pause_reason)
     dossier = Dossier(
         code=f"TEST-{number:04d}", procedure_code=procedure,
         spec_hash=session.scalar(select(Procedure.spec_hash).where(Procedure.code == procedure)),
         status=status, channel=channel, applicant={}, intake={}, fee_vnd=0,
         components_total=total, components_digitised=digitised, components_reused=reused,
-        pin_hash="0" * 64, received_at=received, updated_at=finished or processed or received,
+        pin_hash="0" * 64, received_at=received, updated_at=max(at for at, _ in changes),
         finished_at=finished, workflow_state="{}", appointment_at=appointment,
         processed_at=processed, outcome=outcome, clock_paused_at=paused,
         clock_pause_reason=pause_reason)
     session.add(dossier)
     session.flush()
-    for moment, (before, after) in status_changes(received, status, processed, finished, paused,
-                                                  pause_reason):
+    for moment, (before, after) in changes:
         session.add(DossierStatusChange(dossier_id=dossier.id, from_status=before,
                                         to_status=after, at=moment))
     return dossier
