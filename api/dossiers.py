@@ -1,6 +1,6 @@
 """Dossiers: receipt, lists, details and history."""
 
-from flask import current_app
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -15,6 +15,7 @@ from api.schemas import (
     DossierPageSchema,
     DossierSchema,
     HistoryEventSchema,
+    ReceiptHeaders,
     ReceiptSchema,
     ReceiveDossierSchema,
 )
@@ -26,8 +27,10 @@ from engine.dossiers import (
     DossierFilter,
     get_all_dossiers,
     get_dossier_or_raise,
-    receive_dossier,
+    receive_dossier_once,
 )
+from engine.idempotency import ReceiptKey
+from engine.models import Dossier
 from engine.personal_data import View, record_reads
 from engine.statuses import Channel
 
@@ -59,23 +62,35 @@ class Dossiers(MethodView):
                      view=View.LIST, now=now())
         return {"items": items, "page": page, "page_size": page_size, "total": total}
 
+    @blp.arguments(ReceiptHeaders, location="headers")
     @blp.arguments(ReceiveDossierSchema)
     @blp.response(201, ReceiptSchema)
     @refusals(blp, 403, 404, 422)
-    def post(self, body):
+    def post(self, headers, body):
         """Receive a complete dossier: start its procedure and issue the code and PIN.
 
         The PIN appears only in this response: print it on the receipt slip so the
         citizen can follow the dossier at /api/v1/public/dossiers/{code}.
+
+        Send an `Idempotency-Key` header (1–255 printable ASCII characters, a UUID is a
+        good one) to make a retry safe. The same key with the same JSON body from the same
+        user within 24 hours answers 201 with the same dossier and code instead of
+        receiving another one. Its PIN is stored only as a keyed hash and cannot be shown
+        again, so the replay issues a new PIN, says `pin_reissued: true`, and the PIN
+        issued before stops working: print the new one. The same key with another body is
+        refused with 422 `idempotency_key_reused` and changes nothing. After 24 hours a
+        key is forgotten and starts a new receipt.
         """
-        moment = now()
-        dossier, pin = receive_dossier(
+        moment, key = now(), headers.get("idempotency_key")
+        receipt = receive_dossier_once(
             db.session, current_app.extensions["motcua"],
+            key=None if key is None else ReceiptKey.of(key, request.get_json()),
             procedure_code=body["procedure_code"], applicant=body["applicant"],
             channel=Channel(body["channel"]), intake=body["form_data"], user=current_user(),
             now=moment, components=Components(**body["components"]) if "components" in body
             else None)
-        return dossier_view(dossier, moment, pin=pin)
+        return dossier_view(receipt.dossier, moment, pin=receipt.pin,
+                            pin_reissued=receipt.pin_reissued)
 
 
 @blp.route("/<string:code>")

@@ -228,6 +228,18 @@ class ReceiptSchema(DossierSchema):
     """A received dossier with the PIN for the citizen's receipt slip (shown only now)."""
 
     pin = fields.String()
+    pin_reissued = fields.Boolean(metadata={
+        "description": "true when an Idempotency-Key replay answered an earlier receipt: "
+                       "this PIN replaces the one issued before, which no longer works"})
+
+
+class ReceiptHeaders(Schema):
+    """The client's key that makes a retried receipt return the same dossier."""
+
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key", validate=validate.Regexp(r"^[\x20-\x7e]{1,255}$", error=(
+            "1 to 255 printable ASCII characters (a UUID is a good key)")),
+        metadata={"description": "1 to 255 printable ASCII characters, kept 24 hours per user"})
 
 
 class DossierListQuery(PageQuery):

@@ -4,9 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine import audit
+from engine import audit, idempotency
 from engine.access import check_can_read_dossiers, check_can_receive, visible_dossiers
 from engine.codes import new_pin, next_dossier_code, pin_hash, pin_matches
 from engine.context import EngineContext
@@ -14,10 +15,12 @@ from engine.deadlines import StatutoryDeadline, next_due, open_step, set_appoint
 from engine.errors import DossierNotFound, InvalidFormData, InvalidInput
 from engine.fees import fee_vnd
 from engine.folding import fold
+from engine.idempotency import ReceiptKey
 from engine.incidents import record_incident
 from engine.models import Dossier, HumanTask, Procedure, User
 from engine.procedures import get_procedure_or_raise
 from engine.runtime import Progress
+from engine.status_history import change_status
 from engine.statuses import OPEN_TASK_STATES, Channel, DossierStatus, TaskState
 from engine.timing import EngineClock, engine_clock
 
@@ -44,8 +47,12 @@ class Components:
 
 def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str,
                     applicant: dict, channel: Channel, intake: dict, user: User,
-                    now: datetime, components: Components | None = None) -> tuple[Dossier, str]:
-    """Receive a complete dossier, start its procedure, and return it with the citizen's PIN."""
+                    now: datetime, components: Components | None = None,
+                    key: ReceiptKey | None = None) -> tuple[Dossier, str]:
+    """Receive a complete dossier, start its procedure, and return it with the citizen's PIN.
+
+    A `key` is stored with the dossier in the same transaction (see `receive_dossier_once`).
+    """
     check_can_receive(user)
     procedure = get_procedure_or_raise(session, procedure_code)
     form_key = procedure.meta["intake_form"]
@@ -58,7 +65,7 @@ def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str
     calendar = ctx.calendar(session)
     dossier = Dossier(
         procedure_code=procedure.code, spec_hash=procedure.spec_hash,
-        status=DossierStatus.ACCEPTED, channel=int(channel), applicant=applicant,
+        channel=int(channel), applicant=applicant,
         intake=intake, applicant_name_folded=fold(applicant["full_name"])[:200],
         applicant_id_number=applicant["id_number"],
         fee_vnd=fee_vnd(procedure.meta["fee"], intake), received_by=user.id,
@@ -79,6 +86,7 @@ def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str
     pin = new_pin()
     dossier.pin_hash = pin_hash(dossier.code, pin, secret_key=ctx.secret_key)
     session.add(dossier)
+    change_status(session, dossier, DossierStatus.ACCEPTED, by=user.id, at=now)
     session.flush()
     changes = [audit.Change(actor=user.username, action="dossier.received",
                             dossier_code=dossier.code,
@@ -87,20 +95,61 @@ def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str
                                    "fee_vnd": dossier.fee_vnd,
                                    "appointment_at": dossier.appointment_at.isoformat()})]
     changes += apply_progress(session, ctx, dossier, progress, open_rows=[],
-                              actor=user.username, now=now)
+                              actor=user.username, by=user.id, now=now)
     audit.append(session, changes, now=now)
+    if key is not None:
+        session.add(key.row(user=user, dossier=dossier, now=now))
     session.commit()
     ctx.due_changed()
     return dossier, pin
 
 
+@dataclass(frozen=True)
+class Receipt:
+    """A received dossier, the PIN for the slip, and whether it replaces an earlier one."""
+
+    dossier: Dossier
+    pin: str
+    pin_reissued: bool
+
+
+def receive_dossier_once(session: Session, ctx: EngineContext, *, key: ReceiptKey | None,
+                         user: User, now: datetime, **receipt) -> Receipt:
+    """Receive a dossier once per Idempotency-Key: a retry gets it again with a new PIN.
+
+    `receipt` holds receive_dossier's arguments; without a key every call receives a new
+    dossier. Two requests racing with one key both try to store it; the database's unique
+    key lets one commit, and the other answers as a replay of it.
+    """
+    if key is None:
+        return Receipt(*receive_dossier(session, ctx, user=user, now=now, **receipt),
+                       pin_reissued=False)
+    check_can_receive(user)
+    replayed = idempotency.replay(session, key=key, user=user, secret_key=ctx.secret_key,
+                                  now=now)
+    if replayed is not None:
+        return Receipt(*replayed, pin_reissued=True)
+    try:
+        dossier, pin = receive_dossier(session, ctx, key=key, user=user, now=now, **receipt)
+    except IntegrityError:
+        session.rollback()
+        replayed = idempotency.replay(session, key=key, user=user,
+                                      secret_key=ctx.secret_key, now=now)
+        if replayed is None:
+            raise
+        return Receipt(*replayed, pin_reissued=True)
+    return Receipt(dossier, pin, pin_reissued=False)
+
+
 def apply_progress(session: Session, ctx: EngineContext, dossier: Dossier, progress: Progress,
-                   *, open_rows: list[HumanTask], actor: str, now: datetime) -> list[audit.Change]:
+                   *, open_rows: list[HumanTask], actor: str, by: int | None,
+                   now: datetime) -> list[audit.Change]:
     """Project the workflow's open steps, status and deadlines onto the dossier's rows.
 
-    `open_rows` are the dossier's step rows that were open before the workflow moved (a row
-    the caller has just completed may be among them). Every change is made in memory and
-    written by one flush, so the dossier row is updated once.
+    `actor` names who moved the workflow in the audit trail and `by` is their user id, None
+    for the system. `open_rows` are the dossier's step rows that were open before the
+    workflow moved (a row the caller has just completed may be among them). Every change
+    is made in memory and written by one flush, so the dossier row is updated once.
     """
     calendar = ctx.calendar(session)
     open_ids = {s.workflow_task_id for s in progress.open_steps}
@@ -126,7 +175,7 @@ def apply_progress(session: Session, ctx: EngineContext, dossier: Dossier, progr
                                            dossier_code=dossier.code,
                                            before={"status": dossier.status},
                                            after={"status": int(progress.status)}))
-        dossier.status = progress.status
+        change_status(session, dossier, progress.status, by=by, at=now)
     if progress.finished:
         dossier.finished_at = now
     dossier.updated_at = now

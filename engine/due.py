@@ -17,6 +17,7 @@ from engine.deadlines import next_due, supplement_expiry
 from engine.dossiers import apply_progress, open_tasks
 from engine.models import Dossier, HumanTask, Incident
 from engine.notifications import Kind
+from engine.status_history import change_status
 from engine.statuses import DossierStatus, TaskState
 from engine.timing import EngineClock, engine_clock
 
@@ -89,7 +90,8 @@ def _fire_timers(session, ctx, dossier, calendar: WorkingCalendar, now) -> list[
     changes = [audit.Change(actor=SYSTEM, action="timer.fired", dossier_code=dossier.code,
                             after={"timers": fired})]
     return changes + apply_progress(session, ctx, dossier, progress,
-                                    open_rows=open_tasks(session, dossier), actor=SYSTEM, now=now)
+                                    open_rows=open_tasks(session, dossier), actor=SYSTEM, by=None,
+                                    now=now)
 
 
 def _remind_or_escalate_step(session, dossier, task: HumanTask, now) -> list[audit.Change]:
@@ -157,7 +159,7 @@ def _close_for_want_of_supplement(session, dossier: Dossier, tasks: list[HumanTa
     for task in tasks:
         task.state = TaskState.CANCELLED
     before = dossier.status
-    dossier.status = DossierStatus.STOPPED
+    change_status(session, dossier, DossierStatus.STOPPED, by=None, at=now)
     dossier.finished_at = now
     dossier.timer_due_at = None
     dossier.clock_paused_at = dossier.clock_pause_reason = dossier.clock_remaining_hours = None

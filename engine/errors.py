@@ -191,3 +191,9 @@ class AccountLocked(DomainError):
         super().__init__(f"too many wrong passwords; the account is locked until "
                          f"{until.isoformat()}", until=until.isoformat())
         self.until = until
+
+
+class IdempotencyKeyReused(DomainError):
+    """The Idempotency-Key came with another body than the request that first used it."""
+
+    code = "idempotency_key_reused"

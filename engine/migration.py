@@ -157,7 +157,8 @@ def _migrate_one(session: Session, ctx: EngineContext, dossier_code: str, code: 
     changes = [audit.Change(actor=user.username, action="dossier.migrated",
                             dossier_code=dossier.code, before=before, after=after)]
     changes += apply_progress(session, ctx, dossier, progress,
-                              open_rows=open_tasks(session, dossier), actor=user.username, now=now)
+                              open_rows=open_tasks(session, dossier), actor=user.username,
+                              by=user.id, now=now)
     audit.append(session, changes, now=now)
     session.commit()
 

@@ -191,6 +191,45 @@ class Dossier(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class DossierStatusChange(Base):
+    """One change of a dossier's status: from what, to what, when and by whom.
+
+    Written in the transaction that changes the status (engine.status_history), so reports
+    read what a dossier's status was at any past moment.
+    """
+
+    __tablename__ = "dossier_status_changes"
+    __table_args__ = (Index("ix_dossier_status_changes_dossier_at", "dossier_id", "at"),
+                      Index("ix_dossier_status_changes_at", "at"))
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
+    # None on the first row: the status the dossier was received in.
+    from_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    to_status: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # None when the system changed it: a BPMN timer or the scheduler.
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+    dossier: Mapped[Dossier] = relationship()
+
+
+class IdempotencyKey(Base):
+    """A client's key for one receipt request, so a retried request returns the same dossier.
+
+    Kept 24 hours (engine.idempotency); the body hash tells a retry from a reused key.
+    """
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("ix_idempotency_keys_created_at", "created_at"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    body_hash: Mapped[str] = mapped_column(String(64))
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class HumanTask(Base):
     """A human step of a dossier, projected out of the workflow so inboxes are plain queries."""
 

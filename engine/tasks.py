@@ -238,7 +238,7 @@ def complete_task(session: Session, ctx: EngineContext, *, task_id: int, data: d
                             after={"step": task.step, "data": data, "outcome": task.outcome})]
     try:
         changes += apply_progress(session, ctx, dossier, progress, open_rows=open_rows,
-                                  actor=user.username, now=now)
+                                  actor=user.username, by=user.id, now=now)
         audit.append(session, changes, now=now)
         session.commit()
     except StaleDataError:

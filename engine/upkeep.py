@@ -1,4 +1,4 @@
-"""The worker's pass over the center: fire what is due, seal the audit trail, roll up steps."""
+"""The worker's pass: fire what is due, forget expired receipt keys, seal, roll up steps."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from engine.audit import seal
 from engine.context import EngineContext
 from engine.due import fire_all_due
+from engine.idempotency import purge_expired
 from engine.step_rollups import roll_up_completed_steps
 
 
@@ -17,6 +18,7 @@ class Upkeep:
     """What one pass did, and whether rollups or seals were left for the next one."""
 
     fired: int
+    keys_purged: int
     rolled: int
     sealed: int
     more: bool
@@ -24,9 +26,13 @@ class Upkeep:
 
 def upkeep(session: Session, ctx: EngineContext, *, now: datetime, zone: ZoneInfo,
            max_batches: int | None = None) -> Upkeep:
-    """Fire every dossier due at `now`, then roll up and seal at most `max_batches` each."""
+    """Fire what is due at `now`, forget expired receipt keys, roll up and seal.
+
+    Rolling up and sealing do at most `max_batches` each; receipt keys expire after 24 hours.
+    """
     fired = fire_all_due(session, ctx, now=now)
-    return Upkeep(fired, *catch_up(session, zone=zone, max_batches=max_batches))
+    purged = purge_expired(session, now=now)
+    return Upkeep(fired, purged, *catch_up(session, zone=zone, max_batches=max_batches))
 
 
 def catch_up(session: Session, *, zone: ZoneInfo, max_batches: int | None = None

@@ -28,8 +28,10 @@ from engine.models import (
     DeadlineExtension,
     Dossier,
     DossierSequence,
+    DossierStatusChange,
     FormSchema,
     HumanTask,
+    IdempotencyKey,
     Incident,
     Notification,
     PersonalDataRead,
@@ -47,7 +49,8 @@ from tests.scratch_database import ScratchDatabase
 PG_URL = os.environ.get("MOTCUA_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
 DATA_TABLES = (RateLimitCounter, StepTimingRollup, AuditEvent, AuditChainHead, Incident,
-               Notification, PersonalDataRead, DeadlineExtension, HumanTask, Dossier,
+               Notification, PersonalDataRead, DeadlineExtension, HumanTask,
+               DossierStatusChange, IdempotencyKey, Dossier,
                DossierSequence, CalendarOverrideRow, WebSession, User)
 T = TypeVar("T")
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hà Nội

@@ -20,6 +20,7 @@ from engine.migration import migrate_dossiers, plan_migration
 from engine.models import (
     AuditEvent,
     Dossier,
+    DossierStatusChange,
     HumanTask,
     Procedure,
     ProcedureVersion,
@@ -127,8 +128,9 @@ def restore_versions(app, session):
     yield
     session.rollback()
     added = select(Procedure.code).where(Procedure.code.not_in(procedures))
-    session.execute(delete(HumanTask).where(HumanTask.dossier_id.in_(
-        select(Dossier.id).where(Dossier.procedure_code.in_(added)))))
+    for table in (HumanTask, DossierStatusChange):
+        session.execute(delete(table).where(table.dossier_id.in_(
+            select(Dossier.id).where(Dossier.procedure_code.in_(added)))))
     session.execute(delete(Dossier).where(Dossier.procedure_code.in_(added)))
     session.execute(delete(ProcedureVersion).where(ProcedureVersion.id.not_in(versions)))
     session.execute(delete(Procedure).where(Procedure.code.not_in(procedures)))

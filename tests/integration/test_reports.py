@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from api.scheduling import due_pass
 from engine.calendar import VIETNAM
 from engine.errors import InvalidInput
-from engine.models import Dossier, HumanTask, Procedure, StepTimingRollup
+from engine.models import Dossier, DossierStatusChange, HumanTask, Procedure, StepTimingRollup
 from engine.reports import (
     Headline,
     MonthlyOnTimeRow,
@@ -50,18 +50,36 @@ def add_dossier(session, procedure: str, *, received: datetime, status: int, cha
                 pause_reason: str | None = None) -> Dossier:
     total, digitised, reused = components
     number = next(_numbers)
+    changes = status_changes(received, status, processed, finished, paused, pause_reason)
     dossier = Dossier(
         code=f"TEST-{number:04d}", procedure_code=procedure,
         spec_hash=session.scalar(select(Procedure.spec_hash).where(Procedure.code == procedure)),
         status=status, channel=channel, applicant={}, intake={}, fee_vnd=0,
         components_total=total, components_digitised=digitised, components_reused=reused,
-        pin_hash="0" * 64, received_at=received, updated_at=finished or processed or received,
+        pin_hash="0" * 64, received_at=received, updated_at=max(at for at, _ in changes),
         finished_at=finished, workflow_state="{}", appointment_at=appointment,
         processed_at=processed, outcome=outcome, clock_paused_at=paused,
         clock_pause_reason=pause_reason)
     session.add(dossier)
     session.flush()
+    for moment, (before, after) in changes:
+        session.add(DossierStatusChange(dossier_id=dossier.id, from_status=before,
+                                        to_status=after, at=moment))
     return dossier
+
+
+def status_changes(received, status, processed, finished, paused, pause_reason):
+    """The status history the engine writes for a dossier that ended up as described."""
+    path = [(received, 2), (received, 4)]
+    if pause_reason == "citizen":
+        path.append((paused, 5))
+    if status in (9, 10):
+        path.append((processed or received, 9))
+    if status in (3, 7, 8, 10):
+        path.append((finished or processed or received, status))
+    froms = [None] + [to for _, to in path]
+    return [(moment, (before, to)) for (moment, to), before in zip(path, froms, strict=False)
+            if before != to]
 
 
 def add_step(session, dossier: Dossier, step: str, *, department: str, budget: float,
