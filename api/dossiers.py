@@ -30,7 +30,6 @@ from engine.dossiers import (
     receive_dossier_once,
 )
 from engine.idempotency import ReceiptKey
-from engine.models import Dossier
 from engine.personal_data import View, record_reads
 from engine.statuses import Channel
 

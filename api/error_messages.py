@@ -79,6 +79,9 @@ DOMAIN_MESSAGES = {
     ("invalid_input", "department_required"):
         "Vai trò %(role)s thuộc một phòng ban: hãy cho biết phòng ban.",
     ("invalid_input", "username_taken"): "Tên đăng nhập %(username)s đã có người dùng.",
+    ("idempotency_key_reused", None):
+        "Khóa Idempotency-Key này đã được gửi lúc %(first_used_at)s với nội dung khác: hãy gửi "
+        "một khóa mới cho hồ sơ mới.",
     ("invalid_input", "appointment_not_later"):
         "Ngày hẹn mới phải sau ngày hẹn hiện tại, %(current)s.",
     ("invalid_input", "appointment_not_working_time"):
@@ -219,6 +222,8 @@ MESSAGES = {**DOMAIN_MESSAGES, **EDGE_MESSAGES}
 # Marshmallow's default messages and the schemas' own, as the English templates they format.
 FIELD_MESSAGES = {
     "Missing data for required field.": "Trường này là bắt buộc.",
+    "1 to 255 printable ASCII characters (a UUID is a good key)":
+        "Từ 1 đến 255 ký tự ASCII in được (nên dùng một UUID).",
     "Field may not be null.": "Trường này không được để trống (null).",
     "Invalid value.": "Giá trị không hợp lệ.",
     "Invalid input.": "Giá trị không hợp lệ.",
@@ -271,7 +276,7 @@ FIELD_MESSAGES = {
 # Parameters shown as a person reads them rather than as stored.
 ROLE_PARAMETERS = {"role", "required_role"}
 ROLE_VALUES = {role.value for role in Role}
-MOMENT_PARAMETERS = {"until", "current", "latest"}
+MOMENT_PARAMETERS = {"until", "current", "latest", "first_used_at"}
 DAY_PARAMETERS = {"day", "first_day", "last_day"}
 
 

@@ -64,7 +64,8 @@ def replay(session: Session, *, key: ReceiptKey, user: User, secret_key: bytes,
     if found.body_hash != key.body_hash:
         raise IdempotencyKeyReused(
             f"Idempotency-Key '{key.key}' was sent at {found.created_at.isoformat()} with "
-            "another body; send a new key for a new dossier", header="Idempotency-Key")
+            "another body; send a new key for a new dossier", header="Idempotency-Key",
+            first_used_at=found.created_at.isoformat())
     # Locked, so replays racing each other reissue one after the other.
     dossier = session.scalars(select(Dossier).where(Dossier.id == found.dossier_id)
                               .with_for_update().execution_options(populate_existing=True)).one()

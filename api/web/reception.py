@@ -5,7 +5,9 @@ Every rule is the engine's, as in POST /api/v1/dossiers: the catalogue search
 (engine.dossiers.receive_dossier). The applicant is checked by the API's ApplicantSchema.
 """
 
-from dataclasses import replace
+import re
+import secrets
+from dataclasses import asdict, replace
 from enum import StrEnum
 
 from flask import current_app, render_template, request
@@ -20,12 +22,16 @@ from api.web import blp, sessions
 from api.web.schema_form import FormField, coerce, field_messages, form_fields, posted_values
 from engine.access import check_can_receive
 from engine.catalogue import get_catalogue_entry_or_raise, search_catalogue
-from engine.dossiers import Components, receive_dossier
+from engine.dossiers import Components, receive_dossier_once
 from engine.errors import InvalidFormData
+from engine.idempotency import ReceiptKey
 from engine.procedures import get_procedure_or_raise
 from engine.statuses import Channel
 
 APPLICANT_PREFIX = "applicant_"
+# The intake page's receipt key: random, URL-safe, as an Idempotency-Key accepts.
+RECEIPT_KEY_BYTES = 18
+RECEIPT_KEY = re.compile(r"[A-Za-z0-9_-]{24}")
 # The applicant's inputs, checked by ApplicantSchema; what each says when it refuses a value.
 APPLICANT_FIELDS = [
     (FormField(name="full_name", title=_l("Họ, chữ đệm và tên người nộp"), description=None,
@@ -82,7 +88,8 @@ def intake(procedure_code: str):
     """Show the intake page: applicant, the procedure's form, documents received, channel."""
     check_can_receive(sessions.signed_in_user())
     procedure = get_procedure_or_raise(db.session, procedure_code)
-    return _intake_page(procedure, values={}, handled={}, channel=Channel.COUNTER, errors={})
+    return _intake_page(procedure, values={}, handled={}, channel=Channel.COUNTER, errors={},
+                        receipt_key=secrets.token_urlsafe(RECEIPT_KEY_BYTES))
 
 
 @blp.post("/tiep-nhan/<string:procedure_code>")
@@ -101,24 +108,38 @@ def receive(procedure_code: str):
     handled, channel, choice_errors = _choices(request.form, procedure)
     errors |= choice_errors
     if not errors:
+        components = _components(handled.values())
+        receipt_key = _receipt_key(request.form, {
+            "procedure_code": procedure.code, "applicant": applicant, "form_data": data,
+            "channel": channel, "components": asdict(components)})
         try:
-            dossier, pin = receive_dossier(
-                db.session, _ctx(), procedure_code=procedure.code, applicant=applicant,
-                channel=Channel(channel), intake=data, user=user, now=now(),
-                components=_components(handled.values()))
+            receipt = receive_dossier_once(
+                db.session, _ctx(), key=receipt_key, procedure_code=procedure.code,
+                applicant=applicant, channel=Channel(channel), intake=data, user=user,
+                now=now(), components=components)
         except InvalidFormData:
             pass
         else:
-            return render_template("web/receipt.html", dossier=dossier, pin=pin,
-                                   procedure=procedure, handled=handled,
-                                   channel=CHANNELS[Channel(channel)],
+            return render_template("web/receipt.html", dossier=receipt.dossier, pin=receipt.pin,
+                                   pin_reissued=receipt.pin_reissued, procedure=procedure,
+                                   handled=handled, channel=CHANNELS[Channel(channel)],
                                    handlings=HANDLINGS), 201
     errors |= field_messages(_ctx().forms.field_problems(form_key, data))
     values = posted_values(schema, data) | {
         APPLICANT_PREFIX + f.name: request.form.get(APPLICANT_PREFIX + f.name, "").strip()
         for f, _message in APPLICANT_FIELDS}
     return _intake_page(procedure, values=values, handled=handled, channel=channel,
-                        errors=errors), 422
+                        errors=errors, receipt_key=request.form.get("receipt_key", "")), 422
+
+
+def _receipt_key(form, body: dict) -> ReceiptKey | None:
+    """Return the key the intake page was rendered with, so a form sent twice receives once.
+
+    A second post of the same form (a double click, a resent request) answers the same
+    dossier with a new PIN, as an API retry with its Idempotency-Key does.
+    """
+    key = form.get("receipt_key", "")
+    return ReceiptKey.of(key, body) if RECEIPT_KEY.fullmatch(key) else None
 
 
 def _applicant(form) -> tuple[dict, dict[str, list[str]]]:
@@ -154,7 +175,8 @@ def _components(handled) -> Components:
                       reused=handled.count(Handling.REUSED))
 
 
-def _intake_page(procedure, *, values: dict, handled: dict, channel, errors: dict) -> str:
+def _intake_page(procedure, *, values: dict, handled: dict, channel, errors: dict,
+                 receipt_key: str) -> str:
     schema = _ctx().forms.schema(procedure.meta["intake_form"])
     applicant_fields = [replace(f, name=APPLICANT_PREFIX + f.name)
                         for f, _message in APPLICANT_FIELDS]
@@ -164,4 +186,5 @@ def _intake_page(procedure, *, values: dict, handled: dict, channel, errors: dic
         applicant_fields=applicant_fields, fields=form_fields(schema),
         form_title=schema.get("title", procedure.name_vi), values=values, errors=errors,
         handled=handled, handlings=HANDLINGS, channels=CHANNELS, channel=channel,
+        receipt_key=receipt_key,
         error=_("Biểu mẫu còn lỗi: hãy sửa các trường được đánh dấu.") if errors else None)

@@ -148,3 +148,36 @@ def test_receiving_shows_the_receipt_with_code_pin_and_local_appointment_once(
     lookup = http.post(f"/api/v1/public/dossiers/{code}/lookup", json={"pin": pin})
     assert lookup.status_code == 200
     assert pin not in http.get(f"/ho-so/{code}").text
+
+
+def test_the_same_intake_form_sent_twice_receives_one_dossier_with_a_new_pin(
+        http, counter, session):
+    sign_in(http, "reception")
+    page = http.get(INTAKE_PAGE)
+    receipt_key = re.search(r'name="receipt_key" value="([^"]+)"', page.text).group(1)
+    form = {**BIRTH_FORM, "csrf_token": csrf_token(page), "receipt_key": receipt_key}
+
+    first = http.post(INTAKE_PAGE, data=form)
+    again = http.post(INTAKE_PAGE, data=form)  # a double click, or the request sent again
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    code = re.search(r'data-testid="receipt-code">([^<]+)<', first.text).group(1)
+    assert re.search(r'data-testid="receipt-code">([^<]+)<', again.text).group(1) == code
+    assert session.query(Dossier).count() == 1
+    assert 'data-testid="pin-reissued"' in again.text
+    assert 'data-testid="pin-reissued"' not in first.text
+    old_pin, new_pin = (re.search(r'data-testid="receipt-pin">(\d{6})<', answer.text).group(1)
+                        for answer in (first, again))
+    lookup = f"/api/v1/public/dossiers/{code}/lookup"
+    assert http.post(lookup, json={"pin": new_pin}).status_code == 200
+    if new_pin != old_pin:
+        assert http.post(lookup, json={"pin": old_pin}).status_code == 404
+
+    # Another intake page has another key: the same citizen's next dossier is a new one.
+    other = http.get(INTAKE_PAGE)
+    other_key = re.search(r'name="receipt_key" value="([^"]+)"', other.text).group(1)
+    assert other_key != receipt_key
+    next_one = http.post(INTAKE_PAGE, data={**form, "csrf_token": csrf_token(other),
+                                            "receipt_key": other_key})
+    assert next_one.status_code == 201
+    assert session.query(Dossier).count() == 2
