@@ -10,4 +10,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]
+# A Vietnamese desktop: date fields read dd/mm/yyyy (with chromium-l10n's locale files).
+CHROMIUM_ENV = {"LANG": "vi_VN.UTF-8", "LANGUAGE": "vi"}
 WAIT_MS = 20_000

@@ -1,11 +1,12 @@
 """Fixtures of the browser tests: Chromium, pages with bounded waits, their script errors."""
 
+import os
 from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.e2e.browser import CHROMIUM, CHROMIUM_FLAGS, WAIT_MS
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ENV, CHROMIUM_FLAGS, WAIT_MS
 
 
 @pytest.fixture
@@ -16,7 +17,8 @@ def browser():
                     "apt-get update && apt-get install -y chromium")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=CHROMIUM_FLAGS, timeout=WAIT_MS)
+                                             args=CHROMIUM_FLAGS, timeout=WAIT_MS,
+                                             env={**os.environ, **CHROMIUM_ENV})
         yield browser
         browser.close()
 

@@ -74,9 +74,12 @@ def receive_at_the_counter(reception: Page, tmp_path: Path) -> tuple[str, str]:
     reception.get_by_label("Nam", exact=True).check()
     reception.get_by_label(re.compile(r"^Nơi sinh")).fill(BIRTH_INTAKE["child_place_of_birth"])
     reception.get_by_label("Họ, chữ đệm và tên người mẹ").fill(BIRTH_INTAKE["mother_full_name"])
-    # The declaration and the medical birth certificate, both scanned at the counter.
+    # The declaration and the medical birth certificate scanned at the counter, the identity
+    # read from the population database, the parents' marriage certificate not brought.
     for document in (0, 1):
         reception.get_by_test_id(f"document-{document}").get_by_label("Nhận và số hóa").check()
+    reception.get_by_test_id("document-2").get_by_label("Tái sử dụng dữ liệu sẵn có").check()
+    reception.get_by_test_id("document-3").get_by_label("Không có").check()
     reception.get_by_test_id("receive").click()
     code = reception.get_by_test_id("receipt-code").inner_text()
     pin = reception.get_by_test_id("receipt-pin").inner_text()

@@ -63,16 +63,17 @@ def test_a_python_without_ensurepip_asks_for_python3_venv(tmp_path):
 
 
 def test_every_missing_piece_is_named_in_one_message(tmp_path):
-    env = machine(tmp_path)
+    env = {**machine(tmp_path), "CHROMIUM_LOCALES": str(tmp_path / "no-locales")}
 
     result = check(env, "--browser")
 
     assert result.returncode == 1
-    assert result.stderr.count("\n  - ") == 4
+    assert result.stderr.count("\n  - ") == 5
     assert "  - Python 3.11 or newer (python3: not found)\n" in result.stderr
     assert "  - Chromium, for the browser tests\n" in result.stderr
-    assert ("  apt-get update && apt-get install -y python3 python3-venv nodejs npm chromium\n"
-            in result.stderr)
+    assert "  - Chromium's Vietnamese locale, so date fields read dd/mm/yyyy\n" in result.stderr
+    assert ("  apt-get update && apt-get install -y python3 python3-venv nodejs npm chromium "
+            "chromium-l10n\n" in result.stderr)
 
 
 def test_the_python_the_makefile_names_is_the_one_checked(tmp_path):
