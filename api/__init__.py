@@ -57,7 +57,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["motcua"] = EngineContext(
         runtime=ProcessRuntime(script_engine=create_script_engine(
             helpers=TIMER_HELPERS, time_limit=app.config["MOTCUA_SCRIPT_TIME_LIMIT"],
-            memory_mb=app.config["MOTCUA_SCRIPT_MEMORY_MB"])),
+            memory_mb=app.config["MOTCUA_SCRIPT_MEMORY_MB"]),
+            cache_bytes=int(app.config["MOTCUA_WORKFLOW_CACHE_MB"] * 2**20)),
         # Forms published with procedure versions are looked up when first used.
         forms=FormCatalog(fallback=PublishedForms(lambda: db.session)),
         calendars=CalendarSource(Path(app.config["MOTCUA_WORKFLOWS_DIR"])),

@@ -19,6 +19,8 @@ def from_environment() -> dict:
                                                str(PROJECT_ROOT / "workflows")),
         "MOTCUA_SCRIPT_TIME_LIMIT": float(os.environ.get("MOTCUA_SCRIPT_TIME_LIMIT", "1.0")),
         "MOTCUA_SCRIPT_MEMORY_MB": int(os.environ.get("MOTCUA_SCRIPT_MEMORY_MB", "512")),
+        # Stored-state MB of restored workflows each server process keeps between steps; 0: none.
+        "MOTCUA_WORKFLOW_CACHE_MB": float(os.environ.get("MOTCUA_WORKFLOW_CACHE_MB", "32")),
         "MOTCUA_SUPPLEMENT_WAIT_DAYS": float(os.environ.get("MOTCUA_SUPPLEMENT_WAIT_DAYS", "15")),
         "MOTCUA_REMINDER_LEAD_HOURS": float(os.environ.get("MOTCUA_REMINDER_LEAD_HOURS", "8")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MOTCUA_MAX_BODY_BYTES", str(1024 * 1024))),

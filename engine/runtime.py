@@ -1,8 +1,10 @@
 """Run dossiers' workflows: start, restore, advance a human step, and read what is open."""
 
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState as SpiffTaskState
@@ -10,11 +12,16 @@ from SpiffWorkflow.util.task import TaskState as SpiffTaskState
 from engine.serialization import WorkflowSerializer
 from engine.specs import ParsedModel, Step, parse_model
 from engine.statuses import DossierStatus
+from engine.workflow_cache import WorkflowCache
 
 # The most a dossier's workflow state may take when stored. 200 supplement loops, far past any
 # real dossier, store about 310 KB; 8 MB leaves 25 times that and still restores in well
 # under a second. Each step's task data is bounded too (engine.storable.MAX_STEP_BYTES).
 MAX_STATE_BYTES = 8 * 1024 * 1024
+# Stored-state bytes of the restored workflows a process keeps between steps (in memory they
+# take about three and a half times that): thousands of ordinary dossiers, or a hundred with
+# 200 supplement loops each.
+DEFAULT_CACHE_BYTES = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -44,12 +51,23 @@ class WorkflowStateTooLarge(Exception):
 
 
 class ProcessRuntime:
-    """The one place that drives SpiffWorkflow: models by hash, the serializer, the sandbox."""
+    """The one place that drives SpiffWorkflow: models by hash, the serializer, the sandbox.
 
-    def __init__(self, *, script_engine, serializer: WorkflowSerializer | None = None):
+    Workflows a step dumps are kept (engine.workflow_cache) and handed to the next restore of
+    exactly that state on that model, instead of being deserialized again. Nothing of the
+    engine clock lives in a workflow: timers and the helpers read the clock bound while the
+    engine runs, and the script engine is set again on every restore, cached or not.
+    """
+
+    def __init__(self, *, script_engine, serializer: WorkflowSerializer | None = None,
+                 cache_bytes: int = DEFAULT_CACHE_BYTES):
         self.script_engine = script_engine
         self.serializer = serializer or WorkflowSerializer()
+        self.cache = WorkflowCache(max_bytes=cache_bytes)
         self._models: dict[str, ParsedModel] = {}
+        # The model each workflow in use was started or restored on, to file its next state.
+        self._model_of: WeakKeyDictionary[BpmnWorkflow, ParsedModel] = WeakKeyDictionary()
+        self._model_of_lock = threading.Lock()
 
     def remember(self, model: ParsedModel) -> None:
         """Cache a parsed model under its hash."""
@@ -74,22 +92,42 @@ class ProcessRuntime:
         for task in start:
             task.data.update(data)
         workflow.do_engine_steps()
+        self._track(workflow, model)
         return workflow
 
     def restore(self, model: ParsedModel, state: str) -> BpmnWorkflow:
-        """Rebuild a dossier's workflow from its committed state."""
-        return self.serializer.load_workflow(state, model.spec, model.subprocess_specs,
-                                             self.script_engine)
+        """Return the dossier's workflow in its committed state, for this caller alone."""
+        workflow = self.cache.check_out(model.hash, state)
+        if workflow is None:
+            workflow = self.serializer.load_workflow(state, model.spec, model.subprocess_specs,
+                                                     self.script_engine)
+        else:
+            workflow.script_engine = self.script_engine
+        self._track(workflow, model)
+        return workflow
 
     def dump(self, workflow: BpmnWorkflow) -> str:
-        """Return the workflow state to commit; raise WorkflowStateTooLarge past MAX_STATE_BYTES."""
+        """Return the workflow state to commit; raise WorkflowStateTooLarge past MAX_STATE_BYTES.
+
+        The workflow is kept for the next restore of this state: change it no more.
+        """
         state = self.serializer.dump_workflow(workflow)
         if len(state) > MAX_STATE_BYTES:
             raise WorkflowStateTooLarge(
                 f"the workflow state would take {len(state) / 2**20:.1f} MB, more than the "
                 f"{MAX_STATE_BYTES // 2**20} MB a dossier may store: its scripts or forms keep "
                 "too much task data; store less, and 'del' variables no longer needed")
+        with self._model_of_lock:
+            model = self._model_of.pop(workflow, None)
+        # A workflow moved onto another model (engine.migration) runs on a spec its tracked
+        # model does not have: restoring its state on that model would not give it back.
+        if model is not None and workflow.spec is model.spec:
+            self.cache.check_in(model.hash, state, workflow)
         return state
+
+    def _track(self, workflow: BpmnWorkflow, model: ParsedModel) -> None:
+        with self._model_of_lock:
+            self._model_of[workflow] = model
 
     def complete_step(self, workflow: BpmnWorkflow, workflow_task_id: str, data: dict) -> None:
         """Run a ready human step with its form data, then the engine steps that follow."""
