@@ -9,6 +9,7 @@ from weakref import WeakKeyDictionary
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState as SpiffTaskState
 
+from engine.compaction import compact
 from engine.serialization import WorkflowSerializer
 from engine.specs import ParsedModel, Step, parse_model
 from engine.statuses import DossierStatus
@@ -109,8 +110,10 @@ class ProcessRuntime:
     def dump(self, workflow: BpmnWorkflow) -> str:
         """Return the workflow state to commit; raise WorkflowStateTooLarge past MAX_STATE_BYTES.
 
-        The workflow is kept for the next restore of this state: change it no more.
+        Finished loop iterations are dropped first (engine.compaction). The workflow is kept
+        for the next restore of this state: change it no more.
         """
+        compact(workflow)
         state = self.serializer.dump_workflow(workflow)
         if len(state) > MAX_STATE_BYTES:
             raise WorkflowStateTooLarge(
