@@ -20,11 +20,14 @@ from tests.e2e.helpers import APPLICANT
 from tests.scenarios import PROCEDURE_CODES, SCENARIOS, WORKER
 
 DEFINITIONS = {d.folder: d for d in load_procedures(forms=FormCatalog())[1]}
-# The procedures whose review can ask for a supplement and come back to it: the steps that
-# lead to the review, the loop, and the rest of the happy path after it.
+# Every shipped procedure's review can ask for a supplement and come back to it: how many
+# steps lead to that review.
 LOOPING = {
+    "birth_registration": 0,
     "business_household": 0,
+    "certified_copy": 0,
     "ending_substitute_care": 2,
+    "first_land_registration": 1,
 }
 
 
