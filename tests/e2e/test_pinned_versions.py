@@ -8,6 +8,7 @@ Friday, Hà Nội time); March 2026 has no public holiday.
 
 import copy
 import json
+import re
 from datetime import datetime
 
 import pytest
@@ -15,9 +16,13 @@ import time_machine
 from sqlalchemy import text
 
 from engine.calendar import VIETNAM
+from engine.models import User
+from engine.passwords import set_password
 from forms import FormCatalog
-from tests.conftest import snapshot
-from tests.e2e.helpers import do_step, open_step, received
+from tests.conftest import NOW, snapshot
+from tests.e2e.helpers import BIRTH, do_step, open_step, received
+from tests.e2e.staff_app import PASSWORD, csrf_token, sign_in
+from tests.e2e.test_reception import BIRTH_FORM
 from tests.scenarios import PROCEDURE_CODES, SCENARIOS, SUPP
 
 HOUSEHOLD = PROCEDURE_CODES["business_household"]
@@ -210,3 +215,37 @@ def test_a_draft_changes_neither_the_catalogue_nor_what_a_new_dossier_runs(
     assert dossier["procedure_version"] == drafted.json()["number"] - 1
     assert (dossier["fee_vnd"], when(dossier["appointment_at"])) == (100000, at(5, 9))
     assert [s["form"] for s in dossier["open_steps"]] == [V1_FORM]
+
+
+def test_a_receipt_shown_again_lists_the_documents_of_the_dossiers_own_version(
+        http, staff, session):
+    for_app = session.get(User, staff["reception"].id)
+    set_password(session, for_app, PASSWORD, actor="test", now=NOW)
+    session.commit()
+    sign_in(http, "reception")
+    page = http.get(f"/tiep-nhan/{BIRTH}")
+    form = {**BIRTH_FORM, "csrf_token": csrf_token(page),
+            "receipt_key": re.search(r'name="receipt_key" value="([^"]+)"', page.text).group(1)}
+    first = http.post(f"/tiep-nhan/{BIRTH}", data=form)
+    assert first.status_code == 201, first.text
+    designer = staff["designer"].headers
+    versions = f"/api/v1/procedures/{BIRTH}/versions"
+    (current,) = [v for v in http.get(versions, headers=designer).json()
+                  if v["state"] == "published"]
+    meta = http.get(f"{versions}/{current['number']}", headers=designer).json()["meta"]
+    meta["required_documents"].append({"name_vi": "Sổ hộ khẩu", "name_en": "Household book",
+                                       "original": True, "copies": 0})
+    drafted = http.post(versions, headers=designer, json={
+        "bpmn_xml": http.get(f"{versions}/{current['number']}/bpmn", headers=designer).text,
+        "meta": meta, "change_note": "one more document"})
+    assert http.post(f"{versions}/{drafted.json()['number']}/publish",
+                     headers=designer).status_code == 200
+
+    # The page now has a fifth document; left out, the same dossier is answered again.
+    again = http.post(f"/tiep-nhan/{BIRTH}", data={**form, "document-4": "missing"})
+
+    assert again.status_code == 201, again.text
+    assert 'data-testid="pin-reissued"' in again.text
+    documents = re.search(r'data-testid="receipt-documents">(.*?)</ol>', again.text, re.S)
+    assert documents.group(1).count("<li>") == 4
+    assert "Household book" not in again.text and "Sổ hộ khẩu" not in again.text
