@@ -18,6 +18,9 @@ from what the engine stored:
    0005 and were recorded on the next import) runs the newest version with its model;
 4. a dossier whose model no version holds gets a retired version made for it from the
    procedure's metadata, so none is left without one.
+
+A procedure without a published version (not imported since 0005 added versions) first
+gets one from its own row: receipt starts new dossiers on the published version.
 """
 from contextlib import contextmanager
 import json
@@ -49,7 +52,8 @@ versions = sa.table('procedure_versions', sa.column('id', sa.Integer),
                     sa.column('created_at', engine.models.UTCDateTime),
                     sa.column('published_at', engine.models.UTCDateTime),
                     sa.column('retired_at', engine.models.UTCDateTime))
-procedures = sa.table('procedures', sa.column('code', sa.String), sa.column('meta', sa.JSON),
+procedures = sa.table('procedures', sa.column('code', sa.String),
+                      sa.column('spec_hash', sa.String), sa.column('meta', sa.JSON),
                       sa.column('updated_at', engine.models.UTCDateTime))
 events = sa.table('audit_events', sa.column('seq', sa.BigInteger),
                   sa.column('action', sa.String), sa.column('dossier_code', sa.String),
@@ -60,6 +64,7 @@ def upgrade():
     with op.batch_alter_table('dossiers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('procedure_version_id', sa.Integer(), nullable=True))
     connection = op.get_bind()
+    _publish_unversioned_procedures(connection)
     _pin_to_migration_targets(connection)
     _pin_to_versions_in_force(connection)
     _pin_to_newest_with_model(connection)
@@ -72,6 +77,22 @@ def upgrade():
         batch_op.create_foreign_key(FOREIGN_KEY, 'procedure_versions',
                                     ['procedure_version_id'], ['id'])
         batch_op.create_index(INDEX, ['procedure_version_id'], unique=False)
+
+
+def _publish_unversioned_procedures(connection):
+    """Record the published version of a procedure that has none, from its own row.
+
+    Versions arrived in 0005 without being filled in; a procedure not imported since has
+    none, and receipt now starts dossiers on the published version.
+    """
+    versioned = sa.select(versions.c.procedure_code).where(versions.c.state == 'published')
+    for code, spec_hash, meta, updated_at in connection.execute(
+            sa.select(procedures.c.code, procedures.c.spec_hash, procedures.c.meta,
+                      procedures.c.updated_at)
+            .where(procedures.c.code.not_in(versioned)).order_by(procedures.c.code)).all():
+        _add_version(connection, code=code, state='published', spec_hash=spec_hash,
+                     meta=meta, published_at=updated_at, retired_at=None,
+                     change_note='recorded on upgrade from the procedure as published')
 
 
 def _pin_to_migration_targets(connection):
@@ -133,15 +154,21 @@ def _make_missing_versions(connection):
         meta, updated_at = connection.execute(
             sa.select(procedures.c.meta, procedures.c.updated_at)
             .where(procedures.c.code == code)).one()
-        number = (connection.scalar(sa.select(sa.func.max(versions.c.number))
-                                    .where(versions.c.procedure_code == code)) or 0) + 1
-        connection.execute(versions.insert().values(
-            procedure_code=code, number=number, state='retired', spec_hash=spec_hash,
-            meta=json.loads(meta) if isinstance(meta, str) else meta, forms={},
-            author='migration 0015',
-            change_note='recorded on upgrade for dossiers whose model no version held; '
-                        'the metadata is the procedure\'s at the upgrade',
-            created_at=updated_at, published_at=first_received, retired_at=updated_at))
+        _add_version(connection, code=code, state='retired', spec_hash=spec_hash, meta=meta,
+                     published_at=first_received, retired_at=updated_at,
+                     change_note='recorded on upgrade for dossiers whose model no version '
+                                 'held; the metadata is the procedure\'s at the upgrade')
+
+
+def _add_version(connection, *, code, state, spec_hash, meta, published_at, retired_at,
+                 change_note):
+    number = (connection.scalar(sa.select(sa.func.max(versions.c.number))
+                                .where(versions.c.procedure_code == code)) or 0) + 1
+    connection.execute(versions.insert().values(
+        procedure_code=code, number=number, state=state, spec_hash=spec_hash,
+        meta=json.loads(meta) if isinstance(meta, str) else meta, forms={},
+        author='migration 0015', change_note=change_note,
+        created_at=published_at, published_at=published_at, retired_at=retired_at))
 
 
 @contextmanager

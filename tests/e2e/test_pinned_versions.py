@@ -23,6 +23,7 @@ from tests.conftest import NOW, snapshot
 from tests.e2e.helpers import BIRTH, do_step, open_step, received
 from tests.e2e.staff_app import PASSWORD, csrf_token, sign_in
 from tests.e2e.test_reception import BIRTH_FORM
+from tests.integration.test_pinned_versions_upgrade import OTHER_MODEL
 from tests.scenarios import PROCEDURE_CODES, SCENARIOS, SUPP
 
 HOUSEHOLD = PROCEDURE_CODES["business_household"]
@@ -174,6 +175,7 @@ def test_a_migrated_dossier_follows_its_new_version_and_keeps_the_fee_it_was_cha
                        headers=staff["supervisor"].headers).json()
     (event,) = [e for e in history if e["action"] == "dossier.migrated"]
     assert (event["before"]["version"], event["after"]["version"]) == (v2 - 1, v2)
+    assert session.scalar(text(OTHER_MODEL)) == 0
 
 
 def test_a_dossier_whose_version_changed_only_its_metadata_moves_without_touching_its_workflow(

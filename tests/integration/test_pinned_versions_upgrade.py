@@ -25,6 +25,9 @@ HOUSEHOLD = PROCEDURE_CODES["business_household"]
 PINS = ("SELECT d.code, v.number FROM dossiers d "
         "JOIN procedure_versions v ON v.id = d.procedure_version_id ORDER BY d.code")
 UNKNOWN_MODEL = "f" * 64
+# A dossier runs its version's model: none may point at a version of another model.
+OTHER_MODEL = ("SELECT count(*) FROM dossiers d JOIN procedure_versions v "
+               "ON v.id = d.procedure_version_id WHERE v.spec_hash <> d.spec_hash")
 
 
 def at(day: int, hour: int) -> datetime:
@@ -84,21 +87,6 @@ def run_four_versions() -> dict[str, str]:
     return codes
 
 
-def write_dossier_on_unknown_model() -> None:
-    """Write a dossier whose model no version holds, as databases from before 0005 may."""
-    db.session.execute(text(
-        "INSERT INTO workflow_specs (hash, process_id, bpmn_xml, created_at) "
-        "VALUES (:hash, 'business_household', '<old/>', :at)"),
-        {"hash": UNKNOWN_MODEL, "at": at(1, 9).replace(tzinfo=None)})
-    db.session.execute(text(
-        "INSERT INTO dossiers (code, procedure_code, spec_hash, status, channel, applicant, "
-        "intake, fee_vnd, pin_hash, received_at, updated_at, workflow_state, version) VALUES "
-        "('OLD-0001', :code, :hash, 4, 1, '{}', '{}', 0, :pin, :at, :at, '{}', 1)"),
-        {"code": HOUSEHOLD, "hash": UNKNOWN_MODEL, "pin": "0" * 64,
-         "at": at(1, 9).replace(tzinfo=None)})
-    db.session.commit()
-
-
 def test_the_upgrade_pins_each_dossier_to_the_version_the_engine_pinned_it_to(empty_app):
     directory = empty_app.extensions["migrate"].directory
     upgrade(directory=directory)
@@ -111,20 +99,45 @@ def test_the_upgrade_pins_each_dossier_to_the_version_the_engine_pinned_it_to(em
 
     assert pinned == {codes["v1"]: 3, codes["v2"]: 2, codes["v3"]: 4, codes["v4"]: 4}
     assert dict(db.session.execute(text(PINS)).all()) == pinned
+    assert db.session.scalar(text(OTHER_MODEL)) == 0
 
 
-def test_a_dossier_on_a_model_no_version_holds_gets_a_retired_version_of_its_own(empty_app):
+def write_dossier(code: str, spec_hash: str) -> None:
+    """Write a household dossier as revisions before 0015 did."""
+    db.session.execute(text(
+        "INSERT INTO dossiers (code, procedure_code, spec_hash, status, channel, applicant, "
+        "intake, fee_vnd, pin_hash, received_at, updated_at, workflow_state, version) VALUES "
+        "(:code, :procedure, :hash, 4, 1, '{}', '{}', 0, :pin, :at, :at, '{}', 1)"),
+        {"code": code, "procedure": HOUSEHOLD, "hash": spec_hash, "pin": "0" * 64,
+         "at": at(1, 9).replace(tzinfo=None)})
+
+
+def test_procedures_and_models_no_version_holds_get_versions_of_their_own(empty_app):
     directory = empty_app.extensions["migrate"].directory
     upgrade(directory=directory, revision=BEFORE)
     departments, definitions = load_procedures(forms=current_app.extensions["motcua"].forms)
     publish_procedures(db.session, departments=departments, definitions=definitions,
                        now=at(2, 8))
-    write_dossier_on_unknown_model()
+    # As a database from before 0005, never imported again, has it: no version at all.
+    db.session.execute(text("DELETE FROM procedure_versions WHERE procedure_code = :code"),
+                       {"code": HOUSEHOLD})
+    db.session.execute(text(
+        "INSERT INTO workflow_specs (hash, process_id, bpmn_xml, created_at) "
+        "VALUES (:hash, 'business_household', '<old/>', :at)"),
+        {"hash": UNKNOWN_MODEL, "at": at(1, 9).replace(tzinfo=None)})
+    current = db.session.get(Procedure, HOUSEHOLD)
+    write_dossier("OLD-0001", UNKNOWN_MODEL)
+    write_dossier("OLD-0002", current.spec_hash)
+    db.session.commit()
 
     upgrade(directory=directory)
 
-    version = db.session.get(ProcedureVersion, db.session.scalar(text(
-        "SELECT procedure_version_id FROM dossiers WHERE code = 'OLD-0001'")))
-    assert (version.procedure_code, version.number, version.state, version.spec_hash,
-            version.author) == (HOUSEHOLD, 2, "retired", UNKNOWN_MODEL, "migration 0015")
-    assert version.meta == db.session.get(Procedure, HOUSEHOLD).meta
+    rows = db.session.execute(text(
+        "SELECT d.code, v.number, v.state, v.spec_hash, v.author FROM dossiers d "
+        "JOIN procedure_versions v ON v.id = d.procedure_version_id ORDER BY d.code")).all()
+    assert [tuple(row) for row in rows] == [
+        ("OLD-0001", 2, "retired", UNKNOWN_MODEL, "migration 0015"),
+        ("OLD-0002", 1, "published", current.spec_hash, "migration 0015")]
+    versions = db.session.scalars(select(ProcedureVersion)
+                                  .where(ProcedureVersion.procedure_code == HOUSEHOLD)).all()
+    assert [v.meta for v in versions] == [current.meta, current.meta]
