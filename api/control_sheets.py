@@ -86,6 +86,8 @@ class ControlSheetSchema(Schema):
     procedure_code = fields.String()
     procedure_name_vi = fields.String()
     procedure_name_en = fields.String()
+    procedure_version = fields.Integer(metadata={
+        "description": "the procedure version the dossier runs, whose step budgets apply"})
     received_at = fields.DateTime()
     received_by = fields.String()
     appointment_at = fields.DateTime(allow_none=True)

@@ -101,6 +101,10 @@ class DossierByCode(MethodView):
     def get(self, code):
         """Show a dossier with its open steps (id, step, department, state, assignee).
 
+        `procedure_version` is the version of the procedure the dossier runs: the one
+        published when it was received, or the one a designer moved it to. Its deadline
+        rules, forms and fee are that version's, whatever was published since.
+
         A dossier you may not see answers 404, as an unknown code does. The read of
         its personal data is recorded.
         """

@@ -40,7 +40,8 @@ class MoveCheckSchema(Schema):
 
     dossier_code = fields.String()
     from_hash = fields.String()
-    from_version = fields.Integer(attribute="from_version_number", allow_none=True)
+    from_version = fields.Integer(attribute="from_version_number", metadata={
+        "description": "the procedure version the dossier runs now"})
     can_move = fields.Boolean()
     reason = fields.String(allow_none=True)
 

@@ -204,10 +204,15 @@ class DossierSchema(DossierStatusFields):
 
     code = fields.String()
     procedure_code = fields.String()
+    procedure_version = fields.Integer(metadata={
+        "description": "the number of the procedure version the dossier runs: its deadline "
+                       "rules, forms and fee are that version's, whatever was published "
+                       "since, until a designer moves the dossier to another version"})
     channel = fields.Integer()
     applicant = fields.Dict()
     form_data = fields.Dict(attribute="intake")
-    fee_vnd = fields.Integer()
+    fee_vnd = fields.Integer(metadata={
+        "description": "the fee assessed at receipt under the dossier's version, in đồng"})
     components_total = fields.Integer()
     components_digitised = fields.Integer()
     components_reused = fields.Integer()
@@ -257,10 +262,10 @@ class DossierListQuery(PageQuery):
 
 
 class DossierListItemSchema(DossierSchema):
-    """A dossier in a list, without its steps."""
+    """A dossier in a list, without its steps and version."""
 
     class Meta:
-        exclude = ("open_steps",)
+        exclude = ("open_steps", "procedure_version")
 
 
 class DossierPageSchema(Schema):

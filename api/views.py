@@ -6,6 +6,7 @@ from flask import current_app
 
 from api.extensions import db
 from engine.deadlines import remaining_hours
+from engine.dossier_versions import dossier_version
 from engine.dossiers import open_tasks
 from engine.models import DeadlineExtension, Dossier, HumanTask
 from engine.procedures import get_procedure_or_raise
@@ -32,7 +33,8 @@ def dossier_view(dossier: Dossier, now: datetime, **extra) -> dict:
     running = dossier.processed_at is None and dossier.clock_paused_at is None
     deadline = _deadline(dossier.appointment_at if running else None, now)
     steps = [task_view(task, now) for task in open_tasks(db.session, dossier)]
-    return {**columns, "open_steps": steps, "clock_paused": dossier.clock_paused_at is not None,
+    return {**columns, "procedure_version": dossier_version(db.session, dossier).number,
+            "open_steps": steps, "clock_paused": dossier.clock_paused_at is not None,
             **deadline, **extra}
 
 

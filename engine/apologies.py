@@ -12,7 +12,8 @@ from engine.access import check_can_extend
 from engine.calendar import WorkingCalendar
 from engine.context import EngineContext
 from engine.deadlines import next_due, reminder_time
-from engine.dossiers import get_dossier_or_raise, open_tasks, statutory_deadline
+from engine.dossier_versions import statutory_deadline
+from engine.dossiers import get_dossier_or_raise, open_tasks
 from engine.errors import (
     DeadlineExtensionUsed,
     DossierNotRunning,
@@ -81,8 +82,8 @@ def latest_new_appointment(session: Session, calendar: WorkingCalendar,
                            dossier: Dossier) -> datetime:
     """Return the latest new appointment the law allows the dossier.
 
-    The law allows the procedure's statutory deadline once more, counted from the current
-    appointment.
+    The law allows the statutory deadline of the dossier's procedure version once more,
+    counted from the current appointment.
     """
     return statutory_deadline(session, dossier).due(calendar, counted_from=dossier.appointment_at)
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.calendar import WorkingCalendar
+from engine.dossier_versions import dossier_version
 from engine.dossiers import get_dossier_or_raise
 from engine.handoffs import giver_id
 from engine.models import HumanTask, User
@@ -48,6 +49,7 @@ class ControlSheet:
     procedure_code: str
     procedure_name_vi: str
     procedure_name_en: str
+    procedure_version: int
     received_at: datetime
     received_by: str
     appointment_at: datetime | None
@@ -79,6 +81,7 @@ def control_sheet(session: Session, *, code: str, user: User, calendar: WorkingC
     return ControlSheet(
         dossier_code=dossier.code, procedure_code=procedure.code,
         procedure_name_vi=procedure.name_vi, procedure_name_en=procedure.name_en,
+        procedure_version=dossier_version(session, dossier).number,
         received_at=local(dossier.received_at),
         received_by=names.get(dossier.received_by, UNKNOWN),
         appointment_at=local(dossier.appointment_at), status=int(status),

@@ -12,13 +12,13 @@ from engine.access import check_can_read_dossiers, check_can_receive, visible_do
 from engine.codes import new_pin, next_dossier_code, pin_hash, pin_matches
 from engine.context import EngineContext
 from engine.deadlines import StatutoryDeadline, next_due, open_step, set_appointment, update_clock
+from engine.dossier_versions import get_published_version_or_raise, statutory_deadline
 from engine.errors import DossierNotFound, InvalidFormData, InvalidInput
 from engine.fees import fee_vnd
 from engine.folding import fold
 from engine.idempotency import ReceiptKey
 from engine.incidents import record_incident
-from engine.models import Dossier, HumanTask, Procedure, User
-from engine.procedures import get_procedure_or_raise
+from engine.models import Dossier, HumanTask, User
 from engine.runtime import Progress
 from engine.status_history import change_status
 from engine.statuses import OPEN_TASK_STATES, Channel, DossierStatus, TaskState
@@ -54,25 +54,26 @@ def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str
     A `key` is stored with the dossier in the same transaction (see `receive_dossier_once`).
     """
     check_can_receive(user)
-    procedure = get_procedure_or_raise(session, procedure_code)
-    form_key = procedure.meta["intake_form"]
+    version = get_published_version_or_raise(session, procedure_code)
+    form_key = version.meta["intake_form"]
     problems = ctx.forms.field_problems(form_key, intake)
     if problems:
         raise InvalidFormData(form_key, problems)
-    components = components or Components(total=len(procedure.meta["required_documents"]))
+    components = components or Components(total=len(version.meta["required_documents"]))
     components.check()
-    model = ctx.model(session, procedure.spec_hash)
+    model = ctx.model(session, version.spec_hash)
     calendar = ctx.calendar(session)
     dossier = Dossier(
-        procedure_code=procedure.code, spec_hash=procedure.spec_hash,
+        procedure_code=version.procedure_code, procedure_version_id=version.id,
+        spec_hash=version.spec_hash,
         channel=int(channel), applicant=applicant,
         intake=intake, applicant_name_folded=fold(applicant["full_name"])[:200],
         applicant_id_number=applicant["id_number"],
-        fee_vnd=fee_vnd(procedure.meta["fee"], intake), received_by=user.id,
+        fee_vnd=fee_vnd(version.meta["fee"], intake), received_by=user.id,
         received_at=now, updated_at=now, components_total=components.total,
         components_digitised=components.digitised, components_reused=components.reused,
     )
-    set_appointment(dossier, StatutoryDeadline.of(procedure.meta), calendar, ctx.rules,
+    set_appointment(dossier, StatutoryDeadline.of(version.meta), calendar, ctx.rules,
                     counted_from=now)
     try:
         with engine_clock(EngineClock(now, calendar, dossier.appointment_at)):
@@ -90,7 +91,9 @@ def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str
     session.flush()
     changes = [audit.Change(actor=user.username, action="dossier.received",
                             dossier_code=dossier.code,
-                            after={"procedure": procedure.code, "channel": int(channel),
+                            after={"procedure": version.procedure_code,
+                                   "procedure_version": version.number,
+                                   "channel": int(channel),
                                    "status": int(DossierStatus.ACCEPTED),
                                    "fee_vnd": dossier.fee_vnd,
                                    "appointment_at": dossier.appointment_at.isoformat()})]
@@ -195,12 +198,6 @@ def apply_progress(session: Session, ctx: EngineContext, dossier: Dossier, progr
                                     "due_at": row.due_at.isoformat()})
                 for row in new_rows]
     return changes + status_changes + clock_changes
-
-
-def statutory_deadline(session: Session, dossier: Dossier) -> StatutoryDeadline:
-    """Return the deadline the dossier's procedure states."""
-    with session.no_autoflush:
-        return StatutoryDeadline.of(session.get(Procedure, dossier.procedure_code).meta)
 
 
 def open_tasks(session: Session, dossier: Dossier, *, reload: bool = False) -> list[HumanTask]:

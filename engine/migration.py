@@ -25,6 +25,7 @@ from engine import audit
 from engine.access import check_can_design
 from engine.context import EngineContext
 from engine.deadlines import reminder_time
+from engine.dossier_versions import dossier_version
 from engine.dossiers import apply_progress, open_tasks
 from engine.errors import InvalidInput
 from engine.models import Dossier, HumanTask, ProcedureVersion, User
@@ -46,7 +47,7 @@ class MoveCheck:
 
     dossier_code: str
     from_hash: str
-    from_version_number: int | None
+    from_version_number: int
     can_move: bool
     reason: str | None
 
@@ -80,9 +81,8 @@ def plan_migration(session: Session, ctx: EngineContext, *, code: str, target_nu
     """
     check_can_design(user, "move dossiers between model versions")
     target, target_model = _target(session, ctx, code, target_number)
-    numbers = _version_numbers(session, code)
     checks = []
-    for dossier in list(session.scalars(_running(code, target.spec_hash).order_by(Dossier.id))):
+    for dossier in list(session.scalars(_running(code, target).order_by(Dossier.id))):
         try:
             _moved_workflow(session, ctx, dossier, target, target_model,
                             now or dossier.updated_at)
@@ -90,7 +90,7 @@ def plan_migration(session: Session, ctx: EngineContext, *, code: str, target_nu
         except _Refused as refusal:
             can_move, reason = False, str(refusal)
         checks.append(MoveCheck(dossier_code=dossier.code, from_hash=dossier.spec_hash,
-                                from_version_number=_number_of(numbers, dossier),
+                                from_version_number=dossier_version(session, dossier).number,
                                 can_move=can_move, reason=reason))
     return checks
 
@@ -105,8 +105,7 @@ def migrate_dossiers(session: Session, ctx: EngineContext, *, code: str, target_
     """
     check_can_design(user, "move dossiers between model versions")
     target, target_model = _target(session, ctx, code, target_number)
-    numbers = _version_numbers(session, code)
-    candidates = list(session.scalars(_running(code, target.spec_hash)
+    candidates = list(session.scalars(_running(code, target)
                                       .with_only_columns(Dossier.code).order_by(Dossier.id)))
     skipped = []
     if dossier_codes is not None:
@@ -118,8 +117,8 @@ def migrate_dossiers(session: Session, ctx: EngineContext, *, code: str, target_
     moved = []
     for dossier_code in candidates:
         try:
-            _migrate_one(session, ctx, dossier_code, code, target, target_model, numbers,
-                         user=user, now=now)
+            _migrate_one(session, ctx, dossier_code, code, target, target_model, user=user,
+                         now=now)
             moved.append(dossier_code)
         except _Refused as refusal:
             session.rollback()
@@ -137,19 +136,24 @@ def migrate_dossiers(session: Session, ctx: EngineContext, *, code: str, target_
 
 
 def _migrate_one(session: Session, ctx: EngineContext, dossier_code: str, code: str,
-                 target: ProcedureVersion, target_model: ParsedModel, numbers: dict, *,
-                 user: User, now: datetime) -> None:
+                 target: ProcedureVersion, target_model: ParsedModel, *, user: User,
+                 now: datetime) -> None:
     dossier = session.scalars(select(Dossier).where(Dossier.code == dossier_code)
                               .with_for_update()
                               .execution_options(populate_existing=True)).one()
     if dossier.procedure_code != code or dossier.finished_at is not None or (
-            dossier.spec_hash == target.spec_hash):
+            dossier.procedure_version_id == target.id):
         raise _Refused(_why_not_candidate(session, dossier_code, code, target))
-    before = {"spec_hash": dossier.spec_hash, "version": _number_of(numbers, dossier)}
-    workflow = _moved_workflow(session, ctx, dossier, target, target_model, now)
+    before = {"spec_hash": dossier.spec_hash,
+              "version": dossier_version(session, dossier).number}
+    if dossier.spec_hash == target.spec_hash:
+        # Only the metadata changed (deadline, fee, forms): the workflow stays as it is.
+        workflow = ctx.runtime.restore(target_model, dossier.workflow_state)
+    else:
+        workflow = _moved_workflow(session, ctx, dossier, target, target_model, now)
     progress = ctx.runtime.progress(target_model, workflow)
     dossier.workflow_state = ctx.runtime.dump(workflow)
-    dossier.spec_hash = target.spec_hash
+    dossier.spec_hash, dossier.procedure_version_id = target.spec_hash, target.id
     updated = _refresh_open_steps(session, ctx, dossier, progress, now)
     after = {"spec_hash": target.spec_hash, "version": target.number}
     if updated:
@@ -174,9 +178,9 @@ def _target(session: Session, ctx: EngineContext, code: str,
     return target, ctx.model(session, target.spec_hash)
 
 
-def _running(code: str, target_hash: str):
+def _running(code: str, target: ProcedureVersion):
     return select(Dossier).where(Dossier.procedure_code == code, Dossier.finished_at.is_(None),
-                                 Dossier.spec_hash != target_hash)
+                                 Dossier.procedure_version_id != target.id)
 
 
 def _why_not_candidate(session: Session, dossier_code: str, code: str,
@@ -188,25 +192,7 @@ def _why_not_candidate(session: Session, dossier_code: str, code: str,
         return f"the dossier belongs to procedure '{dossier.procedure_code}', not '{code}'"
     if dossier.finished_at is not None:
         return "the dossier is finished; finished dossiers keep the version they ran on"
-    return f"the dossier already runs on version {target.number}'s model"
-
-
-def _version_numbers(session: Session, code: str) -> dict[str, list[tuple[int, datetime | None]]]:
-    """Return each model hash's versions as (number, published_at), oldest first."""
-    by_hash: dict[str, list[tuple[int, datetime | None]]] = {}
-    for version in session.scalars(select(ProcedureVersion).where(
-            ProcedureVersion.procedure_code == code).order_by(ProcedureVersion.number)):
-        by_hash.setdefault(version.spec_hash, []).append((version.number, version.published_at))
-    return by_hash
-
-
-def _number_of(numbers: dict, dossier: Dossier) -> int | None:
-    """Return the version the dossier runs on: the last one with its model published by then."""
-    versions = numbers.get(dossier.spec_hash, [])
-    published = [number for number, at in versions
-                 if at is not None and at <= dossier.received_at]
-    chosen = published or [number for number, _ in versions]
-    return chosen[-1] if chosen else None
+    return f"the dossier already runs on version {target.number}"
 
 
 @cache

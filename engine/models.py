@@ -147,11 +147,15 @@ class Dossier(Base):
         Index("ix_dossiers_applicant_name_folded", "applicant_name_folded",
               postgresql_ops={"applicant_name_folded": "varchar_pattern_ops"}),
         Index("ix_dossiers_applicant_id_number", "applicant_id_number"),
+        Index("ix_dossiers_procedure_version_id", "procedure_version_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     procedure_code: Mapped[str] = mapped_column(ForeignKey("procedures.code"))
+    # The version the dossier runs (engine.dossier_versions): its deadline rules, forms and
+    # fee rule; spec_hash is always that version's model.
+    procedure_version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"))
     spec_hash: Mapped[str] = mapped_column(ForeignKey("workflow_specs.hash"))
     status: Mapped[int] = mapped_column(Integer)
     channel: Mapped[int] = mapped_column(Integer)

@@ -96,7 +96,7 @@ def publish_procedures(session: Session, *, departments: list[dict],
 
     A folder whose model and metadata match a version already stored is skipped, so a
     version a designer published later is not overwritten by an unchanged file. Dossiers
-    in flight keep the model hash they started on.
+    in flight keep the version they started on.
     """
     for dept in departments:
         session.merge(Department(code=dept["code"], name_vi=dept["name_vi"],

@@ -3,7 +3,7 @@
 Every version is a row of `ProcedureVersion` pointing at its BPMN by content hash. Drafts
 with problems are kept so the designer can fix them; hostile documents are refused before
 anything is stored. Publishing moves new dossiers to the version; dossiers already running
-keep the model hash they started on.
+keep the version they started on (engine.dossier_versions).
 """
 
 import copy

@@ -17,6 +17,7 @@ from api.web.apologies import offers_apology
 from api.web.schema_form import coerce, field_messages, form_fields, posted_values, readable
 from engine.accounts import get_department_members
 from engine.control_sheet import control_sheet
+from engine.dossier_versions import intake_form_key
 from engine.dossiers import get_dossier_or_raise
 from engine.errors import (
     ConcurrentUpdate,
@@ -166,7 +167,7 @@ def step(task_id: int, assign_error: str | None = None, status: int = 200):
             return redirect(url_for(back, xong=task.dossier_code))
     dossier = get_dossier_or_raise(db.session, task.dossier_code, user=user)
     procedure = db.session.get(Procedure, dossier.procedure_code)
-    intake = readable(ctx.forms.schema(procedure.meta["intake_form"]), dossier.intake)
+    intake = readable(ctx.forms.schema(intake_form_key(db.session, dossier)), dossier.intake)
     sheet = control_sheet(db.session, code=dossier.code, user=user,
                           calendar=ctx.calendar(db.session), now=now())
     earlier = [row for row in sheet.rows if row.completed_at is not None]

@@ -22,6 +22,7 @@ from api.web import blp, sessions
 from api.web.schema_form import FormField, coerce, field_messages, form_fields, posted_values
 from engine.access import check_can_receive
 from engine.catalogue import get_catalogue_entry_or_raise, search_catalogue
+from engine.dossier_versions import required_documents
 from engine.dossiers import Components, receive_dossier_once
 from engine.errors import InvalidFormData
 from engine.idempotency import ReceiptKey
@@ -120,8 +121,10 @@ def receive(procedure_code: str):
         except InvalidFormData:
             pass
         else:
+            # A replay answers an earlier dossier: its documents are its own version's.
             return render_template("web/receipt.html", dossier=receipt.dossier, pin=receipt.pin,
                                    pin_reissued=receipt.pin_reissued, procedure=procedure,
+                                   documents=required_documents(db.session, receipt.dossier),
                                    handled=handled, channel=CHANNELS[Channel(channel)],
                                    handlings=HANDLINGS), 201
     errors |= field_messages(_ctx().forms.field_problems(form_key, data))

@@ -95,7 +95,7 @@ def test_the_sheet_shows_every_handoff_with_its_times_hours_and_verdict(
         "dossier_code": processed_dossier,
         "procedure_code": "MC.HKD.001",
         "procedure_name_vi": "Đăng ký thành lập hộ kinh doanh",
-        "procedure_name_en": "Business household registration",
+        "procedure_name_en": "Business household registration", "procedure_version": 1,
         "received_at": "2026-03-02T09:00:00+07:00",
         "received_by": "reception",
         # 3 working days of 8 hours from Mon 09:00: Mon 7 + Tue 8 + Wed 8 + Thu 1.

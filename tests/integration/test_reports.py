@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from api.scheduling import due_pass
 from engine.calendar import VIETNAM
+from engine.dossier_versions import get_published_version_or_raise
 from engine.errors import InvalidInput
 from engine.models import Dossier, DossierStatusChange, HumanTask, Procedure, StepTimingRollup
 from engine.reports import (
@@ -51,9 +52,10 @@ def add_dossier(session, procedure: str, *, received: datetime, status: int, cha
     total, digitised, reused = components
     number = next(_numbers)
     changes = status_changes(received, status, processed, finished, paused, pause_reason)
+    version = get_published_version_or_raise(session, procedure)
     dossier = Dossier(
-        code=f"TEST-{number:04d}", procedure_code=procedure,
-        spec_hash=session.scalar(select(Procedure.spec_hash).where(Procedure.code == procedure)),
+        code=f"TEST-{number:04d}", procedure_code=procedure, procedure_version_id=version.id,
+        spec_hash=version.spec_hash,
         status=status, channel=channel, applicant={}, intake={}, fee_vnd=0,
         components_total=total, components_digitised=digitised, components_reused=reused,
         pin_hash="0" * 64, received_at=received, updated_at=max(at for at, _ in changes),
