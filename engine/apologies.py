@@ -12,7 +12,7 @@ from engine.access import check_can_extend
 from engine.calendar import WorkingCalendar
 from engine.context import EngineContext
 from engine.deadlines import next_due, reminder_time
-from engine.dossiers import get_dossier_or_raise, open_tasks, statutory_deadline
+from engine.dossiers import get_dossier_or_raise
 from engine.errors import (
     DeadlineExtensionUsed,
     DossierNotRunning,
@@ -20,6 +20,7 @@ from engine.errors import (
     NotFound,
 )
 from engine.models import DeadlineExtension, Dossier, User
+from engine.projection import open_tasks, statutory_deadline
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,10 @@ from engine import audit
 from engine.access import check_can_design
 from engine.context import EngineContext
 from engine.deadlines import reminder_time
-from engine.dossiers import apply_progress, open_tasks
 from engine.errors import InvalidInput
 from engine.models import Dossier, HumanTask, ProcedureVersion, User
 from engine.procedures import get_procedure_or_raise
+from engine.projection import apply_progress, open_tasks
 from engine.runtime import Progress
 from engine.specs import ParsedModel
 from engine.statuses import TaskState

@@ -5,7 +5,6 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit
 from engine.access import (
@@ -18,9 +17,7 @@ from engine.access import (
 from engine.accounts import get_user_or_raise
 from engine.context import EngineContext
 from engine.deadlines import close_step, waited
-from engine.dossiers import apply_progress, open_tasks
 from engine.errors import (
-    ConcurrentUpdate,
     InvalidFormData,
     InvalidInput,
     TaskAlreadyClaimed,
@@ -28,11 +25,10 @@ from engine.errors import (
     TaskNotFound,
     TaskNotOpen,
 )
-from engine.incidents import record_incident
 from engine.models import Dossier, HumanTask, User
 from engine.runtime import StepNotReady
 from engine.statuses import OPEN_TASK_STATES, TaskState
-from engine.timing import EngineClock, engine_clock
+from engine.unit_of_work import DossierUnitOfWork
 
 
 def get_task_or_raise(session: Session, task_id: int, *, user: User) -> HumanTask:
@@ -208,43 +204,28 @@ def complete_task(session: Session, ctx: EngineContext, *, task_id: int, data: d
     problems = ctx.forms.field_problems(task.form_key, data)
     if problems:
         raise InvalidFormData(task.form_key, problems)
-    # Lock the dossier: its steps complete one at a time, each on the state the last one left.
-    dossier = session.scalars(select(Dossier).where(Dossier.id == task.dossier_id)
-                              .with_for_update()).one()
-    open_rows = open_tasks(session, dossier, reload=True)
-    if task not in open_rows:
-        session.refresh(task)
-    _check_held_by(task, user)
-    model = ctx.model(session, dossier.spec_hash)
-    calendar = ctx.calendar(session)
-    try:
-        workflow = ctx.runtime.restore(model, dossier.workflow_state)
-        with engine_clock(EngineClock(now, calendar, dossier.appointment_at)):
-            ctx.runtime.complete_step(workflow, task.workflow_task_id, data)
-        progress = ctx.runtime.progress(model, workflow)
-        dossier.workflow_state = ctx.runtime.dump(workflow)
-    except StepNotReady:
-        session.rollback()
-        raise TaskNotOpen(f"step {task.id} is no longer waiting in the workflow",
-                          reason="not_waiting", task=task.id) from None
-    except Exception as err:  # noqa: BLE001 - any engine failure becomes an incident
-        raise record_incident(session, dossier=dossier, step=task.step, error=err,
-                              actor=user.username, now=now) from err
-    task.state, task.completed_at, task.completed_by = TaskState.COMPLETED, now, user.id
-    task.form_data = data
-    close_step(task, calendar, now)
-    changes = [audit.Change(actor=user.username, action="task.completed",
-                            dossier_code=dossier.code, task_id=task.id,
-                            after={"step": task.step, "data": data, "outcome": task.outcome})]
-    try:
-        changes += apply_progress(session, ctx, dossier, progress, open_rows=open_rows,
-                                  actor=user.username, by=user.id, now=now)
-        audit.append(session, changes, now=now)
-        session.commit()
-    except StaleDataError:
-        session.rollback()
-        raise ConcurrentUpdate("the dossier changed meanwhile; reload it and retry",
-                               dossier=dossier.code) from None
+    with DossierUnitOfWork(session, ctx, now=now) as uow:
+        # Lock the dossier: its steps complete one at a time, each on the state the last one left.
+        dossier = uow.lock(Dossier.id == task.dossier_id)
+        open_rows = uow.open_rows(reload=True)
+        if task not in open_rows:
+            session.refresh(task)
+        _check_held_by(task, user)
+        try:
+            progress, _ = uow.advance(
+                lambda workflow: ctx.runtime.complete_step(workflow, task.workflow_task_id, data),
+                step=task.step, actor=user.username)
+        except StepNotReady:
+            raise TaskNotOpen(f"step {task.id} is no longer waiting in the workflow",
+                              reason="not_waiting", task=task.id) from None
+        task.state, task.completed_at, task.completed_by = TaskState.COMPLETED, now, user.id
+        task.form_data = data
+        close_step(task, uow.calendar, now)
+        uow.record(audit.Change(actor=user.username, action="task.completed",
+                                dossier_code=dossier.code, task_id=task.id,
+                                after={"step": task.step, "data": data, "outcome": task.outcome}))
+        uow.project(progress, open_rows=open_rows, actor=user.username, by=user.id)
+        uow.commit()
     ctx.due_changed()
     return task
 
