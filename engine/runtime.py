@@ -10,6 +10,7 @@ from SpiffWorkflow.util.task import TaskState as SpiffTaskState
 from engine.serialization import WorkflowSerializer
 from engine.specs import ParsedModel, Step, parse_model
 from engine.statuses import DossierStatus
+from engine.workflow_moves import moved_workflow
 
 # The most a dossier's workflow state may take when stored. 200 supplement loops, far past any
 # real dossier, store about 310 KB; 8 MB leaves 25 times that and still restores in well
@@ -100,6 +101,11 @@ class ProcessRuntime:
         task.set_data(**data)
         task.run()
         workflow.do_engine_steps()
+
+    def move(self, workflow: BpmnWorkflow, *, source: ParsedModel, target: ParsedModel,
+             number: int) -> BpmnWorkflow:
+        """Return the workflow moved onto version `number`'s model (raise MoveRefused)."""
+        return moved_workflow(self, workflow, source=source, target=target, number=number)
 
     def progress(self, model: ParsedModel, workflow: BpmnWorkflow) -> Progress:
         """Describe the open human steps and the dossier status they imply."""

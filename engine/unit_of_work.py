@@ -61,21 +61,22 @@ class DossierUnitOfWork:
         SELECT … FOR UPDATE on PostgreSQL; SQLite has no row locks and writes one
         transaction at a time, so there the statement is a plain SELECT.
         """
-        return self._hold(self.session.scalars(
+        return self.adopt(self.session.scalars(
             select(Dossier).where(*where).with_for_update()
             .execution_options(populate_existing=True)).one())
 
     def lock_first_free(self, query: Select) -> Dossier | None:
         """Lock the first dossier of `query` that no other transaction holds (SKIP LOCKED)."""
         dossier = self.session.scalars(query.limit(1).with_for_update(skip_locked=True)).first()
-        return self._hold(dossier) if dossier is not None else None
+        return self.adopt(dossier) if dossier is not None else None
 
     def add(self, dossier: Dossier) -> None:
         """Add a new dossier; the unit's changes are now its changes."""
         self.session.add(dossier)
-        self._hold(dossier)
+        self.adopt(dossier)
 
-    def _hold(self, dossier: Dossier) -> Dossier:
+    def adopt(self, dossier: Dossier) -> Dossier:
+        """Work on a dossier without locking it: to read or try things, never to commit."""
         self.dossier = dossier
         self._dossier_id, self._dossier_code = dossier.id, dossier.code
         return dossier
@@ -98,7 +99,9 @@ class DossierUnitOfWork:
               actor: str) -> Progress:
         """Start the workflow of a dossier about to be received and keep its state on it."""
         try:
-            return self._run(dossier, model, lambda: (self.ctx.runtime.start(model, data), None))[0]
+            with self.clock(dossier.appointment_at):
+                workflow = self.ctx.runtime.start(model, data)
+            return self.keep(model, workflow, dossier)
         except Exception as err:  # noqa: BLE001 - any engine failure becomes an incident
             raise self.fail(step="start", error=err, actor=actor) from err
 
@@ -128,18 +131,21 @@ class DossierUnitOfWork:
             return None
 
     def _advance(self, act: Act, model: ParsedModel) -> tuple[Progress, Any]:
-        def restored_and_acted():
-            workflow = self.ctx.runtime.restore(model, self.dossier.workflow_state)
-            return workflow, act(workflow)
+        workflow = self.restore(model)
+        with self.clock(self.dossier.appointment_at):
+            result = act(workflow)
+        return self.keep(model, workflow), result
 
-        return self._run(self.dossier, model, restored_and_acted)
+    def restore(self, model: ParsedModel | None = None):
+        """Return the dossier's workflow as last committed, restored on the unit's clock."""
+        with self.clock(self.dossier.appointment_at):
+            return self.ctx.runtime.restore(model or self.model(), self.dossier.workflow_state)
 
-    def _run(self, dossier: Dossier, model: ParsedModel, run: Callable) -> tuple[Progress, Any]:
-        with self.clock(dossier.appointment_at):
-            workflow, result = run()
+    def keep(self, model: ParsedModel, workflow, dossier: Dossier | None = None) -> Progress:
+        """Keep the workflow's state on the (unit's) dossier and return what it waits for."""
         progress = self.ctx.runtime.progress(model, workflow)
-        dossier.workflow_state = self.ctx.runtime.dump(workflow)
-        return progress, result
+        (dossier or self.dossier).workflow_state = self.ctx.runtime.dump(workflow)
+        return progress
 
     def project(self, progress: Progress, *, open_rows: list[HumanTask], actor: str,
                 by: int | None) -> None:
