@@ -116,15 +116,13 @@ def receive_dossier_once(session: Session, ctx: EngineContext, *, key: ReceiptKe
         return Receipt(*receive_dossier(session, ctx, user=user, now=now, **receipt),
                        pin_reissued=False)
     check_can_receive(user)
-    replayed = idempotency.replay(session, key=key, user=user, secret_key=ctx.secret_key,
-                                  now=now)
+    replayed = idempotency.replay(session, ctx, key=key, user=user, now=now)
     if replayed is not None:
         return Receipt(*replayed, pin_reissued=True)
     try:
         dossier, pin = receive_dossier(session, ctx, key=key, user=user, now=now, **receipt)
     except IntegrityError:
-        replayed = idempotency.replay(session, key=key, user=user,
-                                      secret_key=ctx.secret_key, now=now)
+        replayed = idempotency.replay(session, ctx, key=key, user=user, now=now)
         if replayed is None:
             raise
         return Receipt(*replayed, pin_reissued=True)
