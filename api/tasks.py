@@ -83,8 +83,8 @@ class UnclaimTask(MethodView):
     def post(self, task_id):
         """Release a step you hold (the head may release anyone's) back to the queue."""
         moment = now()
-        return task_view(unclaim_task(db.session, task_id=task_id, user=current_user(),
-                                      now=moment), moment)
+        return task_view(unclaim_task(db.session, current_app.extensions["motcua"],
+                                      task_id=task_id, user=current_user(), now=moment), moment)
 
 
 @blp.route("/<int:task_id>/assign")

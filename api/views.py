@@ -7,9 +7,9 @@ from flask import current_app
 from api.extensions import db
 from engine.deadlines import remaining_hours
 from engine.dossier_versions import dossier_version
-from engine.dossiers import open_tasks
 from engine.models import DeadlineExtension, Dossier, HumanTask
 from engine.procedures import get_procedure_or_raise
+from engine.projection import open_tasks
 
 
 def _deadline(due_at: datetime | None, now: datetime) -> dict:

@@ -35,7 +35,7 @@ KEY_FUNCTIONS = (
     ("  progress (open steps)", "progress", "engine/runtime.py"),
     ("  dump workflow (serialize)", "dump", "engine/runtime.py"),
     ("  close_step (worked hours)", "close_step", "engine/deadlines.py"),
-    ("  apply_progress (steps, clock, due)", "apply_progress", "engine/dossiers.py"),
+    ("  apply_progress (steps, clock, due)", "apply_progress", "engine/projection.py"),
     ("  audit.append (events, sealed later)", "append", "engine/audit.py"),
     ("  session.commit (flush + COMMIT)", "commit", "sqlalchemy/orm/session.py"),
     ("ORM flush (any caller)", "flush", "sqlalchemy/orm/session.py"),

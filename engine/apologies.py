@@ -13,7 +13,7 @@ from engine.calendar import WorkingCalendar
 from engine.context import EngineContext
 from engine.deadlines import next_due, reminder_time
 from engine.dossier_versions import statutory_deadline
-from engine.dossiers import get_dossier_or_raise, open_tasks
+from engine.dossiers import get_dossier_or_raise
 from engine.errors import (
     DeadlineExtensionUsed,
     DossierNotRunning,
@@ -21,6 +21,8 @@ from engine.errors import (
     NotFound,
 )
 from engine.models import DeadlineExtension, Dossier, User
+from engine.projection import open_tasks
+from engine.unit_of_work import DossierUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -38,42 +40,42 @@ def record_apology(session: Session, ctx: EngineContext, *, code: str, letter: A
     """Record the apology and give the dossier its one new appointment."""
     dossier = get_dossier_or_raise(session, code, user=user)
     check_can_extend(session, user, dossier)
-    session.refresh(dossier, with_for_update=True)
-    if find_apology(session, dossier) is not None:
-        raise DeadlineExtensionUsed(
-            f"dossier {code} already had its one new appointment (Decree 118/2025 allows a new "
-            "appointment only once)", dossier=code)
-    if dossier.processed_at is not None or dossier.finished_at is not None:
-        raise DossierNotRunning(f"dossier {code} is already processed; its deadline is closed",
-                                reason="processed", dossier=code)
-    if dossier.clock_paused_at is not None:
-        raise DossierNotRunning(f"dossier {code} is waiting ({dossier.clock_pause_reason}); its "
-                                "deadline is paused and cannot be extended now", reason="paused",
-                                dossier=code)
-    calendar = ctx.calendar(session)
-    _check_new_appointment(letter.new_appointment_at, dossier.appointment_at, calendar,
-                           latest_new_appointment(session, calendar, dossier))
-    extension = DeadlineExtension(
-        dossier_id=dossier.id, reason=letter.reason, apology=letter.apology,
-        signed_by=letter.signed_by, original_appointment_at=dossier.appointment_at,
-        new_appointment_at=letter.new_appointment_at, recorded_by=user.id, recorded_at=now)
-    session.add(extension)
-    dossier.appointment_at = letter.new_appointment_at
-    dossier.remind_at = reminder_time(calendar, now, dossier.appointment_at, ctx.rules)
-    dossier.reminded_at = dossier.escalated_at = None
-    dossier.next_due_at = next_due(dossier, open_tasks(session, dossier), calendar, ctx.rules)
-    audit.append(session, [audit.Change(
-        actor=user.username, action="deadline.extended", dossier_code=dossier.code,
-        before={"appointment_at": extension.original_appointment_at.isoformat()},
-        after={"appointment_at": extension.new_appointment_at.isoformat(),
-               "reason": letter.reason})], now=now)
-    try:
-        session.commit()
-    except IntegrityError:
-        # Another request recorded the extension between our check and our commit.
-        session.rollback()
-        raise DeadlineExtensionUsed(f"dossier {code} already had its one new appointment",
-                                    dossier=code) from None
+    with DossierUnitOfWork(session, ctx, now=now) as uow:
+        dossier = uow.lock(Dossier.id == dossier.id)
+        if find_apology(session, dossier) is not None:
+            raise DeadlineExtensionUsed(
+                f"dossier {code} already had its one new appointment (Decree 118/2025 allows a "
+                "new appointment only once)", dossier=code)
+        if dossier.processed_at is not None or dossier.finished_at is not None:
+            raise DossierNotRunning(f"dossier {code} is already processed; its deadline is "
+                                    "closed", reason="processed", dossier=code)
+        if dossier.clock_paused_at is not None:
+            raise DossierNotRunning(f"dossier {code} is waiting ({dossier.clock_pause_reason}); "
+                                    "its deadline is paused and cannot be extended now",
+                                    reason="paused", dossier=code)
+        calendar = ctx.calendar(session)
+        _check_new_appointment(letter.new_appointment_at, dossier.appointment_at, calendar,
+                               latest_new_appointment(session, calendar, dossier))
+        extension = DeadlineExtension(
+            dossier_id=dossier.id, reason=letter.reason, apology=letter.apology,
+            signed_by=letter.signed_by, original_appointment_at=dossier.appointment_at,
+            new_appointment_at=letter.new_appointment_at, recorded_by=user.id, recorded_at=now)
+        session.add(extension)
+        dossier.appointment_at = letter.new_appointment_at
+        dossier.remind_at = reminder_time(calendar, now, dossier.appointment_at, ctx.rules)
+        dossier.reminded_at = dossier.escalated_at = None
+        dossier.next_due_at = next_due(dossier, open_tasks(session, dossier), calendar, ctx.rules)
+        uow.record(audit.Change(
+            actor=user.username, action="deadline.extended", dossier_code=dossier.code,
+            before={"appointment_at": extension.original_appointment_at.isoformat()},
+            after={"appointment_at": extension.new_appointment_at.isoformat(),
+                   "reason": letter.reason}))
+        try:
+            uow.commit()
+        except IntegrityError:
+            # Another request recorded the extension between our check and our commit.
+            raise DeadlineExtensionUsed(f"dossier {code} already had its one new appointment",
+                                        dossier=code) from None
     ctx.due_changed()
     return extension
 

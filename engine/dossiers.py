@@ -11,18 +11,16 @@ from engine import audit, idempotency
 from engine.access import check_can_read_dossiers, check_can_receive, visible_dossiers
 from engine.codes import new_pin, next_dossier_code, pin_hash, pin_matches
 from engine.context import EngineContext
-from engine.deadlines import StatutoryDeadline, next_due, open_step, set_appointment, update_clock
-from engine.dossier_versions import get_published_version_or_raise, statutory_deadline
+from engine.deadlines import StatutoryDeadline, set_appointment
+from engine.dossier_versions import get_published_version_or_raise
 from engine.errors import DossierNotFound, InvalidFormData, InvalidInput
 from engine.fees import fee_vnd
 from engine.folding import fold
 from engine.idempotency import ReceiptKey
-from engine.incidents import record_incident
 from engine.models import Dossier, HumanTask, User
-from engine.runtime import Progress
 from engine.status_history import change_status
-from engine.statuses import OPEN_TASK_STATES, Channel, DossierStatus, TaskState
-from engine.timing import EngineClock, engine_clock
+from engine.statuses import Channel, DossierStatus, TaskState
+from engine.unit_of_work import DossierUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -75,34 +73,27 @@ def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str
     )
     set_appointment(dossier, StatutoryDeadline.of(version.meta), calendar, ctx.rules,
                     counted_from=now)
-    try:
-        with engine_clock(EngineClock(now, calendar, dossier.appointment_at)):
-            workflow = ctx.runtime.start(model, {**intake, "channel": int(channel)})
-        progress = ctx.runtime.progress(model, workflow)
-        dossier.workflow_state = ctx.runtime.dump(workflow)
-    except Exception as err:  # noqa: BLE001 - any engine failure becomes an incident
-        raise record_incident(session, dossier=None, step="start", error=err,
-                              actor=user.username, now=now) from err
-    dossier.code = next_dossier_code(session, agency_code=ctx.agency_code, received_at=now)
-    pin = new_pin()
-    dossier.pin_hash = pin_hash(dossier.code, pin, secret_key=ctx.secret_key)
-    session.add(dossier)
-    change_status(session, dossier, DossierStatus.ACCEPTED, by=user.id, at=now)
-    session.flush()
-    changes = [audit.Change(actor=user.username, action="dossier.received",
-                            dossier_code=dossier.code,
-                            after={"procedure": version.procedure_code,
-                                   "procedure_version": version.number,
-                                   "channel": int(channel),
-                                   "status": int(DossierStatus.ACCEPTED),
-                                   "fee_vnd": dossier.fee_vnd,
-                                   "appointment_at": dossier.appointment_at.isoformat()})]
-    changes += apply_progress(session, ctx, dossier, progress, open_rows=[],
-                              actor=user.username, by=user.id, now=now)
-    audit.append(session, changes, now=now)
-    if key is not None:
-        session.add(key.row(user=user, dossier=dossier, now=now))
-    session.commit()
+    with DossierUnitOfWork(session, ctx, now=now) as uow:
+        progress = uow.start(dossier, model, {**intake, "channel": int(channel)},
+                             actor=user.username)
+        dossier.code = next_dossier_code(session, agency_code=ctx.agency_code, received_at=now)
+        pin = new_pin()
+        dossier.pin_hash = pin_hash(dossier.code, pin, secret_key=ctx.secret_key)
+        uow.add(dossier)
+        change_status(session, dossier, DossierStatus.ACCEPTED, by=user.id, at=now)
+        session.flush()
+        uow.record(audit.Change(actor=user.username, action="dossier.received",
+                                dossier_code=dossier.code,
+                                after={"procedure": version.procedure_code,
+                                       "procedure_version": version.number,
+                                       "channel": int(channel),
+                                       "status": int(DossierStatus.ACCEPTED),
+                                       "fee_vnd": dossier.fee_vnd,
+                                       "appointment_at": dossier.appointment_at.isoformat()}))
+        uow.project(progress, open_rows=[], actor=user.username, by=user.id)
+        if key is not None:
+            session.add(key.row(user=user, dossier=dossier, now=now))
+        uow.commit()
     ctx.due_changed()
     return dossier, pin
 
@@ -128,90 +119,17 @@ def receive_dossier_once(session: Session, ctx: EngineContext, *, key: ReceiptKe
         return Receipt(*receive_dossier(session, ctx, user=user, now=now, **receipt),
                        pin_reissued=False)
     check_can_receive(user)
-    replayed = idempotency.replay(session, key=key, user=user, secret_key=ctx.secret_key,
-                                  now=now)
+    replayed = idempotency.replay(session, ctx, key=key, user=user, now=now)
     if replayed is not None:
         return Receipt(*replayed, pin_reissued=True)
     try:
         dossier, pin = receive_dossier(session, ctx, key=key, user=user, now=now, **receipt)
     except IntegrityError:
-        session.rollback()
-        replayed = idempotency.replay(session, key=key, user=user,
-                                      secret_key=ctx.secret_key, now=now)
+        replayed = idempotency.replay(session, ctx, key=key, user=user, now=now)
         if replayed is None:
             raise
         return Receipt(*replayed, pin_reissued=True)
     return Receipt(dossier, pin, pin_reissued=False)
-
-
-def apply_progress(session: Session, ctx: EngineContext, dossier: Dossier, progress: Progress,
-                   *, open_rows: list[HumanTask], actor: str, by: int | None,
-                   now: datetime) -> list[audit.Change]:
-    """Project the workflow's open steps, status and deadlines onto the dossier's rows.
-
-    `actor` names who moved the workflow in the audit trail and `by` is their user id, None
-    for the system. `open_rows` are the dossier's step rows that were open before the
-    workflow moved (a row the caller has just completed may be among them). Every change
-    is made in memory and written by one flush, so the dossier row is updated once.
-    """
-    calendar = ctx.calendar(session)
-    open_ids = {s.workflow_task_id for s in progress.open_steps}
-    was_open = {row.workflow_task_id: row for row in open_rows
-                if row.state in OPEN_TASK_STATES}
-    cancelled = [row for wid, row in was_open.items() if wid not in open_ids]
-    for row in cancelled:
-        row.state = TaskState.CANCELLED
-    new_rows = [
-        HumanTask(dossier_id=dossier.id, dossier_code=dossier.code,
-                  workflow_task_id=s.workflow_task_id, step=s.step.bpmn_id,
-                  step_name=s.step.name, department_code=s.step.lane,
-                  required_role=s.step.role, form_key=s.step.form_key,
-                  budget_hours=s.step.budget_hours, counted=s.step.counted,
-                  state=TaskState.READY, created_at=now)
-        for s in progress.open_steps if s.workflow_task_id not in was_open
-    ]
-    for row in new_rows:
-        open_step(row, calendar, ctx.rules, now)
-    status_changes = []
-    if dossier.status != progress.status:
-        status_changes.append(audit.Change(actor=actor, action="dossier.status_changed",
-                                           dossier_code=dossier.code,
-                                           before={"status": dossier.status},
-                                           after={"status": int(progress.status)}))
-        change_status(session, dossier, progress.status, by=by, at=now)
-    if progress.finished:
-        dossier.finished_at = now
-    dossier.updated_at = now
-    dossier.timer_due_at = progress.timer_due_at
-    now_open = [row for wid, row in was_open.items() if wid in open_ids] + new_rows
-    clock_changes = update_clock(dossier, deadline=lambda: statutory_deadline(session, dossier),
-                                 open_tasks=now_open, finished=progress.finished,
-                                 calendar=calendar, rules=ctx.rules, actor=actor, now=now)
-    dossier.next_due_at = next_due(dossier, now_open, calendar, ctx.rules)
-    session.add_all(new_rows)
-    session.flush()
-    changes = [audit.Change(actor=actor, action="task.cancelled", dossier_code=dossier.code,
-                            task_id=row.id, after={"step": row.step}) for row in cancelled]
-    changes += [audit.Change(actor=actor, action="task.opened", dossier_code=dossier.code,
-                             task_id=row.id,
-                             after={"step": row.step, "department": row.department_code,
-                                    "due_at": row.due_at.isoformat()})
-                for row in new_rows]
-    return changes + status_changes + clock_changes
-
-
-def open_tasks(session: Session, dossier: Dossier, *, reload: bool = False) -> list[HumanTask]:
-    """Return the dossier's steps that are ready or claimed.
-
-    `reload` overwrites rows already in the session with what the database holds now (call
-    it right after locking the dossier, before changing any of its steps).
-    """
-    query = (select(HumanTask).where(HumanTask.dossier_id == dossier.id,
-                                     HumanTask.state.in_(OPEN_TASK_STATES))
-             .order_by(HumanTask.id))
-    if reload:
-        query = query.execution_options(populate_existing=True)
-    return list(session.scalars(query))
 
 
 def get_dossier_or_raise(session: Session, code: str, *, user: User) -> Dossier:

@@ -11,38 +11,37 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import audit, notifications
-from engine.calendar import WorkingCalendar
 from engine.context import EngineContext
 from engine.deadlines import next_due, supplement_expiry
-from engine.dossiers import apply_progress, open_tasks
-from engine.models import Dossier, HumanTask, Incident
+from engine.models import Dossier, HumanTask
 from engine.notifications import Kind
+from engine.projection import open_tasks
 from engine.status_history import change_status
 from engine.statuses import DossierStatus, TaskState
-from engine.timing import EngineClock, engine_clock
+from engine.unit_of_work import DossierUnitOfWork
 
 SYSTEM = "scheduler"
 
 
 def fire_all_due(session: Session, ctx: EngineContext, *, now: datetime) -> int:
-    """Handle every dossier due at `now`, one transaction each; return how many."""
+    """Handle every dossier due at `now`, one unit of work each; return how many."""
     handled, after = 0, None
     while True:
-        query = (select(Dossier).where(Dossier.next_due_at <= now)
-                 .order_by(Dossier.next_due_at, Dossier.id).limit(1)
-                 .with_for_update(skip_locked=True))
-        if after is not None:
-            # Walk forward in due order, so a dossier handled in this pass is never taken again.
-            due, last_id = after
-            query = query.where(or_(Dossier.next_due_at > due,
-                                    and_(Dossier.next_due_at == due, Dossier.id > last_id)))
-        dossier = session.scalars(query).first()
-        if dossier is None:
-            session.rollback()
-            return handled
-        after = (dossier.next_due_at, dossier.id)
-        handled += 1
-        fire_due(session, ctx, dossier, now=now)
+        with DossierUnitOfWork(session, ctx, now=now) as uow:
+            query = (select(Dossier).where(Dossier.next_due_at <= now)
+                     .order_by(Dossier.next_due_at, Dossier.id))
+            if after is not None:
+                # Walk forward in due order, so a dossier handled in this pass is never taken
+                # again.
+                due, last_id = after
+                query = query.where(or_(Dossier.next_due_at > due,
+                                        and_(Dossier.next_due_at == due, Dossier.id > last_id)))
+            dossier = uow.lock_first_free(query)
+            if dossier is None:
+                return handled
+            after = (dossier.next_due_at, dossier.id)
+            handled += 1
+            fire_due(uow, ctx, dossier)
 
 
 def earliest_due(session: Session) -> datetime | None:
@@ -50,48 +49,35 @@ def earliest_due(session: Session) -> datetime | None:
     return session.scalar(select(func.min(Dossier.next_due_at)))
 
 
-def fire_due(session: Session, ctx: EngineContext, dossier: Dossier, *, now: datetime) -> None:
-    """Handle everything due on one locked dossier, then commit."""
-    calendar = ctx.calendar(session)
-    changes: list[audit.Change] = []
+def fire_due(uow: DossierUnitOfWork, ctx: EngineContext, dossier: Dossier) -> None:
+    """Handle everything due on the unit's locked dossier, then commit."""
+    session, now, calendar = uow.session, uow.now, uow.calendar
     if dossier.timer_due_at is not None and dossier.timer_due_at <= now:
-        changes += _fire_timers(session, ctx, dossier, calendar, now)
+        _fire_timers(uow, ctx, dossier)
     tasks = open_tasks(session, dossier)
     for task in tasks:
-        changes += _remind_or_escalate_step(session, dossier, task, now)
-    changes += _remind_or_escalate_dossier(session, dossier, tasks, now)
+        uow.record(*_remind_or_escalate_step(session, dossier, task, now))
+    uow.record(*_remind_or_escalate_dossier(session, dossier, tasks, now))
     expiry = supplement_expiry(dossier, calendar, ctx.rules)
     if expiry is not None and expiry <= now:
-        changes += _close_for_want_of_supplement(session, dossier, tasks, now)
+        uow.record(*_close_for_want_of_supplement(session, dossier, tasks, now))
         tasks = []
     dossier.next_due_at = next_due(dossier, tasks, calendar, ctx.rules)
-    audit.append(session, changes, now=now)
-    session.commit()
+    uow.commit()
 
 
-def _fire_timers(session, ctx, dossier, calendar: WorkingCalendar, now) -> list[audit.Change]:
-    model = ctx.model(session, dossier.spec_hash)
-    try:
-        workflow = ctx.runtime.restore(model, dossier.workflow_state)
-        with engine_clock(EngineClock(now, calendar, dossier.appointment_at)):
-            fired = ctx.runtime.fire_timers(workflow, now)
-        progress = ctx.runtime.progress(model, workflow)
-        state = ctx.runtime.dump(workflow)
-    except Exception as err:  # noqa: BLE001 - the failure is recorded, the deadlines stay
+def _fire_timers(uow: DossierUnitOfWork, ctx: EngineContext, dossier: Dossier) -> None:
+    fired = uow.advance_or_record(lambda workflow: ctx.runtime.fire_timers(workflow, uow.now),
+                                  step="timer", actor=SYSTEM)
+    if fired is None:
         # The timer is set aside so the worker does not spin on it; the incident and the
         # dossier's and steps' own due times keep the deadline visible.
         dossier.timer_due_at = None
-        session.add(Incident(dossier_id=dossier.id, step="timer", error_type=type(err).__name__,
-                             message=str(err)[:4000], occurred_at=now))
-        return [audit.Change(actor=SYSTEM, action="incident.recorded", dossier_code=dossier.code,
-                             after={"step": "timer", "error": type(err).__name__,
-                                    "message": str(err)[:500]})]
-    dossier.workflow_state = state
-    changes = [audit.Change(actor=SYSTEM, action="timer.fired", dossier_code=dossier.code,
-                            after={"timers": fired})]
-    return changes + apply_progress(session, ctx, dossier, progress,
-                                    open_rows=open_tasks(session, dossier), actor=SYSTEM, by=None,
-                                    now=now)
+        return
+    progress, timers = fired
+    uow.record(audit.Change(actor=SYSTEM, action="timer.fired", dossier_code=dossier.code,
+                            after={"timers": timers}))
+    uow.project(progress, open_rows=uow.open_rows(), actor=SYSTEM, by=None)
 
 
 def _remind_or_escalate_step(session, dossier, task: HumanTask, now) -> list[audit.Change]:

@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.codes import new_pin, pin_hash
+from engine.context import EngineContext
 from engine.errors import IdempotencyKeyReused
 from engine.models import Dossier, IdempotencyKey, User
+from engine.unit_of_work import DossierUnitOfWork
 
 KEPT_FOR = timedelta(hours=24)
 
@@ -42,7 +44,7 @@ class ReceiptKey:
                               dossier_id=dossier.id, created_at=now)
 
 
-def replay(session: Session, *, key: ReceiptKey, user: User, secret_key: bytes,
+def replay(session: Session, ctx: EngineContext, *, key: ReceiptKey, user: User,
            now: datetime) -> tuple[Dossier, str] | None:
     """Answer a key this user sent within 24 hours again, or return None for a new one.
 
@@ -66,15 +68,14 @@ def replay(session: Session, *, key: ReceiptKey, user: User, secret_key: bytes,
             f"Idempotency-Key '{key.key}' was sent at {found.created_at.isoformat()} with "
             "another body; send a new key for a new dossier", header="Idempotency-Key",
             first_used_at=found.created_at.isoformat())
-    # Locked, so replays racing each other reissue one after the other.
-    dossier = session.scalars(select(Dossier).where(Dossier.id == found.dossier_id)
-                              .with_for_update().execution_options(populate_existing=True)).one()
-    pin = new_pin()
-    dossier.pin_hash = pin_hash(dossier.code, pin, secret_key=secret_key)
-    audit.append(session, [audit.Change(actor=user.username, action="dossier.pin_reissued",
-                                        dossier_code=dossier.code,
-                                        after={"idempotency_key": key.key})], now=now)
-    session.commit()
+    with DossierUnitOfWork(session, ctx, now=now) as uow:
+        # Locked, so replays racing each other reissue one after the other.
+        dossier = uow.lock(Dossier.id == found.dossier_id)
+        pin = new_pin()
+        dossier.pin_hash = pin_hash(dossier.code, pin, secret_key=ctx.secret_key)
+        uow.record(audit.Change(actor=user.username, action="dossier.pin_reissued",
+                                dossier_code=dossier.code, after={"idempotency_key": key.key}))
+        uow.commit()
     return dossier, pin
 
 

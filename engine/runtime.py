@@ -14,6 +14,7 @@ from engine.serialization import WorkflowSerializer
 from engine.specs import ParsedModel, Step, parse_model
 from engine.statuses import DossierStatus
 from engine.workflow_cache import WorkflowCache
+from engine.workflow_moves import moved_workflow
 
 # The most a dossier's workflow state may take when stored. 200 supplement loops, far past any
 # real dossier, stored about 310 KB before engine.compaction (17 KB since; a loop through a
@@ -142,6 +143,11 @@ class ProcessRuntime:
         task.set_data(**data)
         task.run()
         workflow.do_engine_steps()
+
+    def move(self, workflow: BpmnWorkflow, *, source: ParsedModel, target: ParsedModel,
+             number: int) -> BpmnWorkflow:
+        """Return the workflow moved onto version `number`'s model (raise MoveRefused)."""
+        return moved_workflow(self, workflow, source=source, target=target, number=number)
 
     def progress(self, model: ParsedModel, workflow: BpmnWorkflow) -> Progress:
         """Describe the open human steps and the dossier status they imply."""

@@ -25,10 +25,11 @@ from engine.accounts import create_user
 from engine.calendar import HOURS_PER_DAY, WorkingCalendar
 from engine.context import EngineContext
 from engine.deadlines import WAITING_FOR_CITIZEN
-from engine.dossiers import Components, open_tasks, receive_dossier
+from engine.dossiers import Components, receive_dossier
 from engine.errors import DomainError, InvalidInput
 from engine.models import Dossier, HumanTask, Procedure, User
 from engine.procedures import WORKFLOWS_DIR
+from engine.projection import open_tasks
 from engine.specs import ParsedModel
 from engine.statuses import Channel, DossierStatus, Role
 from engine.tasks import claim_task, complete_task

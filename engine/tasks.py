@@ -5,7 +5,6 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit
 from engine.access import (
@@ -18,9 +17,7 @@ from engine.access import (
 from engine.accounts import get_user_or_raise
 from engine.context import EngineContext
 from engine.deadlines import close_step, waited
-from engine.dossiers import apply_progress, open_tasks
 from engine.errors import (
-    ConcurrentUpdate,
     InvalidFormData,
     InvalidInput,
     TaskAlreadyClaimed,
@@ -28,11 +25,10 @@ from engine.errors import (
     TaskNotFound,
     TaskNotOpen,
 )
-from engine.incidents import record_incident
 from engine.models import Dossier, HumanTask, User
 from engine.runtime import StepNotReady
 from engine.statuses import OPEN_TASK_STATES, TaskState
-from engine.timing import EngineClock, engine_clock
+from engine.unit_of_work import DossierUnitOfWork
 
 
 def get_task_or_raise(session: Session, task_id: int, *, user: User) -> HumanTask:
@@ -98,38 +94,37 @@ def claim_task(session: Session, ctx: EngineContext, *, task_id: int, user: User
     """Take a ready step; exactly one of several racing claimants wins."""
     task = get_task_or_raise(session, task_id, user=user)
     check_can_work_on(user, task)
-    _take(session, task, assignee=user, expected_state=TaskState.READY, claimed_at=now,
-          waited_hours=waited(task, ctx.calendar(session), now))
-    audit.append(session, [audit.Change(actor=user.username, action="task.claimed",
-                                        dossier_code=task.dossier_code,
-                                        task_id=task.id, after={"assignee": user.username})],
-                 now=now)
-    session.commit()
+    with DossierUnitOfWork(session, ctx, now=now) as uow:
+        _take(uow, task, assignee=user, expected_state=TaskState.READY, claimed_at=now,
+              waited_hours=waited(task, uow.calendar, now))
+        uow.record(audit.Change(actor=user.username, action="task.claimed",
+                                dossier_code=task.dossier_code, task_id=task.id,
+                                after={"assignee": user.username}))
+        uow.commit()
     return task
 
 
-def unclaim_task(session: Session, *, task_id: int, user: User, now: datetime) -> HumanTask:
+def unclaim_task(session: Session, ctx: EngineContext, *, task_id: int, user: User,
+                 now: datetime) -> HumanTask:
     """Give a claimed step back to the department's queue (its holder or the head)."""
     task = get_task_or_raise(session, task_id, user=user)
     holder, holder_name = task.assignee_id, _holder(task)
     if holder != user.id:
         check_can_assign(user, task)
-    result = session.execute(
-        update(HumanTask)
-        .where(HumanTask.id == task.id, HumanTask.state == TaskState.CLAIMED,
-               HumanTask.assignee_id == holder)
-        .values(state=TaskState.READY, assignee_id=None, claimed_at=None, waited_hours=None)
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        session.rollback()
-        raise _why_not_open(session, task, user)
-    session.refresh(task)
-    audit.append(session, [audit.Change(actor=user.username, action="task.unclaimed",
-                                        dossier_code=task.dossier_code,
-                                        task_id=task.id,
-                                        before={"assignee": holder_name})],
-                 now=now)
-    session.commit()
+    with DossierUnitOfWork(session, ctx, now=now) as uow:
+        result = session.execute(
+            update(HumanTask)
+            .where(HumanTask.id == task.id, HumanTask.state == TaskState.CLAIMED,
+                   HumanTask.assignee_id == holder)
+            .values(state=TaskState.READY, assignee_id=None, claimed_at=None, waited_hours=None)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            raise _why_not_open(uow, task, user)
+        session.refresh(task)
+        uow.record(audit.Change(actor=user.username, action="task.unclaimed",
+                                dossier_code=task.dossier_code, task_id=task.id,
+                                before={"assignee": holder_name}))
+        uow.commit()
     return task
 
 
@@ -149,19 +144,21 @@ def assign_task(session: Session, ctx: EngineContext, *, task_id: int, assignee_
         raise TaskNotOpen(f"step {task.id} is {task.state}; only open steps can be assigned",
                           state=task.state, task=task.id)
     was_waiting = task.state == TaskState.READY
-    # A reassigned step keeps its first claim time: its working time runs on.
-    _take(session, task, assignee=assignee, expected_state=task.state,
-          claimed_at=now if was_waiting else task.claimed_at, expected_assignee=task.assignee_id,
-          waited_hours=waited(task, ctx.calendar(session), now) if was_waiting else None)
-    audit.append(session, [audit.Change(actor=user.username, action="task.assigned",
-                                        dossier_code=task.dossier_code,
-                                        task_id=task.id, before={"assignee": before},
-                                        after={"assignee": assignee.username})], now=now)
-    session.commit()
+    with DossierUnitOfWork(session, ctx, now=now) as uow:
+        # A reassigned step keeps its first claim time: its working time runs on.
+        _take(uow, task, assignee=assignee, expected_state=task.state,
+              claimed_at=now if was_waiting else task.claimed_at,
+              expected_assignee=task.assignee_id,
+              waited_hours=waited(task, uow.calendar, now) if was_waiting else None)
+        uow.record(audit.Change(actor=user.username, action="task.assigned",
+                                dossier_code=task.dossier_code, task_id=task.id,
+                                before={"assignee": before},
+                                after={"assignee": assignee.username}))
+        uow.commit()
     return task
 
 
-def _take(session: Session, task: HumanTask, *, assignee: User, expected_state: str,
+def _take(uow: DossierUnitOfWork, task: HumanTask, *, assignee: User, expected_state: str,
           claimed_at: datetime, expected_assignee: int | None = None,
           waited_hours: float | None = None) -> None:
     """Set the holder with one conditional UPDATE, so a concurrent change makes it fail.
@@ -172,7 +169,7 @@ def _take(session: Session, task: HumanTask, *, assignee: User, expected_state: 
     values = {"state": TaskState.CLAIMED, "assignee_id": assignee.id, "claimed_at": claimed_at}
     if waited_hours is not None:
         values["waited_hours"] = waited_hours
-    taken = session.scalars(
+    taken = uow.session.scalars(
         update(HumanTask)
         .where(HumanTask.id == task.id, HumanTask.state == expected_state,
                HumanTask.assignee_id.is_(expected_assignee) if expected_assignee is None
@@ -180,12 +177,18 @@ def _take(session: Session, task: HumanTask, *, assignee: User, expected_state: 
         .values(**values).returning(HumanTask)
         .execution_options(synchronize_session=False, populate_existing=True)).all()
     if not taken:
-        session.rollback()
-        raise _why_not_open(session, task, assignee)
+        raise _why_not_open(uow, task, assignee)
 
 
-def _why_not_open(session: Session, task: HumanTask, user: User) -> Exception:
-    session.refresh(task)
+def _why_not_open(uow: DossierUnitOfWork, task: HumanTask, user: User) -> Exception:
+    """End the unit and return why the step could not be taken, as it stands now."""
+    uow.rollback()
+    uow.session.refresh(task)
+    return refusal_to_take(task, user)
+
+
+def refusal_to_take(task: HumanTask, user: User) -> Exception:
+    """Return why `user` cannot take or give back the step in the state it is in."""
     if task.state == TaskState.CLAIMED and task.assignee_id != user.id:
         return TaskAlreadyClaimed(
             f"step {task.id} is held by {_holder(task)}; ask them or the head of department "
@@ -204,52 +207,38 @@ def complete_task(session: Session, ctx: EngineContext, *, task_id: int, data: d
     """Complete the caller's claimed step with its form data and advance the dossier."""
     task = get_task_or_raise(session, task_id, user=user)
     check_can_work_on(user, task)
-    _check_held_by(task, user)
+    check_held_by(task, user)
     problems = ctx.forms.field_problems(task.form_key, data)
     if problems:
         raise InvalidFormData(task.form_key, problems)
-    # Lock the dossier: its steps complete one at a time, each on the state the last one left.
-    dossier = session.scalars(select(Dossier).where(Dossier.id == task.dossier_id)
-                              .with_for_update()).one()
-    open_rows = open_tasks(session, dossier, reload=True)
-    if task not in open_rows:
-        session.refresh(task)
-    _check_held_by(task, user)
-    model = ctx.model(session, dossier.spec_hash)
-    calendar = ctx.calendar(session)
-    try:
-        workflow = ctx.runtime.restore(model, dossier.workflow_state)
-        with engine_clock(EngineClock(now, calendar, dossier.appointment_at)):
-            ctx.runtime.complete_step(workflow, task.workflow_task_id, data)
-        progress = ctx.runtime.progress(model, workflow)
-        dossier.workflow_state = ctx.runtime.dump(workflow)
-    except StepNotReady:
-        session.rollback()
-        raise TaskNotOpen(f"step {task.id} is no longer waiting in the workflow",
-                          reason="not_waiting", task=task.id) from None
-    except Exception as err:  # noqa: BLE001 - any engine failure becomes an incident
-        raise record_incident(session, dossier=dossier, step=task.step, error=err,
-                              actor=user.username, now=now) from err
-    task.state, task.completed_at, task.completed_by = TaskState.COMPLETED, now, user.id
-    task.form_data = data
-    close_step(task, calendar, now)
-    changes = [audit.Change(actor=user.username, action="task.completed",
-                            dossier_code=dossier.code, task_id=task.id,
-                            after={"step": task.step, "data": data, "outcome": task.outcome})]
-    try:
-        changes += apply_progress(session, ctx, dossier, progress, open_rows=open_rows,
-                                  actor=user.username, by=user.id, now=now)
-        audit.append(session, changes, now=now)
-        session.commit()
-    except StaleDataError:
-        session.rollback()
-        raise ConcurrentUpdate("the dossier changed meanwhile; reload it and retry",
-                               dossier=dossier.code) from None
+    with DossierUnitOfWork(session, ctx, now=now) as uow:
+        # Lock the dossier: its steps complete one at a time, each on the state the last one left.
+        dossier = uow.lock(Dossier.id == task.dossier_id)
+        open_rows = uow.open_rows(reload=True)
+        if task not in open_rows:
+            session.refresh(task)
+        check_held_by(task, user)
+        try:
+            progress, _ = uow.advance(
+                lambda workflow: ctx.runtime.complete_step(workflow, task.workflow_task_id, data),
+                step=task.step, actor=user.username)
+        except StepNotReady:
+            raise TaskNotOpen(f"step {task.id} is no longer waiting in the workflow",
+                              reason="not_waiting", task=task.id) from None
+        task.state, task.completed_at, task.completed_by = TaskState.COMPLETED, now, user.id
+        task.form_data = data
+        close_step(task, uow.calendar, now)
+        uow.record(audit.Change(actor=user.username, action="task.completed",
+                                dossier_code=dossier.code, task_id=task.id,
+                                after={"step": task.step, "data": data, "outcome": task.outcome}))
+        uow.project(progress, open_rows=open_rows, actor=user.username, by=user.id)
+        uow.commit()
     ctx.due_changed()
     return task
 
 
-def _check_held_by(task: HumanTask, user: User) -> None:
+def check_held_by(task: HumanTask, user: User) -> None:
+    """Refuse completing a step the user does not hold, or one no longer open."""
     if task.state not in OPEN_TASK_STATES:
         raise TaskNotOpen(f"step {task.id} is {task.state}", state=task.state, task=task.id)
     if task.state != TaskState.CLAIMED or task.assignee_id != user.id:

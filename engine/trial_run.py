@@ -18,14 +18,13 @@ from sqlalchemy.orm import Session
 from engine.access import check_can_design
 from engine.calendar import WorkingCalendar
 from engine.context import EngineContext
-from engine.deadlines import StatutoryDeadline, Verdict, open_step, set_appointment, update_clock
+from engine.deadlines import StatutoryDeadline, Verdict
 from engine.errors import InvalidFormData, InvalidInput
-from engine.models import Dossier, HumanTask, User
+from engine.memory_unit_of_work import InMemoryUnitOfWork
+from engine.models import HumanTask, User
 from engine.procedures import get_procedure_or_raise
-from engine.runtime import OpenStep, ProcessRuntime
 from engine.specs import ParsedModel
 from engine.statuses import Channel, DossierStatus
-from engine.timing import EngineClock, engine_clock
 from engine.validation import unrunnable_problems
 from engine.versions import VersionInvalid, get_version_or_raise
 from forms.catalog import UnknownForm
@@ -133,110 +132,81 @@ def trial_run(ctx: EngineContext, *, model: ParsedModel, meta: dict, samples: di
     _check_samples(samples)
     _check_form(ctx, meta["intake_form"], samples["intake"])
     choices = _decisions(decisions, samples, model)
-    run = _Simulation(ctx.runtime, ctx, model, meta, samples, choices, calendar, start_at)
+    run = _Simulation(ctx, model, meta, samples, choices, calendar, start_at)
     return run.play(max_steps)
 
 
 class _Simulation:
-    """One trial run: a workflow, a simulated clock and the dossier's statutory clock."""
+    """One trial run: a dossier's unit of work in memory, on a simulated clock."""
 
-    def __init__(self, runtime: ProcessRuntime, ctx: EngineContext, model: ParsedModel,
-                 meta: dict, samples: dict, choices: dict[str, deque], calendar: WorkingCalendar,
-                 start_at: datetime):
-        self.runtime, self.ctx, self.model, self.samples = runtime, ctx, model, samples
+    def __init__(self, ctx: EngineContext, model: ParsedModel, meta: dict, samples: dict,
+                 choices: dict[str, deque], calendar: WorkingCalendar, start_at: datetime):
+        self.ctx, self.model, self.samples = ctx, model, samples
         self.choices, self.calendar = choices, calendar
-        self.deadline = StatutoryDeadline.of(meta)
-        self.started_at = self.now = start_at
+        self.unit = InMemoryUnitOfWork(ctx, calendar=calendar,
+                                       deadline=StatutoryDeadline.of(meta), now=start_at)
+        self.started_at = start_at
         self.current_step = "start"
         self.path: list[TrialStep] = []
         self.clock_events: list[dict] = []
-        self.ready: dict[str, HumanTask] = {}
-        # Transient rows, never added to a session: the deadline rules run on the same objects
-        # as for real dossiers, so the trial's verdict is the one a dossier would get.
-        self.dossier = Dossier(code="TRIAL", status=DossierStatus.ACCEPTED)
-        set_appointment(self.dossier, self.deadline, calendar, ctx.rules, counted_from=start_at)
-        self.first_appointment = self.dossier.appointment_at
+        self.first_appointment = self.unit.dossier.appointment_at
 
     def play(self, max_steps: int) -> TrialRun:
-        workflow, error, progress = None, None, None
+        error, progress = None, None
         try:
-            with self._engine_clock():
-                workflow = self.runtime.start(self.model, {**self.samples["intake"],
-                                                           "channel": int(Channel.COUNTER)})
-            progress = self._observe(workflow)
+            progress = self._observe(self.unit.start(
+                self.model, {**self.samples["intake"], "channel": int(Channel.COUNTER)}))
             moves = 0
             while not progress.finished:
                 if moves >= max_steps:
                     error = self._looping(max_steps)
                     break
-                error = self._advance(workflow, progress)
+                progress, error = self._advance(progress)
                 if error:
                     break
-                progress = self._observe(workflow)
                 moves += 1
         except (InvalidInput, InvalidFormData):
             raise
         except Exception as err:  # noqa: BLE001 - the designer sees the engine's failure
             error = (f"the workflow engine failed at '{self.current_step}' on "
-                     f"{self.now.isoformat()}: {type(err).__name__}: {str(err)[:500]}")
+                     f"{self.unit.now.isoformat()}: {type(err).__name__}: {str(err)[:500]}")
         return self._result(progress, error)
 
-    def _engine_clock(self):
-        return engine_clock(EngineClock(self.now, self.calendar, self.dossier.appointment_at))
-
-    def _observe(self, workflow):
-        """Read what the workflow waits on and move the statutory clock as a dossier's would."""
-        progress = self.runtime.progress(self.model, workflow)
-        open_ids = {s.workflow_task_id for s in progress.open_steps}
-        self.ready = {task_id: row for task_id, row in self.ready.items() if task_id in open_ids}
-        for open_step_ in progress.open_steps:
-            if open_step_.workflow_task_id not in self.ready:
-                self.ready[open_step_.workflow_task_id] = self._row(open_step_)
-        self.dossier.status = progress.status
-        changes = update_clock(self.dossier, deadline=lambda: self.deadline,
-                               open_tasks=list(self.ready.values()), finished=progress.finished,
-                               calendar=self.calendar, rules=self.ctx.rules, actor=ACTOR,
-                               now=self.now)
-        self.clock_events += [{"at": self._local(self.now), "event": c.action, **(c.after or {})}
-                              for c in changes]
+    def _observe(self, progress):
+        """Project what the workflow waits on and note the statutory clock's moves."""
+        changes = self.unit.project(progress, actor=ACTOR)
+        self.clock_events += [{"at": self._local(self.unit.now), "event": c.action,
+                               **(c.after or {})} for c in changes]
         return progress
 
-    def _row(self, step: OpenStep) -> HumanTask:
-        row = HumanTask(workflow_task_id=step.workflow_task_id, step=step.step.bpmn_id,
-                        step_name=step.step.name, department_code=step.step.lane,
-                        budget_hours=step.step.budget_hours, counted=step.step.counted,
-                        created_at=self.now)
-        open_step(row, self.calendar, self.ctx.rules, self.now)
-        return row
-
-    def _advance(self, workflow, progress) -> str | None:
+    def _advance(self, progress) -> tuple[object, str | None]:
         """Complete the step due first, or fire the timer due before it; return an error."""
-        rows = sorted(self.ready.values(), key=lambda r: r.due_at)
+        rows = sorted(self.unit.open_rows.values(), key=lambda r: r.due_at)
         timer_at = progress.timer_due_at
         if rows and (timer_at is None or rows[0].due_at < timer_at):
-            self._complete(workflow, rows[0])
-            return None
+            return self._observe(self._complete(rows[0])), None
         if timer_at is not None:
             self.current_step = "timer"
-            self.now = max(self.now, timer_at)
-            with self._engine_clock():
-                self.runtime.fire_timers(workflow, self.now)
-            return None
-        return (f"the workflow stopped on {self.now.isoformat()} waiting for something a trial "
-                "run cannot simulate (a message or a signal); no step is open and no timer "
-                "is due")
+            self.unit.now = max(self.unit.now, timer_at)
+            moved, _ = self.unit.advance(
+                lambda workflow: self.ctx.runtime.fire_timers(workflow, self.unit.now))
+            return self._observe(moved), None
+        return progress, (f"the workflow stopped on {self.unit.now.isoformat()} waiting for "
+                          "something a trial run cannot simulate (a message or a signal); no "
+                          "step is open and no timer is due")
 
-    def _complete(self, workflow, row: HumanTask) -> None:
+    def _complete(self, row: HumanTask):
         variant, data = self._sample(row.step)
         self.current_step = row.step
-        self.now = max(self.now, row.due_at)
-        with self._engine_clock():
-            self.runtime.complete_step(workflow, row.workflow_task_id, data)
+        self.unit.now = max(self.unit.now, row.due_at)
+        progress, _ = self.unit.advance(
+            lambda workflow: self.ctx.runtime.complete_step(workflow, row.workflow_task_id, data))
         self.path.append(TrialStep(step=row.step, name=row.step_name,
                                    department=row.department_code,
                                    ready_at=self._local(row.created_at),
                                    due_at=self._local(row.due_at),
-                                   completed_at=self._local(self.now), variant=variant))
+                                   completed_at=self._local(self.unit.now), variant=variant))
+        return progress
 
     def _local(self, moment: datetime | None) -> datetime | None:
         """A designer reads a trial run in the center's zone (the models hold UTC)."""
@@ -264,15 +234,16 @@ class _Simulation:
     def _result(self, progress, error: str | None) -> TrialRun:
         finished = bool(progress and progress.finished and error is None)
         status = progress.status if progress else DossierStatus.ACCEPTED
-        outcome = self.dossier.outcome
+        dossier = self.unit.dossier
+        outcome = dossier.outcome
         return TrialRun(
             started_at=self._local(self.started_at),
             path=self.path, first_appointment_at=self._local(self.first_appointment),
-            appointment_at=self._local(self.dossier.appointment_at), finished=finished,
-            finished_at=self._local(self.now) if finished else None,
+            appointment_at=self._local(dossier.appointment_at), finished=finished,
+            finished_at=self._local(self.unit.now) if finished else None,
             status=DossierStatus(status),
-            processed_at=self._local(self.dossier.processed_at), outcome=outcome,
-            within_appointment=self.dossier.processed_at is not None and outcome in (
+            processed_at=self._local(dossier.processed_at), outcome=outcome,
+            within_appointment=dossier.processed_at is not None and outcome in (
                 Verdict.EARLY, Verdict.ON_TIME),
             clock=self.clock_events, error=error)
 

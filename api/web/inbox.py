@@ -122,7 +122,8 @@ def claim(task_id: int):
 def unclaim(task_id: int):
     """Give a step back to the department's queue."""
     try:
-        unclaim_task(db.session, task_id=task_id, user=sessions.signed_in_user(), now=now())
+        unclaim_task(db.session, _ctx(), task_id=task_id, user=sessions.signed_in_user(),
+                     now=now())
     except RACES as err:
         return inbox(error=_race_message(err), status=409)
     return redirect(url_for("web.inbox"))

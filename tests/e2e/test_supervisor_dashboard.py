@@ -6,12 +6,12 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from api.clock import now
-from engine.incidents import record_incident
 from engine.models import Dossier, HumanTask, User
 from engine.passwords import set_password
+from engine.unit_of_work import DossierUnitOfWork
 from tests.conftest import NOW, snapshot
 from tests.e2e.helpers import open_step, received
 from tests.e2e.staff_app import PASSWORD, sign_in
@@ -136,12 +136,12 @@ def test_the_page_draws_its_chart_from_the_same_series_as_the_api(
 
 
 def test_the_dashboard_lists_incidents_and_overdue_steps_with_who_holds_them(
-        http, staff, session, month):
+        app, http, staff, session, month):
     session.expire_all()
-    stopped = session.scalars(select(Dossier).where(Dossier.code == month["open"])).one()
-    record_incident(session, dossier=stopped, step="review",
-                    error=RuntimeError("a gateway in the model has no way out"),
-                    actor="office", now=NOW)
+    with DossierUnitOfWork(session, app.extensions["motcua"], now=NOW) as uow:
+        uow.lock(Dossier.code == month["open"])
+        uow.fail(step="review", error=RuntimeError("a gateway in the model has no way out"),
+                 actor="office")
     task = open_step(http, staff["office"], month["open"], "review")
     assert http.post(f"/api/v1/tasks/{task['id']}/claim",
                      headers=staff["office"].headers).status_code == 200

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from engine.audit import seal, verify_chain
 from engine.context import EngineContext
-from engine.dossiers import open_tasks
 from engine.models import AuditEvent, Dossier, HumanTask, Notification
 from engine.notifications import Kind
+from engine.projection import open_tasks
 from engine.statuses import OPEN_TASK_STATES, DossierStatus, TaskState
 from tests.faults.clients import Call, rid_of
 from tests.faults.harness import FaultDatabase, Staff

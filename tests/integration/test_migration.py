@@ -407,13 +407,13 @@ def test_only_the_listed_dossiers_move_and_the_others_are_explained(
 
 def test_a_move_that_fails_midway_leaves_that_dossier_whole_and_moves_the_others(
         session, app, staff, v1, dossiers, monkeypatch):
-    import engine.migration
+    import engine.unit_of_work
     ctx = app.extensions["motcua"]
     at_review, at_head, done = dossiers
     v2 = publish(session, v1, with_step_after_head_approval(xml_of(session, v1)), "v2")
     review_before = row_of(session, at_review)
     rows_before = [(r.id, r.state, r.step) for r in open_rows(session, at_review)]
-    real = engine.migration.apply_progress
+    real = engine.unit_of_work.apply_progress
 
     def failing(session_, ctx_, dossier, progress, **kwargs):
         changes = real(session_, ctx_, dossier, progress, **kwargs)
@@ -421,7 +421,7 @@ def test_a_move_that_fails_midway_leaves_that_dossier_whole_and_moves_the_others
             raise RuntimeError("disk full")
         return changes
 
-    monkeypatch.setattr(engine.migration, "apply_progress", failing)
+    monkeypatch.setattr(engine.unit_of_work, "apply_progress", failing)
 
     result = migrate_dossiers(session, ctx, code=HOUSEHOLD, target_number=v2.number,
                               user=user(session, staff["designer"]), now=LATER)
