@@ -7,9 +7,10 @@ from SpiffWorkflow.util.task import TaskState as SpiffTaskState
 from sqlalchemy import func, select
 
 from engine.compaction import KEEP_TASKS, compact
-from engine.dossiers import open_tasks, receive_dossier
+from engine.dossiers import receive_dossier
 from engine.models import AuditEvent, Dossier, HumanTask, User
 from engine.procedures import load_procedures
+from engine.projection import open_tasks
 from engine.runtime import ProcessRuntime
 from engine.script_engine import create_script_engine
 from engine.statuses import Channel, DossierStatus, TaskState

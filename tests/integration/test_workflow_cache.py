@@ -8,9 +8,10 @@ from pathlib import Path
 from api import create_app
 from api.extensions import db
 from engine.calendar import VIETNAM, WorkingCalendar
-from engine.dossiers import open_tasks, receive_dossier
+from engine.dossiers import receive_dossier
 from engine.models import Dossier, User
 from engine.procedures import WORKFLOWS_DIR, load_departments, load_procedure, load_procedures
+from engine.projection import open_tasks
 from engine.runtime import ProcessRuntime
 from engine.script_engine import create_script_engine
 from engine.statuses import Channel, DossierStatus
