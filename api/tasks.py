@@ -16,7 +16,8 @@ from api.schemas import (
     TaskListQuery,
     TaskSchema,
 )
-from api.views import next_steps, task_view
+from api.views import task_view
+from engine.next_steps import next_steps
 from engine.tasks import (
     TaskFilter,
     assign_task,
@@ -120,4 +121,4 @@ class CompleteTask(MethodView):
         moment = now()
         task = complete_task(db.session, current_app.extensions["motcua"], task_id=task_id,
                              data=body["form_data"], user=current_user(), now=moment)
-        return task_view(task, moment, next_steps=next_steps(task))
+        return task_view(task, moment, next_steps=next_steps(db.session, task.dossier_id))

@@ -26,12 +26,6 @@ def task_view(task: HumanTask, now: datetime, **extra) -> dict:
     return {**columns, "assignee": task.assignee, **deadline, **extra}
 
 
-def next_steps(task: HumanTask) -> list[HumanTask]:
-    """Return the steps of the task's dossier open now, after the task moved it."""
-    # The dossier is in the session since the use case locked it: no statement for it.
-    return open_tasks(db.session, db.session.get(Dossier, task.dossier_id))
-
-
 def dossier_view(dossier: Dossier, now: datetime, **extra) -> dict:
     """Return a dossier with its open steps and deadline, ready to dump."""
     columns = {c.key: getattr(dossier, c.key) for c in Dossier.__table__.columns}
