@@ -85,6 +85,9 @@ def _parse(argv) -> argparse.Namespace:
                              "steps (a dossier look-up after each completion): 'also' adds a "
                              "phase of it at the largest concurrency (default), 'only' runs "
                              "every phase that way, 'no' leaves it out")
+    parser.add_argument("--no-reports", action="store_true",
+                        help="skip the roll-up of the seeded steps and the report queries "
+                             "(8-15 min of a full run); the load and scale points run as usual")
     parser.add_argument("--keep-database", action="store_true",
                         help="keep the bench database (e.g. for `python -m bench.profiling "
                              "--database NAME`); default: drop it")
@@ -193,10 +196,12 @@ def run(args) -> int:
         seeded = results["seed"]
         _log(f"  seeded in {seeded['total_s']:.1f} s: {seeded['dossiers']:,} dossiers, "
              f"{seeded['human_tasks']:,} steps, {seeded['database_mb']:,.0f} MB")
-        _log("rolling up the completed steps for the step-timings report")
-        results["roll_up"] = seed.roll_up(bench_db, batch=settings.rollup_batch, log=_log)
-        _log(f"  rolled up {results['roll_up']['steps']:,} steps into "
-             f"{results['roll_up']['rollup_rows']:,} rows in {results['roll_up']['total_s']:.1f} s")
+        if not args.no_reports:
+            _log("rolling up the completed steps for the step-timings report")
+            results["roll_up"] = seed.roll_up(bench_db, batch=settings.rollup_batch, log=_log)
+            _log(f"  rolled up {results['roll_up']['steps']:,} steps into "
+                 f"{results['roll_up']['rollup_rows']:,} rows in "
+                 f"{results['roll_up']['total_s']:.1f} s")
 
         # A fresh server on the seeded database: no plans or caches from the seeding.
         server.stop()
@@ -230,9 +235,10 @@ def run(args) -> int:
                                                  requests=settings.reads, log=_log),
             "scheduler": scale.scheduler_queries(bench_db, repeats=settings.scheduler_repeats,
                                                  log=_log),
-            "reports": scale.report_queries(bench_db, repeats=settings.report_repeats,
-                                            log=_log),
         }
+        if not args.no_reports:
+            results["scale"]["reports"] = scale.report_queries(
+                bench_db, repeats=settings.report_repeats, log=_log)
         results["server"]["rss_end_mb"] = server.rss_bytes() / 2**20
         server.stop()
         results["scale"]["long_history"] = scale.long_history(
