@@ -25,6 +25,7 @@ from api import (
 from api.config import PROJECT_ROOT, from_environment, stored_secret_key
 from api.extensions import db, migrate
 from api.schemas import BIG_INTEGER_MAX, ErrorResponsesPlugin, ErrorSchema
+from engine import change_signals
 from engine.calendar_store import CalendarSource
 from engine.context import EngineContext
 from engine.deadlines import DeadlineRules
@@ -54,6 +55,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _tune_sqlite(db.engine)
+        change_signals.listen(db.engine)
     app.extensions["motcua"] = EngineContext(
         runtime=ProcessRuntime(script_engine=create_script_engine(
             helpers=TIMER_HELPERS, time_limit=app.config["MOTCUA_SCRIPT_TIME_LIMIT"],

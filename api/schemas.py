@@ -178,6 +178,24 @@ class TaskSchema(Schema):
         return user.username if user else None
 
 
+class NextStepSchema(Schema):
+    """A step the dossier waits on now: enough for a client to pick who works it."""
+
+    id = fields.Integer()
+    step = fields.String()
+    name = fields.String(attribute="step_name")
+    department = fields.String(attribute="department_code")
+    required_role = fields.String(allow_none=True)
+    state = fields.String(validate=validate.OneOf([s.value for s in TaskState]))
+    due_at = fields.DateTime(allow_none=True)
+
+
+class CompletedTaskSchema(TaskSchema):
+    """A completed step with the dossier's steps open after it (none once it is finished)."""
+
+    next_steps = fields.List(fields.Nested(NextStepSchema))
+
+
 class TaskDetailSchema(TaskSchema):
     """A step with its form's schema and submitted data."""
 

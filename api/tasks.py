@@ -10,12 +10,14 @@ from api.extensions import db
 from api.refusals import refusals
 from api.schemas import (
     AssignTaskSchema,
+    CompletedTaskSchema,
     CompleteTaskSchema,
     TaskDetailSchema,
     TaskListQuery,
     TaskSchema,
 )
 from api.views import task_view
+from engine.next_steps import next_steps
 from engine.tasks import (
     TaskFilter,
     assign_task,
@@ -108,14 +110,15 @@ class CompleteTask(MethodView):
     """Finish a step."""
 
     @blp.arguments(CompleteTaskSchema)
-    @blp.response(200, TaskSchema)
+    @blp.response(200, CompletedTaskSchema)
     @refusals(blp, 403, 404, 409, 422)
     def post(self, body, task_id):
         """Complete a step you hold with its form data; the dossier moves to its next steps.
 
-        Invalid form data gives 422 with one entry per field.
+        The answer carries `next_steps`, the dossier's steps open after this one, so the
+        client needs no look-up to go on. Invalid form data gives 422 with one entry per field.
         """
         moment = now()
-        return task_view(complete_task(db.session, current_app.extensions["motcua"],
-                                       task_id=task_id, data=body["form_data"],
-                                       user=current_user(), now=moment), moment)
+        task = complete_task(db.session, current_app.extensions["motcua"], task_id=task_id,
+                             data=body["form_data"], user=current_user(), now=moment)
+        return task_view(task, moment, next_steps=next_steps(db.session, task.dossier_id))

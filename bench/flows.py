@@ -41,12 +41,15 @@ class Flow:
     """One virtual user's HTTP client, acting as whoever each step needs."""
 
     def __init__(self, client: httpx.Client, staff: Staff, calls: list, index: int, *,
-                 browse: bool = True):
+                 browse: bool = True, look_up: bool = False):
         self.client = client
         self.staff = staff
         self.calls = calls
         self.index = index
         self.browse = browse
+        # The old pattern: look the dossier up after each step instead of reading the
+        # completion's `next_steps`.
+        self.look_up = look_up
 
     def _call(self, op: str, method: str, url: str, person, body=None, expect: int = 200):
         started = time.perf_counter()
@@ -75,8 +78,9 @@ class Flow:
         """Receive a dossier and work its steps along a scenario path.
 
         Returns the dossier code, how many steps were completed and whether it finished.
-        Each step: the worker looks at the inbox, claims, completes, then looks the dossier up
-        to find what opened next.
+        Each step: the worker looks at the inbox, claims and completes; the completion's
+        answer says what opened next (with `look_up`, the dossier is looked up for it as well,
+        the request pattern before completions answered with their next steps).
         """
         dossier = self.receive(procedure)
         code, open_steps = dossier["code"], dossier["open_steps"]
@@ -95,19 +99,20 @@ class Flow:
             if self.browse:
                 self._call("inbox", "GET", "/api/v1/tasks", person)
             self._call("claim", "POST", f"/api/v1/tasks/{task['id']}/claim", person)
-            self._call("complete", "POST", f"/api/v1/tasks/{task['id']}/complete", person,
-                       {"form_data": data})
-            open_steps = self._call("lookup", "GET", f"/api/v1/dossiers/{code}",
-                                    person)["open_steps"]
+            open_steps = self._call("complete", "POST", f"/api/v1/tasks/{task['id']}/complete",
+                                    person, {"form_data": data})["next_steps"]
+            if self.look_up:
+                open_steps = self._call("lookup", "GET", f"/api/v1/dossiers/{code}",
+                                        person)["open_steps"]
         return code, len(steps), not open_steps
 
 
 def _virtual_user(index: int, *, base_url: str, staff: Staff, calls: list, deadline: float,
                   max_dossiers: int, supplement_share: float, stop: threading.Event,
-                  outcomes: list) -> None:
+                  outcomes: list, look_up: bool) -> None:
     rng = random.Random(index)
     with httpx.Client(base_url=base_url, timeout=120) as client:
-        flow = Flow(client, staff, calls, index)
+        flow = Flow(client, staff, calls, index, look_up=look_up)
         for n in range(max_dossiers):
             if stop.is_set() or time.perf_counter() >= deadline:
                 return
@@ -123,8 +128,11 @@ def _virtual_user(index: int, *, base_url: str, staff: Staff, calls: list, deadl
 
 def run_phase(*, server: Server, db: BenchDatabase, staff: Staff, concurrency: int,
               warmup_s: float, measure_s: float, max_dossiers_per_user: int,
-              supplement_share: float, log=print) -> dict:
-    """Run `concurrency` virtual users; measure what happens after the warm-up."""
+              supplement_share: float, look_up: bool = False, log=print) -> dict:
+    """Run `concurrency` virtual users; measure what happens after the warm-up.
+
+    `look_up` keeps the old request pattern: a dossier look-up after every completion.
+    """
     calls: list[Call] = []
     outcomes: list = []
     stop = threading.Event()
@@ -134,7 +142,8 @@ def run_phase(*, server: Server, db: BenchDatabase, staff: Staff, concurrency: i
         target=_virtual_user, name=f"vu-{i}", daemon=True, args=(i,),
         kwargs={"base_url": server.base_url, "staff": staff, "calls": calls,
                 "deadline": window_end, "max_dossiers": max_dossiers_per_user,
-                "supplement_share": supplement_share, "stop": stop, "outcomes": outcomes})
+                "supplement_share": supplement_share, "stop": stop, "outcomes": outcomes,
+                "look_up": look_up})
         for i in range(concurrency)]
     meters = {"server": CpuMeter(server.processes),
               "postgres": CpuMeter(postgres_backends(db.name)),
@@ -178,6 +187,7 @@ def run_phase(*, server: Server, db: BenchDatabase, staff: Staff, concurrency: i
         operations[op] = summary
     result = {
         "concurrency": concurrency,
+        "look_up_after_complete": look_up,
         "warmup_s": warmup_s,
         "measured_s": elapsed,
         "step_completions": completions,

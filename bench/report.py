@@ -32,13 +32,26 @@ def floor_for(results: dict, concurrency: int) -> dict | None:
 
 
 def headline(results: dict) -> dict | None:
-    """Return the load phase the summary line reports: the highest concurrency."""
+    """Return the load phase the summary line reports: the highest concurrency.
+
+    A phase of the old request pattern (a look-up after each completion) is the headline
+    only when every phase ran that way.
+    """
     phases = results.get("load", [])
-    return max(phases, key=lambda p: p["concurrency"]) if phases else None
+    current = [p for p in phases if not p.get("look_up_after_complete")] or phases
+    return max(current, key=lambda p: p["concurrency"]) if current else None
+
+
+def server_and_db_ms(phase: dict) -> float | None:
+    """Return the CPU of the server and PostgreSQL per completion, in ms."""
+    cpu = phase["cpu_ms_per_completion"]
+    if cpu["server"] is None or cpu["postgres"] is None:
+        return None
+    return cpu["server"] + cpu["postgres"]
 
 
 def summary_line(results: dict) -> str | None:
-    """Return `N step completions/s, complete p95 X ms, inbox p95 Y ms, floor ratio Z`."""
+    """Return `N step completions/s, complete p95 X ms, inbox p95 Y ms, floor ratio Z, …`."""
     phase = headline(results)
     if phase is None:
         return None
@@ -49,7 +62,52 @@ def summary_line(results: dict) -> str | None:
     return (f"{phase['completions_per_s']:.1f} step completions/s, "
             f"complete p95 {_ms(ops['complete']['p95_ms'])} ms, "
             f"inbox p95 {_ms(ops['inbox']['p95_ms'])} ms, "
-            f"floor ratio {'-' if z is None else f'{z:.4f}'}")
+            f"floor ratio {'-' if z is None else f'{z:.4f}'}, "
+            f"{_ms(server_and_db_ms(phase))} ms server+db CPU per completion")
+
+
+# The targets of issue 14, read off the headline phase and the backlog's scale points.
+TARGET_SERVER_DB_MS = 6.0
+TARGET_COMPLETIONS_PER_S = 300.0
+TARGET_COMPLETE_P95_MS = 25.0
+TARGET_INBOX_P95_MS = 20.0
+
+
+def targets(results: dict) -> list[str]:
+    """Return one line per target, met or missed, and which party's CPU dominates."""
+    phase = headline(results)
+    if phase is None:
+        return []
+    ops, cpu = phase["operations"], phase["cpu_ms_per_completion"]
+    reads = results.get("scale", {}).get("backlog_reads", {})
+    scale_inbox = reads.get("inbox", {}).get("p95_ms")
+    rows = [
+        ("server+db CPU per completion", server_and_db_ms(phase), TARGET_SERVER_DB_MS, "ms",
+         False),
+        (f"step completions/s, {phase['concurrency']} users", phase["completions_per_s"],
+         TARGET_COMPLETIONS_PER_S, "/s", True),
+        (f"complete p95, {phase['concurrency']} users", ops["complete"]["p95_ms"],
+         TARGET_COMPLETE_P95_MS, "ms", False),
+        (f"inbox p95, {phase['concurrency']} users", ops["inbox"]["p95_ms"],
+         TARGET_INBOX_P95_MS, "ms", False),
+        ("inbox p95, one client over the backlog", scale_inbox, TARGET_INBOX_P95_MS, "ms",
+         False),
+    ]
+    out = []
+    for label, value, target, unit, higher_is_better in rows:
+        met = value is not None and (value >= target if higher_is_better else value < target)
+        verdict = "met" if met else "MISSED"
+        out.append(f"  {label:40} {_ms(value):>8} {unit:3} target "
+                   f"{'≥' if higher_is_better else '<'} {target:g}: {verdict}")
+    parties = {name: cpu[name] for name in ("server", "postgres", "client")
+               if cpu[name] is not None}
+    if parties:
+        total = sum(parties.values())
+        shares = ", ".join(f"{name} {100 * ms / total:.0f} %" for name, ms in
+                           sorted(parties.items(), key=lambda item: -item[1]))
+        out.append(f"  CPU per completion by party: {shares} (of {total:.1f} ms on the shared "
+                   f"cores); the largest is where the next step must cut")
+    return out
 
 
 def table(results: dict) -> str:
@@ -88,8 +146,10 @@ def table(results: dict) -> str:
         floor = floor_for(results, phase["concurrency"]) or {}
         flat = floor.get("latency", {})
         out.append("")
-        out.append(f"Load: {phase['concurrency']} virtual users, {phase['measured_s']:.0f} s "
-                   f"measured after {phase['warmup_s']:.0f} s warm-up "
+        pattern = (", a look-up after each completion (the old pattern)"
+                   if phase.get("look_up_after_complete") else "")
+        out.append(f"Load: {phase['concurrency']} virtual users{pattern}, "
+                   f"{phase['measured_s']:.0f} s measured after {phase['warmup_s']:.0f} s warm-up "
                    f"(ratio = figure / floor at the same concurrency)")
         out.append(f"  {'operation':10} {'count':>7} {'p50 ms':>16} {'p95 ms':>16} "
                    f"{'p99 ms':>16} {'errors':>7}")
@@ -191,6 +251,11 @@ def table(results: dict) -> str:
         out.append(f"py-spy on the server ({profile['samples']:.0f} samples, "
                    f"{profile['request_samples']:.0f} in requests; {profile['raw_file']})")
         out += format_analysis("  inside complete_task:", profile["complete_task"])
+    verdicts = targets(results)
+    if verdicts:
+        out.append("")
+        out.append("Targets (issue 14)")
+        out += verdicts
     if results.get("error"):
         out.append("")
         out.append(f"ERROR: {results['error']}")

@@ -80,6 +80,14 @@ def _parse(argv) -> argparse.Namespace:
     parser.add_argument("--py-spy", type=float, default=0, metavar="SECONDS",
                         help="after the measurements, record the server with py-spy this long "
                              "under the same load and summarise the complete path")
+    parser.add_argument("--old-pattern", choices=("also", "only", "no"), default="also",
+                        help="the request pattern before completions answered with their next "
+                             "steps (a dossier look-up after each completion): 'also' adds a "
+                             "phase of it at the largest concurrency (default), 'only' runs "
+                             "every phase that way, 'no' leaves it out")
+    parser.add_argument("--no-reports", action="store_true",
+                        help="skip the roll-up of the seeded steps and the report queries "
+                             "(8-15 min of a full run); the load and scale points run as usual")
     parser.add_argument("--keep-database", action="store_true",
                         help="keep the bench database (e.g. for `python -m bench.profiling "
                              "--database NAME`); default: drop it")
@@ -188,10 +196,12 @@ def run(args) -> int:
         seeded = results["seed"]
         _log(f"  seeded in {seeded['total_s']:.1f} s: {seeded['dossiers']:,} dossiers, "
              f"{seeded['human_tasks']:,} steps, {seeded['database_mb']:,.0f} MB")
-        _log("rolling up the completed steps for the step-timings report")
-        results["roll_up"] = seed.roll_up(bench_db, batch=settings.rollup_batch, log=_log)
-        _log(f"  rolled up {results['roll_up']['steps']:,} steps into "
-             f"{results['roll_up']['rollup_rows']:,} rows in {results['roll_up']['total_s']:.1f} s")
+        if not args.no_reports:
+            _log("rolling up the completed steps for the step-timings report")
+            results["roll_up"] = seed.roll_up(bench_db, batch=settings.rollup_batch, log=_log)
+            _log(f"  rolled up {results['roll_up']['steps']:,} steps into "
+                 f"{results['roll_up']['rollup_rows']:,} rows in "
+                 f"{results['roll_up']['total_s']:.1f} s")
 
         # A fresh server on the seeded database: no plans or caches from the seeding.
         server.stop()
@@ -199,14 +209,18 @@ def run(args) -> int:
         results["server"] = {"rss_idle_mb": server.rss_bytes() / 2**20}
 
         results["load"] = []
-        for users in settings.concurrency:
-            _log(f"load: {users} virtual users, {settings.warmup_s:.0f} s warm-up + "
+        phases = [(users, args.old_pattern == "only") for users in settings.concurrency]
+        if args.old_pattern == "also":
+            phases.append((max(settings.concurrency), True))
+        for users, look_up in phases:
+            pattern = ", a look-up after each completion" if look_up else ""
+            _log(f"load: {users} virtual users{pattern}, {settings.warmup_s:.0f} s warm-up + "
                  f"{settings.measure_s:.0f} s")
             results["load"].append(run_phase(
                 server=server, db=bench_db, staff=staff, concurrency=users,
                 warmup_s=settings.warmup_s, measure_s=settings.measure_s,
                 max_dossiers_per_user=settings.max_dossiers_per_user,
-                supplement_share=settings.supplement_share, log=_log))
+                supplement_share=settings.supplement_share, look_up=look_up, log=_log))
 
         state = _a_real_state(bench_db, templates)
         results["floor"] = []
@@ -221,9 +235,10 @@ def run(args) -> int:
                                                  requests=settings.reads, log=_log),
             "scheduler": scale.scheduler_queries(bench_db, repeats=settings.scheduler_repeats,
                                                  log=_log),
-            "reports": scale.report_queries(bench_db, repeats=settings.report_repeats,
-                                            log=_log),
         }
+        if not args.no_reports:
+            results["scale"]["reports"] = scale.report_queries(
+                bench_db, repeats=settings.report_repeats, log=_log)
         results["server"]["rss_end_mb"] = server.rss_bytes() / 2**20
         server.stop()
         results["scale"]["long_history"] = scale.long_history(
@@ -231,7 +246,8 @@ def run(args) -> int:
 
         if args.py_spy:
             server.start()
-            results["profile"] = _py_spy(server, bench_db, staff, settings, args.py_spy, stamp)
+            results["profile"] = _py_spy(server, bench_db, staff, settings, args.py_spy, stamp,
+                                         look_up=args.old_pattern == "only")
     except BaseException as err:  # noqa: BLE001 - report, clean up, exit non-zero
         status = err.code if isinstance(err, SystemExit) and isinstance(err.code, int) else 1
         results["error"] = f"{type(err).__name__}: {err}"
@@ -268,7 +284,7 @@ def _a_real_state(bench_db: BenchDatabase, templates) -> str:
 
 
 def _py_spy(server: Server, bench_db: BenchDatabase, staff, settings: Settings, seconds: float,
-            stamp: str) -> dict:
+            stamp: str, *, look_up: bool) -> dict:
     raw = RESULTS / f"{stamp}-py-spy.txt"
     users = max(settings.concurrency)
     _log(f"py-spy: recording the server for {seconds:.0f} s under {users} virtual users")
@@ -276,7 +292,7 @@ def _py_spy(server: Server, bench_db: BenchDatabase, staff, settings: Settings, 
     try:
         run_phase(server=server, db=bench_db, staff=staff, concurrency=users, warmup_s=1,
                   measure_s=seconds + 2, max_dossiers_per_user=settings.max_dossiers_per_user,
-                  supplement_share=settings.supplement_share, log=_log)
+                  supplement_share=settings.supplement_share, look_up=look_up, log=_log)
     finally:
         out, _ = recorder.communicate(timeout=seconds + 120)
     if recorder.returncode != 0 or not raw.exists():

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from engine import audit
 from engine.access import ROLES_WITH_DEPARTMENT, check_can_list_members
 from engine.errors import DepartmentNotFound, InvalidInput, UserNotFound
+from engine.known_tokens import KNOWN_TOKENS
 from engine.models import Department, User
 from engine.passwords import hash_password
 from engine.statuses import Role
@@ -69,11 +70,10 @@ def create_user(session: Session, *, username: str, role: str, department_code: 
 
 
 def authenticate(session: Session, token: str) -> User | None:
-    """Return the active user holding this token, or None."""
+    """Return the active user holding this token, or None (engine.known_tokens keeps them)."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    user = session.scalars(select(User).where(User.token_hash == token_hash(token))).one_or_none()
-    return user if user is not None and user.active else None
+    return KNOWN_TOKENS.user(session, token_hash(token))
 
 
 def get_user_or_raise(session: Session, user_id: int) -> User:

@@ -5,20 +5,23 @@ import time as monotonic_time
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.access import check_is_admin
 from engine.calendar import CalendarOverride, WorkingCalendar
+from engine.change_signals import CALENDAR, GENERATIONS, announce, signalled
 from engine.errors import InvalidInput, NotFound
 from engine.models import CalendarOverrideRow, User
 from engine.sql import insert_for
 
 CALENDAR_FILE = "calendar.json"
 NOTE_MAX = 300
-# Other processes see an admin's change within this many seconds.
+# Without change signals (SQLite), other processes see an admin's change within this long.
 REFRESH_SECONDS = 30.0
+# A transaction reads one calendar, however many times its steps ask for it.
+_IN_TRANSACTION = "motcua_calendar"
 
 
 class CalendarSource:
@@ -28,6 +31,7 @@ class CalendarSource:
         self._config = json.loads((workflows_dir / CALENDAR_FILE).read_text(encoding="utf-8"))
         self._cached: WorkingCalendar | None = None
         self._loaded_at = 0.0
+        self._generation = -1
 
     @property
     def zone_name(self) -> str:
@@ -35,17 +39,33 @@ class CalendarSource:
         return self._config["zone"]
 
     def get(self, session: Session) -> WorkingCalendar:
-        """Return the calendar, rebuilt when overrides may have changed."""
-        if self._cached is None or monotonic_time.monotonic() - self._loaded_at > REFRESH_SECONDS:
+        """Return the calendar: the transaction's, else the process's, rebuilt after a change.
+
+        With change signals (engine.change_signals) an admin's change, in any process, is
+        seen from the next request on; without them, within REFRESH_SECONDS.
+        """
+        if _IN_TRANSACTION in session.info:
+            return session.info[_IN_TRANSACTION]
+        generation = GENERATIONS.of(CALENDAR)
+        if (self._cached is None or self._generation != generation
+                or (not signalled(session)
+                    and monotonic_time.monotonic() - self._loaded_at > REFRESH_SECONDS)):
             rows = session.scalars(select(CalendarOverrideRow)).all()
             overrides = [CalendarOverride(day=r.day, working=r.working, note=r.note) for r in rows]
             self._cached = WorkingCalendar.from_config(self._config, overrides)
             self._loaded_at = monotonic_time.monotonic()
+            self._generation = generation
+        session.info[_IN_TRANSACTION] = self._cached
         return self._cached
 
     def forget(self) -> None:
         """Drop the cached calendar after an override changed."""
         self._cached = None
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_transactions_calendar(session: Session, _transaction) -> None:
+    session.info.pop(_IN_TRANSACTION, None)
 
 
 def get_overrides(session: Session, *, year: int | None = None) -> list[CalendarOverrideRow]:
@@ -73,6 +93,7 @@ def set_override(session: Session, source: CalendarSource, *, day: date, working
     values = {"working": working, "note": note, "updated_by": user.username, "updated_at": now}
     session.execute(insert_for(session, CalendarOverrideRow).values(day=day, **values)
                     .on_conflict_do_update(index_elements=[CalendarOverrideRow.day], set_=values))
+    announce(session, CALENDAR)
     audit.append(session, [audit.Change(actor=user.username, action="calendar.override_set",
                                         before=before, after={"day": day.isoformat(),
                                                               "working": working,
@@ -91,6 +112,7 @@ def delete_override(session: Session, source: CalendarSource, *, day: date, user
         raise NotFound(f"no override for {day.isoformat()}", day=day.isoformat(),
                        reason="no_calendar_override")
     session.delete(row)
+    announce(session, CALENDAR)
     audit.append(session, [audit.Change(actor=user.username, action="calendar.override_deleted",
                                         before={"day": day.isoformat(), "working": row.working,
                                                 "note": row.note})], now=now)
