@@ -3,10 +3,7 @@
 from datetime import datetime
 
 from engine.calendar import VIETNAM
-from engine.models import User
-from engine.passwords import set_password
-from tests.conftest import NOW
-from tests.e2e.staff_app import PASSWORD
+from tests.e2e.staff_app import name_staff
 
 NAMES = {"office": "Trần Văn An", "office2": "Phạm Thị Bích", "office_head": "Lê Văn Cường",
          "leader": "Nguyễn Văn Chủ", "admin": "Quản Trị Viên", "reception": "Đỗ Thị Nhận",
@@ -27,9 +24,4 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 
 def named(staff: dict, session) -> dict:
     """Give the test's staff their full names and a password for the app; return them."""
-    for username, full_name in NAMES.items():
-        user = session.get(User, staff[username].id)
-        user.full_name = full_name
-        set_password(session, user, PASSWORD, actor="test", now=NOW)
-    session.commit()
-    return staff
+    return name_staff(session, staff, NAMES)

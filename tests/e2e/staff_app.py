@@ -4,10 +4,23 @@ import re
 
 import httpx
 
-from tests.conftest import snapshot
+from engine.models import User
+from engine.passwords import set_password
+from tests.conftest import NOW, snapshot
 
 PASSWORD = "mật-khẩu-đủ-dài"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+
+def name_staff(session, staff: dict, full_names: dict[str, str]) -> dict:
+    """Give these of the test's staff their full names and a password for the app."""
+    for username, full_name in full_names.items():
+        user = session.get(User, staff[username].id)
+        user.full_name = full_name
+        set_password(session, user, PASSWORD, actor="test", now=NOW)
+    session.commit()
+    return staff
 
 
 def csrf_token(page: httpx.Response) -> str:

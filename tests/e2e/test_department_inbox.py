@@ -11,7 +11,7 @@ from engine.models import User
 from engine.passwords import set_password
 from tests.conftest import NOW
 from tests.e2e.helpers import REVIEW_APPROVE, received
-from tests.e2e.staff_app import PASSWORD, csrf_token, data_rows, post_form, sign_in
+from tests.e2e.staff_app import PASSWORD, csrf_token, data_rows, name_staff, post_form, sign_in
 from tests.scenarios import SCENARIOS
 
 
@@ -19,12 +19,7 @@ from tests.scenarios import SCENARIOS
 def people(staff, session):
     """OFFICE's officers and head, named and with passwords for the app."""
     names = {"office": "Trần Văn An", "office2": "Phạm Thị Bích", "office_head": "Lê Văn Cường"}
-    for username, full_name in names.items():
-        user = session.get(User, staff[username].id)
-        user.full_name = full_name
-        set_password(session, user, PASSWORD, actor="test", now=NOW)
-    session.commit()
-    return staff
+    return name_staff(session, staff, names)
 
 
 def review_step(http, staff) -> dict:

@@ -19,11 +19,8 @@ import pytest
 from PIL import Image  # Pillow, which matplotlib (the report's PNG chart) depends on
 from playwright.sync_api import Page, expect
 
-from engine.models import User
-from engine.passwords import set_password
-from tests.conftest import NOW
 from tests.e2e.helpers import APPLICANT, BIRTH, BIRTH_INTAKE, REVIEW_APPROVE, open_step
-from tests.e2e.staff_app import PASSWORD
+from tests.e2e.staff_app import PASSWORD, name_staff
 
 pytestmark = pytest.mark.one_backend
 
@@ -89,11 +86,7 @@ def receive_at_the_counter(reception: Page, tmp_path: Path) -> tuple[str, str]:
 
 def test_a_birth_registration_goes_from_the_counter_to_the_citizens_phone(
         new_page, script_errors, live_server, http, staff, session, tmp_path):
-    for username, full_name in PEOPLE.items():
-        user = session.get(User, staff[username].id)
-        user.full_name = full_name
-        set_password(session, user, PASSWORD, actor="test", now=NOW)
-    session.commit()
+    name_staff(session, staff, PEOPLE)
 
     # The receptionist receives the dossier, then finds it again by the applicant's name.
     reception = signed_in(new_page, live_server, "reception")

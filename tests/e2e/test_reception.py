@@ -5,11 +5,10 @@ import re
 import pytest
 import time_machine
 
-from engine.models import Dossier, User
-from engine.passwords import set_password
+from engine.models import Dossier
 from tests.conftest import NOW
 from tests.e2e.helpers import APPLICANT, BIRTH, BIRTH_INTAKE
-from tests.e2e.staff_app import PASSWORD, csrf_token, data_rows, post_form, sign_in
+from tests.e2e.staff_app import csrf_token, data_rows, name_staff, post_form, sign_in
 
 INTAKE_PAGE = f"/tiep-nhan/{BIRTH}"
 # The intake form of a birth registration as the receptionist fills it in.
@@ -24,12 +23,7 @@ BIRTH_FORM = {
 @pytest.fixture
 def counter(staff, session):
     """The receptionist and an officer, named and with passwords for the app."""
-    for username, full_name in {"reception": "Đỗ Thị Hoa", "office": "Trần Văn An"}.items():
-        user = session.get(User, staff[username].id)
-        user.full_name = full_name
-        set_password(session, user, PASSWORD, actor="test", now=NOW)
-    session.commit()
-    return staff
+    return name_staff(session, staff, {"reception": "Đỗ Thị Hoa", "office": "Trần Văn An"})
 
 
 def test_the_procedure_search_ignores_accents_and_case_and_shows_documents_fee_and_deadline(
