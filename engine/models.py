@@ -218,6 +218,26 @@ class DossierStatusChange(Base):
     dossier: Mapped[Dossier] = relationship()
 
 
+class DossierClockChange(Base):
+    """The dossier's statutory clock from `at` on: its appointment and whether it runs.
+
+    Written by the unit of work whenever the appointment or the pause changes
+    (engine.clock_history), so reports judge a past period against the appointment then.
+    """
+
+    __tablename__ = "dossier_clock_changes"
+    __table_args__ = (Index("ix_dossier_clock_changes_dossier_at", "dossier_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # False while the clock is paused (waiting for the citizen, or steps not counted).
+    running: Mapped[bool] = mapped_column()
+
+    dossier: Mapped[Dossier] = relationship()
+
+
 class IdempotencyKey(Base):
     """A client's key for one receipt request, so a retried request returns the same dossier.
 

@@ -5,9 +5,9 @@ dossiers, so it answers over millions of rows. Periods are half-open, [start, en
 as aware datetimes; `period_of` turns a first and last local day into one.
 
 What the columns can and cannot know: a dossier's status at any past moment is read from
-its status history (engine.status_history), and when it was received, processed and
-finished from its timestamps, all fixed once they happen; its clock and appointment are
-only the current ones. Each function says which it reads.
+its status history (engine.status_history), its appointment and whether its clock ran from
+its clock history (engine.clock_history), and when it was received, processed and finished
+from its timestamps, all fixed once they happen. Each function says which it reads.
 """
 
 from dataclasses import dataclass, fields
@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Subquery, and_, case, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session
 
-from engine import status_history, step_rollups
+from engine import clock_history, status_history, step_rollups
 from engine.deadlines import Verdict
 from engine.errors import InvalidInput
 from engine.models import Department, Dossier, HumanTask, Procedure, User
@@ -142,8 +142,17 @@ def _dossiers_in_scope(period_start: datetime, period_end: datetime) -> Subquery
     changed_since = and_(or_(closed_at.is_(None), closed_at >= end), Dossier.updated_at >= end)
     status = case((changed_since, func.coalesce(status_history.status_at(end), Dossier.status)),
                   else_=Dossier.status)
+    # Its clock at the end, the same way from its clock history (every clock change also
+    # moves updated_at); a dossier without clock history keeps its current clock.
+    ran = or_(Dossier.clock_paused_at.is_(None), Dossier.clock_paused_at >= end)
+    appointment = case((changed_since, func.coalesce(clock_history.appointment_at(end),
+                                                     Dossier.appointment_at)),
+                       else_=Dossier.appointment_at)
+    running = case((changed_since, func.coalesce(clock_history.running_at(end), ran)),
+                   else_=ran)
     return (select(Dossier.procedure_code, Dossier.received_at, Dossier.channel,
-                   Dossier.outcome, Dossier.appointment_at, Dossier.clock_paused_at,
+                   Dossier.outcome, appointment.label("appointment_at"),
+                   running.label("clock_running"),
                    Dossier.components_total, Dossier.components_digitised,
                    Dossier.components_reused, closed_at.label("closed_at"),
                    status.label("status"))
@@ -166,7 +175,6 @@ def _dossier_measures(dossiers: Subquery, period_start: datetime, period_end: da
     closed = d.closed_at < end
     open_at_end = or_(d.closed_at.is_(None), d.closed_at >= end)
     waiting = d.status.in_(PAUSED_STATUSES)
-    clock_running = or_(d.clock_paused_at.is_(None), d.clock_paused_at >= end)
     completed = and_(closed, d.status.not_in(ENDED_WITHOUT_RESULT))
 
     def count(*conditions):
@@ -187,7 +195,7 @@ def _dossier_measures(dossiers: Subquery, period_start: datetime, period_end: da
         "late": count(completed, d.outcome == Verdict.LATE.value),
         "open_at_end": count(open_at_end),
         "paused": count(open_at_end, waiting),
-        "overdue": count(open_at_end, ~waiting, clock_running, d.appointment_at < cutoff),
+        "overdue": count(open_at_end, ~waiting, d.clock_running, d.appointment_at < cutoff),
         "stopped": count(closed, d.status == STOPPED),
         "withdrawn": count(closed, d.status == WITHDRAWN),
         "refused": count(closed, d.status == REFUSED),
@@ -331,8 +339,8 @@ def progress_report(session: Session, *, period_start: datetime, period_end: dat
     - paused: not closed by the end and in status 5, 6 or 8 at the end, by its status
       history: a dossier paused at the end and resumed since still counts as paused.
     - in_progress_overdue: not closed by the end, not paused, clock running at the end,
-      and its current appointment before min(end, now); in_progress_within_deadline: the
-      rest (including dossiers without an appointment).
+      and its appointment at the end (by its clock history) before min(end, now);
+      in_progress_within_deadline: the rest (including dossiers without an appointment).
     - digitised_share / reused_share: components digitised / reused over components
       handed in, over dossiers received during the period; online_share: online over
       received_new. None when the denominator is zero.

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import audit, incidents
+from engine import audit, clock_history, incidents
 from engine.calendar import WorkingCalendar
 from engine.context import EngineContext
 from engine.errors import ConcurrentUpdate, EngineIncident
@@ -40,6 +40,9 @@ class DossierUnitOfWork:
         # Known before a rollback expires the dossier: an incident still names it.
         self._dossier_id: int | None = None
         self._dossier_code: str | None = None
+        # The dossier's clock when the unit took it, to record a change at commit; None
+        # after a rollback, which leaves nothing of the unit's to record.
+        self._clock_before: clock_history.Clock | None = None
 
     def __enter__(self) -> "DossierUnitOfWork":
         return self
@@ -74,11 +77,13 @@ class DossierUnitOfWork:
         """Add a new dossier; the unit's changes are now its changes."""
         self.session.add(dossier)
         self.adopt(dossier)
+        self._clock_before = clock_history.NO_CLOCK
 
     def adopt(self, dossier: Dossier) -> Dossier:
         """Work on a dossier without locking it: to read or try things, never to commit."""
         self.dossier = dossier
         self._dossier_id, self._dossier_code = dossier.id, dossier.code
+        self._clock_before = clock_history.clock_of(dossier)
         return dossier
 
     def open_rows(self, *, reload: bool = False) -> list[HumanTask]:
@@ -179,7 +184,10 @@ class DossierUnitOfWork:
         return refusal
 
     def commit(self) -> None:
-        """Append the recorded audit events and commit the unit."""
+        """Record the dossier's clock if it changed, append the audit events and commit."""
+        if self.dossier is not None and self._clock_before is not None:
+            clock_history.record_change(self.session, self.dossier, since=self._clock_before,
+                                        at=self.now)
         audit.append(self.session, self._changes, now=self.now)
         self._changes = []
         self.session.commit()
@@ -187,4 +195,5 @@ class DossierUnitOfWork:
     def rollback(self) -> None:
         """Discard everything the unit changed."""
         self._changes = []
+        self._clock_before = None
         self.session.rollback()
