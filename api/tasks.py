@@ -17,7 +17,6 @@ from api.schemas import (
     TaskSchema,
 )
 from api.views import task_view
-from engine.next_steps import next_steps
 from engine.tasks import (
     TaskFilter,
     assign_task,
@@ -119,6 +118,7 @@ class CompleteTask(MethodView):
         client needs no look-up to go on. Invalid form data gives 422 with one entry per field.
         """
         moment = now()
-        task = complete_task(db.session, current_app.extensions["motcua"], task_id=task_id,
-                             data=body["form_data"], user=current_user(), now=moment)
-        return task_view(task, moment, next_steps=next_steps(db.session, task.dossier_id))
+        task, next_steps = complete_task(db.session, current_app.extensions["motcua"],
+                                         task_id=task_id, data=body["form_data"],
+                                         user=current_user(), now=moment)
+        return task_view(task, moment, next_steps=next_steps)

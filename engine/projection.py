@@ -17,13 +17,15 @@ from engine.statuses import OPEN_TASK_STATES, TaskState
 
 def apply_progress(session: Session, ctx: EngineContext, dossier: Dossier, progress: Progress,
                    *, open_rows: list[HumanTask], actor: str, by: int | None,
-                   now: datetime) -> list[audit.Change]:
+                   now: datetime) -> tuple[list[audit.Change], list[HumanTask]]:
     """Project the workflow's open steps, status and deadlines onto the dossier's rows.
 
-    `actor` names who moved the workflow in the audit trail and `by` is their user id, None
-    for the system. `open_rows` are the dossier's step rows that were open before the
-    workflow moved (a row the caller has just completed may be among them). Every change
-    is made in memory and written by one flush, so the dossier row is updated once.
+    Return the audit events of the projection and the dossier's step rows open after it,
+    oldest first. `actor` names who moved the workflow in the audit trail and `by` is their
+    user id, None for the system. `open_rows` are the dossier's step rows that were open
+    before the workflow moved (a row the caller has just completed may be among them).
+    Every change is made in memory and written by one flush, so the dossier row is updated
+    once.
     """
     calendar = ctx.calendar(session)
     open_ids = {s.workflow_task_id for s in progress.open_steps}
@@ -68,7 +70,8 @@ def apply_progress(session: Session, ctx: EngineContext, dossier: Dossier, progr
                              after={"step": row.step, "department": row.department_code,
                                     "due_at": row.due_at.isoformat()})
                 for row in new_rows]
-    return changes + status_changes + clock_changes
+    return (changes + status_changes + clock_changes,
+            sorted(now_open, key=lambda row: row.id))
 
 
 def open_tasks(session: Session, dossier: Dossier, *, reload: bool = False) -> list[HumanTask]:

@@ -203,8 +203,11 @@ def refusal_to_take(task: HumanTask, user: User) -> Exception:
 
 
 def complete_task(session: Session, ctx: EngineContext, *, task_id: int, data: dict,
-                  user: User, now: datetime) -> HumanTask:
-    """Complete the caller's claimed step with its form data and advance the dossier."""
+                  user: User, now: datetime) -> tuple[HumanTask, list[HumanTask]]:
+    """Complete the caller's claimed step with its form data and advance the dossier.
+
+    Return the completed step and the dossier's steps open after it, oldest first.
+    """
     task = get_task_or_raise(session, task_id, user=user)
     check_can_work_on(user, task)
     check_held_by(task, user)
@@ -231,10 +234,11 @@ def complete_task(session: Session, ctx: EngineContext, *, task_id: int, data: d
         uow.record(audit.Change(actor=user.username, action="task.completed",
                                 dossier_code=dossier.code, task_id=task.id,
                                 after={"step": task.step, "data": data, "outcome": task.outcome}))
-        uow.project(progress, open_rows=open_rows, actor=user.username, by=user.id)
+        next_steps = uow.project(progress, open_rows=open_rows, actor=user.username,
+                                 by=user.id)
         uow.commit()
     ctx.due_changed()
-    return task
+    return task, next_steps
 
 
 def check_held_by(task: HumanTask, user: User) -> None:

@@ -153,10 +153,17 @@ class DossierUnitOfWork:
         return progress
 
     def project(self, progress: Progress, *, open_rows: list[HumanTask], actor: str,
-                by: int | None) -> None:
-        """Project the workflow's progress onto the dossier's steps, status and deadlines."""
-        self.record(*apply_progress(self.session, self.ctx, self.dossier, progress,
-                                    open_rows=open_rows, actor=actor, by=by, now=self.now))
+                by: int | None) -> list[HumanTask]:
+        """Project the workflow's progress onto the dossier's steps, status and deadlines.
+
+        Return the dossier's step rows open after it, oldest first: what the dossier waits
+        on once the unit commits, known without reading them back.
+        """
+        changes, now_open = apply_progress(self.session, self.ctx, self.dossier, progress,
+                                           open_rows=open_rows, actor=actor, by=by,
+                                           now=self.now)
+        self.record(*changes)
+        return now_open
 
     def record(self, *changes: audit.Change) -> None:
         """Keep audit events to append when the unit commits."""
