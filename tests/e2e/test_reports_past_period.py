@@ -10,8 +10,10 @@ from datetime import datetime
 
 import pytest
 import time_machine
+from sqlalchemy import select
 
 from engine.calendar import VIETNAM
+from engine.models import Dossier, DossierClockChange
 from tests.e2e.helpers import do_step, open_step, received
 from tests.scenarios import PROCEDURE_CODES, SCENARIOS, SUPP, WORKER
 
@@ -106,6 +108,21 @@ def test_the_dossiers_changed_after_the_period_as_the_story_says(http, staff, fi
     assert now["finished_late"]["status"] == 10
     assert now["early"]["status"] == 10
     assert [now[name]["status"] for name in ("restarted", "apologised", "within")] == [4, 4, 4]
+
+
+def test_each_clock_change_is_a_row_from_receipt_to_processing(session, first_week):
+    def clock(code: str) -> list[tuple]:
+        return [(change.at, change.appointment_at, change.running) for change in session.scalars(
+            select(DossierClockChange).join(Dossier).where(Dossier.code == code)
+            .order_by(DossierClockChange.id))]
+
+    # Received; paused by the supplement request; restarted from zero when it came back.
+    assert clock(first_week["restarted"]) == [(at(2, 9), at(5, 9), True),
+                                              (at(9, 10), at(5, 9), False),
+                                              (at(10, 10), at(13, 10), True)]
+    # Received; Form 04's new appointment.
+    assert clock(first_week["apologised"]) == [(at(6, 9), at(6, 17), True),
+                                               (at(9, 9), at(9, 17), True)]
 
 
 def test_a_past_week_counts_overdue_what_was_overdue_at_its_end(http, staff, first_week):
