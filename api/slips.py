@@ -9,6 +9,7 @@ from api.clock import now
 from api.extensions import db
 from api.refusals import refusals
 from api.schemas import PublicLookupBody
+from engine.models import User
 from engine.personal_data import View, record_reads
 from engine.slips import slip
 from engine.slips.layout import Center
@@ -29,9 +30,9 @@ def center() -> Center:
                   zone=current_app.extensions["motcua"].calendar(db.session).zone)
 
 
-def slip_response(form: str, code: str, pin: str | None = None) -> Response:
-    """Return one slip of a dossier the signed-in user may see, shown inline as a PDF."""
-    moment, user = now(), current_user()
+def slip_response(form: str, code: str, *, user: User, pin: str | None = None) -> Response:
+    """Return one slip of a dossier the user may see, shown inline as a PDF."""
+    moment = now()
     ctx = current_app.extensions["motcua"]
     printed = slip(db.session, form=form, code=code, user=user, center=center(),
                    calendar=ctx.calendar(db.session), now=moment, pin=pin,
@@ -57,7 +58,7 @@ class DossierSlip(MethodView):
         the forms. PINs are stored hashed, so the receipt printed here says the PIN was
         given at receipt: POST the PIN to print it on the receipt.
         """
-        return slip_response(form, code)
+        return slip_response(form, code, user=current_user())
 
 
 @blp.route("/<string:code>/slips/receipt")
@@ -74,5 +75,5 @@ class DossierReceiptWithPin(MethodView):
         (invalid_input, reason pin_mismatch). The PIN is printed on the slip, never put in
         its QR code, and never read from the URL.
         """
-        return slip_response("receipt", code, pin=body["pin"])
+        return slip_response("receipt", code, user=current_user(), pin=body["pin"])
 

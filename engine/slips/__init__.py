@@ -13,12 +13,14 @@ from sqlalchemy.orm import Session
 from engine.calendar import WorkingCalendar
 from engine.codes import pin_matches
 from engine.dossiers import get_dossier_or_raise
-from engine.errors import InvalidInput, NotFound
+from engine.errors import InvalidInput, NotFound, SlipNotApplicable
 from engine.models import User
 from engine.procedures import get_procedure_or_raise
 from engine.slips import apology, control_sheet, receipt, refusal, stop, supplement
 from engine.slips.forms import Slip, SlipFacts, SlipForm
 from engine.slips.layout import Center, SlipPage
+
+__all__ = ["FORMS", "Center", "Slip", "SlipForm", "printable_forms", "slip"]
 
 # URL names of the forms, in the order of their official numbers.
 FORMS: dict[str, SlipForm] = {
@@ -29,6 +31,15 @@ FORMS: dict[str, SlipForm] = {
     "stop": stop.FORM,
     "control-sheet": control_sheet.FORM,
 }
+
+
+def _facts(session: Session, *, code: str, user: User, center: Center,
+           calendar: WorkingCalendar, now: datetime, pin: str | None = None) -> SlipFacts:
+    """Return what the forms read of a dossier the user may see."""
+    dossier = get_dossier_or_raise(session, code, user=user)
+    return SlipFacts(session=session, dossier=dossier,
+                     procedure=get_procedure_or_raise(session, dossier.procedure_code),
+                     user=user, center=center, calendar=calendar, now=now, pin=pin)
 
 
 def slip(session: Session, *, form: str, code: str, user: User, center: Center,
@@ -44,16 +55,27 @@ def slip(session: Session, *, form: str, code: str, user: User, center: Center,
     if chosen is None:
         raise NotFound(f"no slip '{form}'; the slips are {', '.join(FORMS)}", form=form,
                        forms=", ".join(FORMS), reason="unknown_slip")
-    dossier = get_dossier_or_raise(session, code, user=user)
-    if pin is not None and not pin_matches(dossier.code, pin, dossier.pin_hash,
+    facts = _facts(session, code=code, user=user, center=center, calendar=calendar, now=now,
+                   pin=pin)
+    if pin is not None and not pin_matches(facts.dossier.code, pin, facts.dossier.pin_hash,
                                            secret_key=secret_key):
-        raise InvalidInput(f"the PIN is not dossier {dossier.code}'s", field="pin",
-                           reason="pin_mismatch", dossier=dossier.code)
-    facts = SlipFacts(session=session, dossier=dossier,
-                      procedure=get_procedure_or_raise(session, dossier.procedure_code),
-                      user=user, center=center, calendar=calendar, now=now, pin=pin)
+        raise InvalidInput(f"the PIN is not dossier {code}'s", field="pin",
+                           reason="pin_mismatch", dossier=code)
     content = chosen.gather(facts)
-    page = SlipPage(center, number=chosen.number, title=chosen.title, code=dossier.code,
-                    now=now)
+    page = SlipPage(center, number=chosen.number, title=chosen.title, code=code, now=now)
     chosen.write(page, facts, content)
-    return Slip(filename=f"{form}-{dossier.code}.pdf", content=page.output())
+    return Slip(filename=f"{form}-{code}.pdf", content=page.output())
+
+
+def printable_forms(session: Session, *, code: str, user: User, center: Center,
+                    calendar: WorkingCalendar, now: datetime) -> dict[str, SlipForm]:
+    """Return the forms the dossier's state calls for, by URL name, in their official order."""
+    facts = _facts(session, code=code, user=user, center=center, calendar=calendar, now=now)
+    printable = {}
+    for name, form in FORMS.items():
+        try:
+            form.gather(facts)
+        except SlipNotApplicable:
+            continue
+        printable[name] = form
+    return printable

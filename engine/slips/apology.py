@@ -35,5 +35,5 @@ def _write(page: SlipPage, facts: SlipFacts, extension: DeadlineExtension) -> No
     page.signatures(("THỦ TRƯỞNG CƠ QUAN", extension.signed_by))
 
 
-FORM = SlipForm(number="04", title="PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ",
+FORM = SlipForm(number="04", name="Phiếu xin lỗi và hẹn lại ngày trả kết quả",
                 gather=_gather, write=_write)

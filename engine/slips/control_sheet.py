@@ -34,5 +34,5 @@ def _write(page: SlipPage, facts: SlipFacts, sheet: sheets.ControlSheet) -> None
                widths=(9, 30, 22, 24, 22, 22, 22, 19), size=8)
 
 
-FORM = SlipForm(number="06", title="PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ",
+FORM = SlipForm(number="06", name="Phiếu kiểm soát quá trình giải quyết hồ sơ",
                 gather=_gather, write=_write)

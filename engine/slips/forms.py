@@ -32,16 +32,21 @@ class SlipFacts:
 
 @dataclass(frozen=True)
 class SlipForm:
-    """One official form: its number and title, what it gathers, and how it is written.
+    """One official form: its number and name, what it gathers, and how it is written.
 
     `gather` raises SlipNotApplicable when the dossier's state does not call for the form;
     `write` puts the body on the page, under the shared heading.
     """
 
     number: str
-    title: str
+    name: str
     gather: Callable[[SlipFacts], Any]
     write: Callable[[SlipPage, SlipFacts, Any], None]
+
+    @property
+    def title(self) -> str:
+        """Return the name as the form's title prints it, in capitals."""
+        return self.name.upper()
 
 
 @dataclass(frozen=True)

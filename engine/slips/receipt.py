@@ -40,5 +40,5 @@ def _write(page: SlipPage, facts: SlipFacts, meta: dict) -> None:
                     ("NGƯỜI TIẾP NHẬN HỒ SƠ", received_by(facts)))
 
 
-FORM = SlipForm(number="01", title="GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+FORM = SlipForm(number="01", name="Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
                 gather=_gather, write=_write)

@@ -25,5 +25,5 @@ def _write(page: SlipPage, facts: SlipFacts, reason: str) -> None:
     page.signatures(("NGƯỜI TIẾP NHẬN HỒ SƠ", facts.user.display_name))
 
 
-FORM = SlipForm(number="03", title="PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ",
+FORM = SlipForm(number="03", name="Phiếu từ chối tiếp nhận giải quyết hồ sơ",
                 gather=_gather, write=_write)

@@ -18,4 +18,4 @@ def _write(page: SlipPage, facts: SlipFacts, content: None) -> None:
     raise AssertionError("no dossier reaches Form 05 before stops are recorded")
 
 
-FORM = SlipForm(number="05", title="PHIẾU DỪNG XỬ LÝ HỒ SƠ", gather=_gather, write=_write)
+FORM = SlipForm(number="05", name="Phiếu dừng xử lý hồ sơ", gather=_gather, write=_write)

@@ -32,5 +32,5 @@ def _write(page: SlipPage, facts: SlipFacts, missing: list[str]) -> None:
                     ("NGƯỜI TIẾP NHẬN HỒ SƠ", received_by(facts)))
 
 
-FORM = SlipForm(number="02", title="PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ",
+FORM = SlipForm(number="02", name="Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
                 gather=_gather, write=_write)
