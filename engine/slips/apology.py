@@ -22,7 +22,7 @@ def _write(page: SlipPage, facts: SlipFacts, extension: DeadlineExtension) -> No
     center = facts.center
     agency = facts.session.get(Department, facts.procedure.department_code).name_vi
     page.paragraph(f"Kính gửi: Ông/Bà {facts.applicant('full_name')}", style="B")
-    applicant_fields(page, facts)
+    applicant_fields(page, facts, named=False)  # named in the address above
     page.paragraph(f"Ngày {center.moment(facts.dossier.received_at)}, {agency} tiếp nhận hồ sơ "
                    "đề nghị giải quyết thủ tục hành chính của Ông/Bà.")
     page.field("Thời gian hẹn trả kết quả", center.moment(extension.original_appointment_at))

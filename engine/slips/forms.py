@@ -57,9 +57,10 @@ class Slip:
     content: bytes
 
 
-def applicant_fields(page: SlipPage, facts: SlipFacts) -> None:
-    """Write the applicant and procedure lines most forms open with."""
-    page.field("Ông/Bà", facts.applicant("full_name"))
+def applicant_fields(page: SlipPage, facts: SlipFacts, *, named: bool = True) -> None:
+    """Write the applicant and procedure lines the forms open with; the name unless not `named`."""
+    if named:
+        page.field("Ông/Bà", facts.applicant("full_name"))
     page.field("Số định danh cá nhân", facts.applicant("id_number"))
     page.field("Thủ tục", f"{facts.procedure.name_vi} ({facts.procedure.code})")
 

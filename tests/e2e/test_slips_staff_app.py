@@ -1,4 +1,4 @@
-"""Slips in the staff app: the receipt printed with its PIN after receipt, the dossier page's links."""
+"""Slips in the staff app: the receipt printed with its PIN, the dossier page's links."""
 
 import json
 import re
