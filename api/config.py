@@ -37,6 +37,13 @@ def from_environment() -> dict:
         "MOTCUA_LOOKUP_LIMIT_PER_DOSSIER": int(os.environ.get("MOTCUA_LOOKUP_LIMIT_PER_DOSSIER",
                                                               "10")),
         "MOTCUA_LOOKUP_WINDOW_SECONDS": int(os.environ.get("MOTCUA_LOOKUP_WINDOW_SECONDS", "60")),
+        # Printable slips: the issuing center's name and town under the national heading, and
+        # where citizens reach the lookup page the slip's QR code links to.
+        "MOTCUA_CENTER_NAME": os.environ.get("MOTCUA_CENTER_NAME",
+                                             "Bộ phận Tiếp nhận và Trả kết quả"),
+        "MOTCUA_CENTER_PLACE": os.environ.get("MOTCUA_CENTER_PLACE", "Hà Nội"),
+        "MOTCUA_PUBLIC_BASE_URL": os.environ.get("MOTCUA_PUBLIC_BASE_URL",
+                                                 "http://localhost:5000"),
         # The staff app: sessions end after this long unused, and at the latest after the
         # maximum; this many wrong passwords in a row lock an account for the lock's minutes.
         "MOTCUA_SESSION_IDLE_MINUTES": int(os.environ.get("MOTCUA_SESSION_IDLE_MINUTES", "30")),

@@ -22,6 +22,7 @@ from engine.statuses import Role
 DOMAIN_MESSAGES = {
     ("not_found", None): "Không tìm thấy thứ được yêu cầu.",
     ("not_found", "no_apology"): "Hồ sơ %(code)s chưa có văn bản xin lỗi và hẹn lại.",
+    ("not_found", "unknown_slip"): "Không có phiếu %(form)s; các phiếu in được: %(forms)s.",
     ("not_found", "no_calendar_override"): "Ngày %(day)s không có điều chỉnh lịch làm việc.",
     ("procedure_not_found", None):
         "Không có thủ tục nào mã %(code)s; GET /api/v1/procedures liệt kê các mã.",
@@ -101,6 +102,8 @@ DOMAIN_MESSAGES = {
         "Kỳ bắt đầu ngày %(first_day)s, sau ngày kết thúc %(last_day)s.",
     ("invalid_input", "unknown_grouping"):
         "Không nhóm được theo %(group_by)s; hãy chọn một trong: %(known)s.",
+    ("invalid_input", "pin_mismatch"):
+        "Mã PIN không khớp với hồ sơ %(dossier)s: hãy dùng mã PIN vừa cấp khi tiếp nhận.",
     ("invalid_input", "negative_count"): "Số lượng không được âm.",
     ("invalid_input", "no_working_day"):
         "Không có ngày làm việc nào từ %(first_day)s đến %(last_day)s.",
@@ -160,6 +163,13 @@ DOMAIN_MESSAGES = {
     ("dossier_not_running", "processed"): "Hồ sơ %(dossier)s đã giải quyết xong; thời hạn đã đóng.",
     ("dossier_not_running", "paused"):
         "Hồ sơ %(dossier)s đang tạm dừng tính thời hạn nên chưa hẹn lại được.",
+    ("slip_not_applicable", None): "Phiếu này không áp dụng cho hồ sơ %(dossier)s.",
+    ("slip_not_applicable", "no_supplement_request"):
+        "Hồ sơ %(dossier)s không có yêu cầu bổ sung, hoàn thiện hồ sơ.",
+    ("slip_not_applicable", "not_refused"): "Hồ sơ %(dossier)s không bị từ chối tiếp nhận.",
+    ("slip_not_applicable", "no_apology"):
+        "Hồ sơ %(dossier)s chưa có phiếu xin lỗi và hẹn lại ngày trả kết quả.",
+    ("slip_not_applicable", "not_stopped"): "Hồ sơ %(dossier)s không bị dừng xử lý.",
     ("password_too_short", None): "Mật khẩu cần ít nhất %(min_length)s ký tự.",
     ("sign_in_refused", None): "Tên đăng nhập hoặc mật khẩu không đúng.",
     ("sign_in_refused", "current_password_wrong"): "Mật khẩu hiện tại không đúng.",

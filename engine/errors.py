@@ -164,6 +164,13 @@ class DossierNotRunning(DomainError):
     code = "dossier_not_running"
 
 
+class SlipNotApplicable(DomainError):
+    """The dossier's state does not call for this slip: no refusal, request or apology."""
+
+    kind = Kind.CONFLICT
+    code = "slip_not_applicable"
+
+
 class PasswordTooShort(InvalidInput):
     """A new password is shorter than the minimum."""
 

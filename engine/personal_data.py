@@ -18,6 +18,7 @@ class View(StrEnum):
     DETAIL = "detail"
     HISTORY = "history"
     APOLOGY = "apology"
+    SLIP = "slip"
 
 
 def record_reads(session: Session, *, user: User, dossier_codes: list[str], view: View,

@@ -8,6 +8,7 @@ from api.control_sheets import csv_response
 from api.extensions import db
 from api.web import blp, sessions
 from api.web.apologies import offers_apology
+from api.web.slips import slips_of
 from engine.control_sheet import CANCELLED, IN_PROGRESS, OVERDUE, control_sheet
 from engine.deadlines import Verdict
 from engine.dossiers import DossierFilter, get_all_dossiers, get_dossier_or_raise
@@ -54,7 +55,8 @@ def control_sheet_page(code: str):
         return render_template("web/control_sheet.html", sheet=None, code=code), 404
     dossier = get_dossier_or_raise(db.session, code, user=sessions.signed_in_user())
     return render_template("web/control_sheet.html", sheet=sheet, code=code, verdicts=VERDICTS,
-                           apology=offers_apology(sessions.signed_in_user(), dossier))
+                           apology=offers_apology(sessions.signed_in_user(), dossier),
+                           slips=slips_of(code))
 
 
 @blp.get("/ho-so/<string:code>/phieu-kiem-soat.csv")

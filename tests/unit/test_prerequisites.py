@@ -68,12 +68,13 @@ def test_every_missing_piece_is_named_in_one_message(tmp_path):
     result = check(env, "--browser")
 
     assert result.returncode == 1
-    assert result.stderr.count("\n  - ") == 5
+    assert result.stderr.count("\n  - ") == 7
     assert "  - Python 3.11 or newer (python3: not found)\n" in result.stderr
     assert "  - Chromium, for the browser tests\n" in result.stderr
     assert "  - Chromium's Vietnamese locale, so date fields read dd/mm/yyyy\n" in result.stderr
+    assert "  - zbarimg, to decode the slips' QR codes\n" in result.stderr
     assert ("  apt-get update && apt-get install -y python3 python3-venv nodejs npm chromium "
-            "chromium-l10n\n" in result.stderr)
+            "chromium-l10n poppler-utils zbar-tools\n" in result.stderr)
 
 
 def test_the_python_the_makefile_names_is_the_one_checked(tmp_path):
@@ -83,3 +84,13 @@ def test_the_python_the_makefile_names_is_the_one_checked(tmp_path):
 
     assert result.returncode == 1
     assert "  - Python 3.11 or newer (python3.10: not found)\n" in result.stderr
+
+
+def test_a_machine_without_the_noto_fonts_is_told_which_package_has_them(tmp_path):
+    env = {**machine(tmp_path, "python3", "node", "npm"), "NOTO_FONTS": str(tmp_path / "none")}
+
+    result = check(env)
+
+    assert result.returncode == 1
+    assert "  - The Noto fonts, which the printable slips embed\n" in result.stderr
+    assert "  apt-get update && apt-get install -y fonts-noto-core\n" in result.stderr
