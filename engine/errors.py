@@ -164,6 +164,19 @@ class DossierNotRunning(DomainError):
     code = "dossier_not_running"
 
 
+class PaymentNotFound(NotFound):
+    """The dossier owes nothing yet: no payment was opened for it."""
+
+    code = "payment_not_found"
+
+
+class PaymentConflict(DomainError):
+    """The dossier's payment is not in a state that allows this (see `reason`)."""
+
+    kind = Kind.CONFLICT
+    code = "payment_conflict"
+
+
 class PasswordTooShort(InvalidInput):
     """A new password is shorter than the minimum."""
 
