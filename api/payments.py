@@ -18,7 +18,7 @@ from api.extensions import db
 from api.refusals import refusals
 from engine.errors import NotFound
 from engine.models import Payment
-from engine.payment_dues import PaymentState
+from engine.payment_dues import PaymentState, find_payment_by_code
 from engine.payments import (
     Transfer,
     get_payment_or_raise,
@@ -108,6 +108,20 @@ def qr_png(text: str) -> bytes:
     buffer = io.BytesIO()
     segno.make(text, error="m").save(buffer, kind="png", scale=QR_SCALE)
     return buffer.getvalue()
+
+
+def due_for_citizen(code: str) -> dict | None:
+    """Return what the citizen who looked the dossier up owes, with its QR image, while due.
+
+    Call it only once the citizen's code and PIN were checked.
+    """
+    payment = find_payment_by_code(db.session, code)
+    if payment is None or payment.state != PaymentState.DUE:
+        return None
+    text = qr_payload(payment)
+    return {"amount_vnd": payment.amount_vnd, "reference": payment.reference,
+            "qr_image": None if text is None else
+            segno.make(text, error="m").png_data_uri(scale=QR_SCALE)}
 
 
 @blp.route("/dossiers/<string:code>/payment")

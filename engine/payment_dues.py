@@ -95,3 +95,9 @@ def open_at_receipt(session: Session, dossier: Dossier, fee_rule: dict, *,
 def find_payment(session: Session, dossier: Dossier) -> Payment | None:
     """Return the dossier's payment, if one was opened."""
     return session.scalars(select(Payment).where(Payment.dossier_id == dossier.id)).one_or_none()
+
+
+def find_payment_by_code(session: Session, dossier_code: str) -> Payment | None:
+    """Return the payment of the dossier with this code, if one was opened."""
+    return session.scalars(select(Payment).join(Dossier, Dossier.id == Payment.dossier_id)
+                           .where(Dossier.code == dossier_code)).one_or_none()

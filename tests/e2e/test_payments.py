@@ -24,6 +24,7 @@ from engine.payment_dues import reference_of
 from engine.vietqr import crc16_ccitt_false, parse
 from tests.conftest import snapshot
 from tests.e2e.helpers import open_step, received
+from tests.e2e.test_citizen_lookup import look_up
 from tests.scenarios import PROCEDURE_CODES, SCENARIOS, WORKER
 
 HOUSEHOLD = PROCEDURE_CODES["business_household"]
@@ -377,3 +378,21 @@ def test_two_servers_receiving_the_same_notification_at_once_pay_once(
     assert session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.dossier_code == code, AuditEvent.action == "payment.paid")) == 1
     assert session.scalar(select(Dossier.status).where(Dossier.code == code)) != 6
+
+
+def test_the_citizen_page_shows_the_amount_and_the_qr_code_while_the_fee_is_due(
+        http, staff, bank):
+    receipt = receive_household(http, staff)
+    code, pin = receipt["code"], receipt["pin"]
+
+    page = look_up(http, code, pin)
+
+    assert page.status_code == 200, page.text
+    assert 'data-testid="payment-amount"><strong>100.000' in page.text
+    assert reference_of(code) in page.text
+    assert 'data-testid="payment-qr"' in page.text
+    assert 'src="data:image/png;base64,' in page.text
+    notify(http, transfer(code))
+    paid = look_up(http, code, pin)
+    assert 'data-testid="payment-amount"' not in paid.text
+    assert 'data-testid="payment-qr"' not in paid.text
