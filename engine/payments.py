@@ -12,6 +12,8 @@ how many times it is sent, and one that cannot be applied (no dossier has its re
 the amount is not what is due, nothing is due) is held for reconciliation.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -87,10 +89,8 @@ def request_payment(session: Session, ctx: EngineContext, *, code: str, user: Us
 
     The dossier's status becomes 6 and its clock pauses until the payment arrives.
     """
-    check_can_collect_fees(user)
-    dossier = get_dossier_or_raise(session, code, user=user)
-    with DossierUnitOfWork(session, ctx, now=now) as uow:
-        dossier = uow.lock(Dossier.id == dossier.id)
+    with _collecting(session, ctx, code=code, user=user, now=now) as uow:
+        dossier = uow.dossier
         when = collect_at(dossier_version(session, dossier).meta["fee"])
         if when == CollectAt.RECEIPT:
             raise PaymentConflict(f"dossier {code}'s procedure collects its fee at receipt",
@@ -116,10 +116,8 @@ def request_payment(session: Session, ctx: EngineContext, *, code: str, user: Us
 def record_cash(session: Session, ctx: EngineContext, *, code: str, user: User,
                 now: datetime) -> Payment:
     """Record that the citizen paid the amount due in cash at the counter."""
-    check_can_collect_fees(user)
-    dossier = get_dossier_or_raise(session, code, user=user)
-    with DossierUnitOfWork(session, ctx, now=now) as uow:
-        dossier = uow.lock(Dossier.id == dossier.id)
+    with _collecting(session, ctx, code=code, user=user, now=now) as uow:
+        dossier = uow.dossier
         payment = _payment_in(session, dossier, PaymentState.DUE)
         _settle(uow, dossier, payment, channel=PaymentChannel.CASH, transaction_id=None,
                 paid_at=now, actor=user.username, by=user.id)
@@ -131,10 +129,8 @@ def record_cash(session: Session, ctx: EngineContext, *, code: str, user: User,
 def refund(session: Session, ctx: EngineContext, *, code: str, reason: str, user: User,
            now: datetime) -> Payment:
     """Refund a paid fee, with the reason the citizen is given."""
-    check_can_collect_fees(user)
-    dossier = get_dossier_or_raise(session, code, user=user)
-    with DossierUnitOfWork(session, ctx, now=now) as uow:
-        dossier = uow.lock(Dossier.id == dossier.id)
+    with _collecting(session, ctx, code=code, user=user, now=now) as uow:
+        dossier = uow.dossier
         payment = _payment_in(session, dossier, PaymentState.PAID)
         payment.state, payment.refunded_at = PaymentState.REFUNDED, now
         payment.refund_reason, payment.recorded_by = reason, user.id
@@ -145,6 +141,17 @@ def refund(session: Session, ctx: EngineContext, *, code: str, reason: str, user
                                        "amount_vnd": payment.amount_vnd}))
         uow.commit()
     return payment
+
+
+@contextmanager
+def _collecting(session: Session, ctx: EngineContext, *, code: str, user: User,
+                now: datetime) -> Iterator[DossierUnitOfWork]:
+    """Open the unit of work of a fee collected by reception, on the locked dossier."""
+    check_can_collect_fees(user)
+    dossier = get_dossier_or_raise(session, code, user=user)
+    with DossierUnitOfWork(session, ctx, now=now) as uow:
+        uow.lock(Dossier.id == dossier.id)
+        yield uow
 
 
 def receive_transfer(session: Session, ctx: EngineContext, *, transfer: Transfer,
