@@ -50,6 +50,12 @@ def from_environment() -> dict:
         "MOTCUA_SESSION_MAX_HOURS": int(os.environ.get("MOTCUA_SESSION_MAX_HOURS", "12")),
         "MOTCUA_SIGN_IN_MAX_FAILURES": int(os.environ.get("MOTCUA_SIGN_IN_MAX_FAILURES", "5")),
         "MOTCUA_SIGN_IN_LOCK_MINUTES": int(os.environ.get("MOTCUA_SIGN_IN_LOCK_MINUTES", "15")),
+        # The center's bank account the VietQR code pays into: the bank's BIN (NAPAS acquirer
+        # id, e.g. 970436) and the account number; unset, no QR code is offered.
+        "MOTCUA_PAYMENT_BANK_BIN": os.environ.get("MOTCUA_PAYMENT_BANK_BIN", ""),
+        "MOTCUA_PAYMENT_ACCOUNT": os.environ.get("MOTCUA_PAYMENT_ACCOUNT", ""),
+        # Signs the bank's payment notifications (HMAC-SHA256); unset, every one is refused.
+        "MOTCUA_PAYMENT_WEBHOOK_SECRET": os.environ.get("MOTCUA_PAYMENT_WEBHOOK_SECRET", ""),
     }
 
 

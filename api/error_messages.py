@@ -65,6 +65,8 @@ DOMAIN_MESSAGES = {
     ("not_permitted", "reads_no_personal_data_reads"):
         "Vai trò %(role)s không được tra cứu các lượt đọc dữ liệu cá nhân; giám sát và quản trị "
         "hệ thống được tra cứu.",
+    ("not_permitted", "collects_no_fees"):
+        "Vai trò %(role)s không thu phí, lệ phí; cán bộ tiếp nhận làm việc này.",
     ("not_permitted", "reads_no_reports"):
         "Vai trò %(role)s không được xem báo cáo; giám sát, lãnh đạo và quản trị hệ thống được "
         "xem.",
@@ -170,6 +172,21 @@ DOMAIN_MESSAGES = {
     ("slip_not_applicable", "no_apology"):
         "Hồ sơ %(dossier)s chưa có phiếu xin lỗi và hẹn lại ngày trả kết quả.",
     ("slip_not_applicable", "not_stopped"): "Hồ sơ %(dossier)s không bị dừng xử lý.",
+    ("not_found", "no_qr"): "Hồ sơ %(code)s không có mã QR thanh toán lúc này.",
+    ("payment_not_found", None):
+        "Hồ sơ %(code)s chưa có khoản phí, lệ phí nào phải nộp.",
+    ("payment_conflict", None):
+        "Khoản phí, lệ phí của hồ sơ %(dossier)s đang ở trạng thái %(state)s nên không làm được "
+        "việc này.",
+    ("payment_conflict", "collected_at_receipt"):
+        "Thủ tục của hồ sơ %(dossier)s thu phí, lệ phí khi tiếp nhận; không cần yêu cầu nộp.",
+    ("payment_conflict", "already_requested"):
+        "Hồ sơ %(dossier)s đã được yêu cầu nộp phí, lệ phí.",
+    ("payment_conflict", "not_now"):
+        "Hồ sơ %(dossier)s đang ở trạng thái %(status)s; chưa yêu cầu nộp phí, lệ phí được lúc "
+        "này.",
+    ("dossier_not_running", "awaiting_payment"):
+        "Hồ sơ %(dossier)s đang chờ công dân nộp phí, lệ phí; hãy xử lý tiếp sau khi đã nộp.",
     ("password_too_short", None): "Mật khẩu cần ít nhất %(min_length)s ký tự.",
     ("sign_in_refused", None): "Tên đăng nhập hoặc mật khẩu không đúng.",
     ("sign_in_refused", "current_password_wrong"): "Mật khẩu hiện tại không đúng.",
@@ -211,6 +228,8 @@ EDGE_MESSAGES = {
     ("unauthenticated", "no_token"):
         "Hãy gửi 'Authorization: Bearer <token>'; lệnh `motcua user add` in ra token.",
     ("unauthenticated", "unknown_token"): "Token không tồn tại hoặc đã bị thu hồi.",
+    ("unauthenticated", "bad_signature"):
+        "Chữ ký X-Motcua-Signature của thông báo thanh toán thiếu hoặc không đúng.",
     ("not_found", "no_route"): "Không có địa chỉ này; tài liệu OpenAPI liệt kê các địa chỉ.",
     ("method_not_allowed", None): "Địa chỉ này không nhận phương thức %(method)s.",
     ("conflict", None): "Yêu cầu xung đột với trạng thái hiện tại.",

@@ -14,6 +14,7 @@ from api.extensions import db
 from api.schemas import DAYS
 from engine import exports
 from engine.access import check_can_read_reports
+from engine.payment_report import CollectedRow, payment_report
 from engine.reports import (
     GROUPINGS,
     ProgressRow,
@@ -296,3 +297,67 @@ class OnTimeChart(MethodView):
         rows = on_time_by_month(db.session, period_start=start, period_end=end)
         return _file(exports.on_time_chart_png(rows), PNG_TYPE,
                      f"on-time-{first.isoformat()}-{last.isoformat()}.png")
+
+
+class PaymentsQuery(PeriodQuery):
+    """The payments report's period and file format."""
+
+    format = fields.String(load_default="json", validate=validate.OneOf(FORMATS))
+
+
+class CollectedRowSchema(Schema):
+    """Fees one procedure collected through one channel."""
+
+    procedure_code = fields.String()
+    channel = fields.String(metadata={"description": "qr or cash"})
+    payments = fields.Integer()
+    collected_vnd = fields.Integer()
+    refunded_vnd = fields.Integer(metadata={"description": "of which refunded since"})
+
+
+class HeldTransferSchema(Schema):
+    """A transfer held for reconciliation."""
+
+    transaction_id = fields.String()
+    amount_vnd = fields.Integer()
+    description = fields.String()
+    paid_at = fields.DateTime()
+    received_at = fields.DateTime()
+    reason = fields.String(metadata={
+        "description": "unknown_reference, amount_mismatch or not_due"})
+
+
+class PaymentReportSchema(Schema):
+    """The payments of a period."""
+
+    first_day = fields.Date(data_key="from")
+    last_day = fields.Date(data_key="to")
+    rows = fields.List(fields.Nested(CollectedRowSchema))
+    online_share = fields.Float(allow_none=True, metadata={
+        "description": "share of the period's payments made by QR transfer, 0 to 1; null "
+                       "when none"})
+    held_transfers = fields.List(fields.Nested(HeldTransferSchema))
+    held_vnd = fields.Integer()
+
+
+@blp.route("/payments")
+class Payments(MethodView):
+    """Fees collected, the online share, and transfers held for reconciliation."""
+
+    @blp.arguments(PaymentsQuery, location="query")
+    @blp.response(200, PaymentReportSchema)
+    @blp.doc(**_file_formats_doc(PaymentReportSchema))
+    def get(self, query):
+        """Report the fees paid in a period by procedure and channel, and the transfers held.
+
+        `online_share` is the share paid by QR transfer, one of the digitisation figures.
+        `format=csv` and `format=xlsx` download the collected rows as a file.
+        """
+        first, last = query["first_day"], query["last_day"]
+        start, end = _period(first, last)
+        report = payment_report(db.session, period_start=start, period_end=end)
+        stem = f"payments-{first.isoformat()}-{last.isoformat()}"
+        return tabular(report.rows, CollectedRow, query["format"], stem,
+                       {"first_day": first, "last_day": last,
+                        "online_share": report.online_share,
+                        "held_transfers": report.held_transfers, "held_vnd": report.held_vnd})

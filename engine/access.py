@@ -21,6 +21,8 @@ ROLES_READING_DOSSIERS = {Role.RECEPTIONIST, Role.OFFICER, Role.HEAD, Role.LEADE
 ROLES_SEEING_ALL_DOSSIERS = {Role.RECEPTIONIST, Role.LEADER, Role.SUPERVISOR, Role.ADMIN}
 ROLES_SEEING_ALL_TASKS = {Role.SUPERVISOR, Role.ADMIN}
 ROLES_RECEIVING = {Role.RECEPTIONIST, Role.ADMIN}
+# Reception asks for fees, takes cash at the counter and refunds.
+ROLES_COLLECTING_FEES = {Role.RECEPTIONIST, Role.ADMIN}
 ROLES_READING_AUDIT = {Role.SUPERVISOR, Role.ADMIN}
 ROLES_READING_PERSONAL_DATA_READS = {Role.SUPERVISOR, Role.ADMIN}
 ROLES_READING_REPORTS = {Role.SUPERVISOR, Role.ADMIN, Role.LEADER}
@@ -81,6 +83,13 @@ def check_can_receive(user: User) -> None:
     if Role(user.role) not in ROLES_RECEIVING:
         raise NotPermitted(f"a {user.role} cannot receive dossiers; reception staff do",
                            reason="receives_no_dossiers", role=user.role)
+
+
+def check_can_collect_fees(user: User) -> None:
+    """Only reception staff ask for fees, record cash and refund."""
+    if Role(user.role) not in ROLES_COLLECTING_FEES:
+        raise NotPermitted(f"a {user.role} cannot collect fees; reception staff do",
+                           reason="collects_no_fees", role=user.role)
 
 
 def check_can_see_task(user: User, task: HumanTask) -> None:

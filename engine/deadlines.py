@@ -24,7 +24,8 @@ class Verdict(StrEnum):
 class PauseReason(StrEnum):
     """Why the statutory clock is not running."""
 
-    CITIZEN = "citizen"  # waiting for a supplement or a payment: restarts by default
+    CITIZEN = "citizen"  # waiting for a supplement: restarts by default
+    PAYMENT = "payment"  # waiting for a payment: resumes where it stopped, never abandoned
     NOT_COUNTED = "not_counted"  # public posting and the like: resumes where it stopped
 
 
@@ -123,6 +124,8 @@ def update_clock(dossier: Dossier, *, deadline: Callable[[], StatutoryDeadline],
         return []
     if finished or dossier.status == DossierStatus.PROCESSED:
         return _stop(dossier, calendar, actor, now)
+    if dossier.status == DossierStatus.PAYMENT_REQUESTED:
+        return _pause(dossier, PauseReason.PAYMENT, calendar, actor, now)
     if dossier.status in WAITING_FOR_CITIZEN:
         return _pause(dossier, PauseReason.CITIZEN, calendar, actor, now)
     if open_tasks and not any(task.counted for task in open_tasks):

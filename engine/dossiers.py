@@ -18,6 +18,7 @@ from engine.fees import fee_vnd
 from engine.folding import fold
 from engine.idempotency import ReceiptKey
 from engine.models import Dossier, HumanTask, User
+from engine.payment_dues import open_at_receipt
 from engine.status_history import change_status
 from engine.statuses import Channel, DossierStatus, TaskState
 from engine.unit_of_work import DossierUnitOfWork
@@ -90,6 +91,8 @@ def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str
                                        "status": int(DossierStatus.ACCEPTED),
                                        "fee_vnd": dossier.fee_vnd,
                                        "appointment_at": dossier.appointment_at.isoformat()}))
+        uow.record(*open_at_receipt(session, dossier, version.meta["fee"], actor=user.username,
+                                    now=now))
         uow.project(progress, open_rows=[], actor=user.username, by=user.id)
         if key is not None:
             session.add(key.row(user=user, dossier=dossier, now=now))

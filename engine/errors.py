@@ -169,6 +169,17 @@ class SlipNotApplicable(DomainError):
 
     kind = Kind.CONFLICT
     code = "slip_not_applicable"
+class PaymentNotFound(NotFound):
+    """The dossier owes nothing yet: no payment was opened for it."""
+
+    code = "payment_not_found"
+
+
+class PaymentConflict(DomainError):
+    """The dossier's payment is not in a state that allows this (see `reason`)."""
+
+    kind = Kind.CONFLICT
+    code = "payment_conflict"
 
 
 class PasswordTooShort(InvalidInput):

@@ -430,6 +430,52 @@ class DeadlineExtension(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class Payment(Base):
+    """What a dossier owes: its fee, the reference a transfer carries, and how it was settled.
+
+    One per dossier, opened when the fee falls due (engine.payments); `state` is due, paid,
+    refunded or waived, `channel` qr or cash once paid.
+    """
+
+    __tablename__ = "payments"
+    __table_args__ = (Index("ix_payments_paid_at", "paid_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), unique=True)
+    amount_vnd: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str] = mapped_column(String(25), unique=True)
+    channel: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    # The bank's id of the transfer that paid it; None for cash.
+    transaction_id: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Who recorded a cash payment or a refund; None when the bank confirmed.
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    refund_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class HeldTransfer(Base):
+    """A transfer the bank confirmed that could not be applied: held for reconciliation.
+
+    Its reference matched no dossier, its amount was not the amount due, or nothing was due.
+    """
+
+    __tablename__ = "held_transfers"
+    __table_args__ = (Index("ix_held_transfers_received_at", "received_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    transaction_id: Mapped[str] = mapped_column(String(64), unique=True)
+    amount_vnd: Mapped[int] = mapped_column(BigInteger)
+    description: Mapped[str] = mapped_column(Text)
+    paid_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # unknown_reference, amount_mismatch or not_due.
+    reason: Mapped[str] = mapped_column(String(32))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), nullable=True)
+
+
 class Notification(Base):
     """A reminder or escalation waiting in the outbox for a delivery channel."""
 

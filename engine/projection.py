@@ -12,7 +12,7 @@ from engine.dossier_versions import statutory_deadline
 from engine.models import Dossier, HumanTask
 from engine.runtime import Progress
 from engine.status_history import change_status
-from engine.statuses import OPEN_TASK_STATES, TaskState
+from engine.statuses import HELD_STATUSES, OPEN_TASK_STATES, TaskState
 
 
 def apply_progress(session: Session, ctx: EngineContext, dossier: Dossier, progress: Progress,
@@ -23,7 +23,8 @@ def apply_progress(session: Session, ctx: EngineContext, dossier: Dossier, progr
     Return the audit events of the projection and the dossier's step rows open after it,
     oldest first. `actor` names who moved the workflow in the audit trail and `by` is their
     user id, None for the system. `open_rows` are the dossier's step rows that were open
-    before the workflow moved (a row the caller has just completed may be among them).
+    before the workflow moved (a row the caller has just completed may be among them). A
+    status held above the workflow (HELD_STATUSES) is kept; everything else is projected.
     Every change is made in memory and written by one flush, so the dossier row is updated
     once.
     """
@@ -46,7 +47,7 @@ def apply_progress(session: Session, ctx: EngineContext, dossier: Dossier, progr
     for row in new_rows:
         open_step(row, calendar, ctx.rules, now)
     status_changes = []
-    if dossier.status != progress.status:
+    if dossier.status != progress.status and dossier.status not in HELD_STATUSES:
         status_changes.append(audit.Change(actor=actor, action="dossier.status_changed",
                                            dossier_code=dossier.code,
                                            before={"status": dossier.status},

@@ -53,6 +53,11 @@ _FINAL = {
     DossierStatus.RESULT_RETURNED,
 }
 
+# Set by engine use cases, never derived from the open steps: the workflow's status does not
+# overwrite them (engine.projection).
+HELD_STATUSES = frozenset({DossierStatus.PAYMENT_REQUESTED, DossierStatus.CITIZEN_WITHDRAWAL,
+                           DossierStatus.STOPPED})
+
 
 class Channel(IntEnum):
     """How the dossier reached the center."""

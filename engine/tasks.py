@@ -18,6 +18,7 @@ from engine.accounts import get_user_or_raise
 from engine.context import EngineContext
 from engine.deadlines import close_step, waited
 from engine.errors import (
+    DossierNotRunning,
     InvalidFormData,
     InvalidInput,
     TaskAlreadyClaimed,
@@ -27,7 +28,7 @@ from engine.errors import (
 )
 from engine.models import Dossier, HumanTask, User
 from engine.runtime import StepNotReady
-from engine.statuses import OPEN_TASK_STATES, TaskState
+from engine.statuses import OPEN_TASK_STATES, DossierStatus, TaskState
 from engine.unit_of_work import DossierUnitOfWork
 
 
@@ -217,6 +218,7 @@ def complete_task(session: Session, ctx: EngineContext, *, task_id: int, data: d
     with DossierUnitOfWork(session, ctx, now=now) as uow:
         # Lock the dossier: its steps complete one at a time, each on the state the last one left.
         dossier = uow.lock(Dossier.id == task.dossier_id)
+        check_not_awaiting_payment(dossier)
         open_rows = uow.open_rows(reload=True)
         if task not in open_rows:
             session.refresh(task)
@@ -239,6 +241,13 @@ def complete_task(session: Session, ctx: EngineContext, *, task_id: int, data: d
         uow.commit()
     ctx.due_changed()
     return task, next_steps
+
+
+def check_not_awaiting_payment(dossier: Dossier) -> None:
+    """Refuse to move a dossier on while it waits for its fee (status 6, engine.payments)."""
+    if dossier.status == DossierStatus.PAYMENT_REQUESTED:
+        raise DossierNotRunning(f"dossier {dossier.code} waits for its fee to be paid",
+                                reason="awaiting_payment", dossier=dossier.code)
 
 
 def check_held_by(task: HumanTask, user: User) -> None:

@@ -31,10 +31,12 @@ from engine.models import (
     DossierSequence,
     DossierStatusChange,
     FormSchema,
+    HeldTransfer,
     HumanTask,
     IdempotencyKey,
     Incident,
     Notification,
+    Payment,
     PersonalDataRead,
     Procedure,
     ProcedureVersion,
@@ -49,9 +51,9 @@ from tests.scratch_database import ScratchDatabase
 
 PG_URL = os.environ.get("MOTCUA_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
-DATA_TABLES = (RateLimitCounter, StepTimingRollup, AuditEvent, AuditChainHead, Incident,
-               Notification, PersonalDataRead, DeadlineExtension, HumanTask,
-               DossierStatusChange, DossierClockChange, IdempotencyKey, Dossier,
+DATA_TABLES = (HeldTransfer, Payment, RateLimitCounter, StepTimingRollup, AuditEvent,
+               AuditChainHead, Incident, Notification, PersonalDataRead, DeadlineExtension,
+               HumanTask, DossierStatusChange, DossierClockChange, IdempotencyKey, Dossier,
                DossierSequence, CalendarOverrideRow, WebSession, User)
 T = TypeVar("T")
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hà Nội

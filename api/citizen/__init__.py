@@ -14,6 +14,7 @@ from flask_babel import get_locale, gettext
 
 from api.auth import public
 from api.extensions import db
+from api.payments import due_for_citizen
 from api.public import citizen_lookup
 from engine.catalogue import search_catalogue
 from engine.errors import DossierNotFound
@@ -69,7 +70,7 @@ def lookup():
         return _page(code=code, status=404, error=gettext(
             "Không tìm thấy hồ sơ với mã hồ sơ và mã PIN này. Vui lòng kiểm tra lại cả hai "
             "trên Giấy tiếp nhận và hẹn trả kết quả."))
-    return _page(code=code, dossier=dossier)
+    return _page(code=code, dossier=dossier, payment=due_for_citizen(dossier["code"]))
 
 
 @blp.get("/thu-tuc")
@@ -96,11 +97,12 @@ def _csrf_token_matches() -> bool:
 
 
 def _page(*, code: str, status: int = 200, error: str | None = None,
-          dossier: dict | None = None):
+          dossier: dict | None = None, payment: dict | None = None):
     """Render the lookup page with a fresh form token, never cached: it may show a status."""
     token = secrets.token_urlsafe(32)
     response = make_response(render_template(
-        "citizen/lookup.html", code=code, error=error, dossier=dossier, csrf_token=token,
+        "citizen/lookup.html", code=code, error=error, dossier=dossier, payment=payment,
+        csrf_token=token,
         csrf_field=CSRF_FIELD, lang=str(get_locale())), status)
     response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="Strict",
                         secure=request.is_secure, path="/tra-cuu")
