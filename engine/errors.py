@@ -164,6 +164,13 @@ class DossierNotRunning(DomainError):
     code = "dossier_not_running"
 
 
+class DossierDecided(DomainError):
+    """The dossier is decided (signed or processed) or already ended: it cannot be withdrawn."""
+
+    kind = Kind.CONFLICT
+    code = "dossier_decided"
+
+
 class PasswordTooShort(InvalidInput):
     """A new password is shorter than the minimum."""
 

@@ -12,7 +12,7 @@ from engine.dossier_versions import statutory_deadline
 from engine.models import Dossier, HumanTask
 from engine.runtime import Progress
 from engine.status_history import change_status
-from engine.statuses import OPEN_TASK_STATES, TaskState
+from engine.statuses import HELD_STATUSES, OPEN_TASK_STATES, TaskState
 
 
 def apply_progress(session: Session, ctx: EngineContext, dossier: Dossier, progress: Progress,
@@ -44,7 +44,9 @@ def apply_progress(session: Session, ctx: EngineContext, dossier: Dossier, progr
     for row in new_rows:
         open_step(row, calendar, ctx.rules, now)
     status_changes = []
-    if dossier.status != progress.status:
+    # Statuses the engine holds above the workflow (payment, withdrawal, stop) are never
+    # overwritten by the one derived from the open steps.
+    if dossier.status != progress.status and dossier.status not in HELD_STATUSES:
         status_changes.append(audit.Change(actor=actor, action="dossier.status_changed",
                                            dossier_code=dossier.code,
                                            before={"status": dossier.status},

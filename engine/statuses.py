@@ -52,6 +52,8 @@ _FINAL = {
     DossierStatus.STOPPED,
     DossierStatus.RESULT_RETURNED,
 }
+HELD_STATUSES = frozenset({DossierStatus.PAYMENT_REQUESTED,
+                           DossierStatus.CITIZEN_WITHDRAWAL, DossierStatus.STOPPED})
 
 
 class Channel(IntEnum):

@@ -151,5 +151,6 @@ from api.web import (  # noqa: E402, F401
     inbox,
     reception,
     signing,
+    stops,
     supervision,
 )
