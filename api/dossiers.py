@@ -18,6 +18,8 @@ from api.schemas import (
     ReceiptHeaders,
     ReceiptSchema,
     ReceiveDossierSchema,
+    StopSchema,
+    WithdrawalSchema,
 )
 from api.views import apology_view, dossier_view
 from engine import audit
@@ -32,6 +34,7 @@ from engine.dossiers import (
 from engine.idempotency import ReceiptKey
 from engine.personal_data import View, record_reads
 from engine.statuses import Channel
+from engine.stops import stop_dossier, withdraw_dossier
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers",
                 description="Citizens' dossiers")
@@ -167,3 +170,48 @@ class DossierApology(MethodView):
                                    letter=Apology(**body), user=current_user(), now=now())
         return apology_view(extension)
 
+
+
+@blp.route("/<string:code>/withdrawal")
+class DossierWithdrawal(MethodView):
+    """The citizen's withdrawal, recorded by reception."""
+
+    @blp.arguments(WithdrawalSchema)
+    @blp.response(200, DossierSchema)
+    @refusals(blp, 403, 404, 409, 422)
+    def post(self, body, code):
+        """Withdraw a dossier at the citizen's request, before it is decided (reception).
+
+        The dossier takes status 7 (citizen withdrawal): its open steps are cancelled, the
+        workflow stops, the deadline stops and the citizen is notified; `reason` (optional)
+        is kept and shown to them. Once a leader has signed, or the dossier is processed or
+        has ended, the answer is 409 `dossier_decided` and nothing changes. Reception staff
+        and admins only (403 for others).
+        """
+        moment = now()
+        dossier = withdraw_dossier(db.session, current_app.extensions["motcua"], code=code,
+                                   user=current_user(), reason=body["reason"], now=moment)
+        return dossier_view(dossier, moment)
+
+
+@blp.route("/<string:code>/stop")
+class DossierStop(MethodView):
+    """Stopping a dossier's processing (status 8)."""
+
+    @blp.arguments(StopSchema)
+    @blp.response(200, DossierSchema)
+    @refusals(blp, 403, 404, 409, 422)
+    def post(self, body, code):
+        """Stop processing a dossier before it is decided, for a reason the citizen is told.
+
+        The dossier takes status 8 (stopped): its open steps are cancelled, the workflow
+        stops, the deadline stops and the citizen is notified with the `reason`, which is
+        required (422 `invalid_input` when blank) and kept for the stop notice (Form 05).
+        The head of a department working on the dossier or a leader stops it (403 for
+        others); once a leader has signed or the dossier is processed or has ended, 409
+        `dossier_decided` and nothing changes.
+        """
+        moment = now()
+        dossier = stop_dossier(db.session, current_app.extensions["motcua"], code=code,
+                               user=current_user(), reason=body["reason"], now=moment)
+        return dossier_view(dossier, moment)

@@ -60,6 +60,11 @@ DOMAIN_MESSAGES = {
     ("not_permitted", "extends_no_deadline"):
         "Trưởng phòng đang xử lý hồ sơ %(dossier)s, lãnh đạo hoặc quản trị hệ thống mới được lập "
         "văn bản xin lỗi và hẹn lại; vai trò của bạn là %(role)s.",
+    ("not_permitted", "withdraws_no_dossiers"):
+        "Vai trò %(role)s không rút hồ sơ; cán bộ tiếp nhận rút hồ sơ theo yêu cầu của công dân.",
+    ("not_permitted", "stops_no_dossiers"):
+        "Trưởng phòng đang xử lý hồ sơ %(dossier)s hoặc lãnh đạo mới được dừng xử lý hồ sơ; vai "
+        "trò của bạn là %(role)s.",
     ("not_permitted", "reads_no_audit"):
         "Vai trò %(role)s không được xem nhật ký; giám sát và quản trị hệ thống được xem.",
     ("not_permitted", "reads_no_personal_data_reads"):
@@ -78,6 +83,8 @@ DOMAIN_MESSAGES = {
     ("invalid_form_data", None):
         "Dữ liệu không đúng biểu mẫu %(form)s: hãy sửa các trường được liệt kê.",
     ("invalid_input", None): "Giá trị không hợp lệ.",
+    ("invalid_input", "stop_reason_required"):
+        "Hãy ghi lý do dừng xử lý: thông báo gửi công dân (Mẫu 05) nêu lý do này.",
     ("invalid_input", "unknown_role"): "Không có vai trò %(role)s; hãy chọn một trong: %(known)s.",
     ("invalid_input", "department_required"):
         "Vai trò %(role)s thuộc một phòng ban: hãy cho biết phòng ban.",
@@ -187,6 +194,11 @@ DOMAIN_MESSAGES = {
         "này.",
     ("dossier_not_running", "awaiting_payment"):
         "Hồ sơ %(dossier)s đang chờ công dân nộp phí, lệ phí; hãy xử lý tiếp sau khi đã nộp.",
+    ("dossier_decided", None):
+        "Hồ sơ %(dossier)s đã được lãnh đạo ký duyệt hoặc đã giải quyết xong; không thể rút hay "
+        "dừng xử lý nữa.",
+    ("dossier_decided", "ended"):
+        "Hồ sơ %(dossier)s đã kết thúc (trạng thái %(status)s); không thể rút hay dừng xử lý nữa.",
     ("password_too_short", None): "Mật khẩu cần ít nhất %(min_length)s ký tự.",
     ("sign_in_refused", None): "Tên đăng nhập hoặc mật khẩu không đúng.",
     ("sign_in_refused", "current_password_wrong"): "Mật khẩu hiện tại không đúng.",

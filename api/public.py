@@ -5,13 +5,23 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.auth import public
+from api.clock import now
 from api.error_messages import say
 from api.errors import error_response
 from api.extensions import db
 from api.lookup_limits import count_lookup
-from api.schemas import PIN_HEADER, PublicDossierSchema, PublicLookupBody, PublicLookupHeaders
+from api.refusals import refusals
+from api.schemas import (
+    PIN_HEADER,
+    PublicDossierSchema,
+    PublicLookupBody,
+    PublicLookupHeaders,
+    PublicWithdrawalBody,
+)
 from engine.dossiers import citizen_notice, public_lookup
+from engine.models import Dossier
 from engine.procedures import get_procedure_or_raise
+from engine.stops import end_reason, withdraw_by_citizen
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public",
                 description="Public lookups for citizens (no token). Each client and each "
@@ -67,6 +77,30 @@ class PublicDossierLookup(MethodView):
         return citizen_lookup(code, body["pin"])
 
 
+@blp.route("/dossiers/<string:code>/withdrawal")
+class PublicDossierWithdrawal(MethodView):
+    """The citizen withdraws their dossier."""
+
+    @public
+    @blp.arguments(PublicWithdrawalBody)
+    @blp.response(200, PublicDossierSchema)
+    @blp.doc(**LOOKUP_DOC)
+    @refusals(blp, 404, 409)
+    def post(self, body, code):
+        """Withdraw a dossier before it is decided, for whoever sends its code and PIN.
+
+        Send `{"pin": "123456", "reason": "..."}` (the reason is optional). The dossier takes
+        status 7: its open steps are cancelled and its deadline stops. Once the leader has
+        signed or the dossier is processed or ended, the answer is 409 `dossier_decided` and
+        nothing changes. Counted against the lookup's limits (429 past them); a wrong PIN
+        answers 404 as an unknown code does.
+        """
+        count_lookup(code)
+        dossier = withdraw_by_citizen(db.session, current_app.extensions["motcua"], code=code,
+                                      pin=body["pin"], reason=body["reason"], now=now())
+        return citizen_view(dossier)
+
+
 def citizen_lookup(code: str, pin: str) -> dict:
     """Count the lookup against the limits, then return what the citizen may see of the dossier.
 
@@ -75,6 +109,11 @@ def citizen_lookup(code: str, pin: str) -> dict:
     count_lookup(code)
     dossier = public_lookup(db.session, code=code, pin=pin,
                             secret_key=current_app.extensions["motcua"].secret_key)
+    return citizen_view(dossier)
+
+
+def citizen_view(dossier: Dossier) -> dict:
+    """Return what the citizen may see of the dossier: no personal data."""
     procedure = get_procedure_or_raise(db.session, dossier.procedure_code)
     notice = citizen_notice(db.session, dossier)
     return {"code": dossier.code, "procedure_code": dossier.procedure_code,
@@ -83,4 +122,5 @@ def citizen_lookup(code: str, pin: str) -> dict:
             "finished_at": dossier.finished_at,
             "clock_paused": dossier.clock_paused_at is not None,
             "missing_documents": notice.missing_documents,
-            "refusal_reason": notice.refusal_reason}
+            "refusal_reason": notice.refusal_reason,
+            "end_reason": end_reason(db.session, dossier)}

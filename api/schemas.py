@@ -244,6 +244,8 @@ class DossierSchema(DossierStatusFields):
     clock_paused = fields.Boolean()
     processed_at = fields.DateTime(allow_none=True)
     outcome = fields.String(allow_none=True, metadata={"description": "early, on_time or late"})
+    end_reason = fields.String(allow_none=True, metadata={
+        "description": "when the dossier was withdrawn (7) or stopped (8): why"})
     open_steps = fields.List(fields.Nested(TaskSchema))
 
 
@@ -348,6 +350,24 @@ class PublicLookupBody(Schema):
     pin = fields.String(**PIN_FIELD)
 
 
+class PublicWithdrawalBody(PublicLookupBody):
+    """The PIN printed on the receipt slip, and why the citizen withdraws (optional)."""
+
+    reason = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+
+class WithdrawalSchema(Schema):
+    """Why the citizen withdraws, if they said."""
+
+    reason = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+
+class StopSchema(Schema):
+    """Why processing stops: the citizen's stop notice (Form 05) states it."""
+
+    reason = fields.String(required=True, validate=validate.Length(max=2000))
+
+
 class ApologySchema(Schema):
     """The apology and extension letter (Form 04)."""
 
@@ -388,7 +408,8 @@ class NotificationSchema(Schema):
 
     id = fields.Integer()
     kind = fields.String()
-    recipient_id = fields.Integer()
+    recipient_id = fields.Integer(allow_none=True, metadata={
+        "description": "none: a notice for the dossier's applicant, at their contact"})
     dossier_code = fields.String()
     task_id = fields.Integer(allow_none=True)
     due_at = fields.DateTime(allow_none=True)
@@ -411,6 +432,8 @@ class PublicDossierSchema(DossierStatusFields):
         "description": "while a supplement is requested: the documents the officer asked for"})
     refusal_reason = fields.String(allow_none=True, metadata={
         "description": "when the dossier was refused: the officer's reason"})
+    end_reason = fields.String(allow_none=True, metadata={
+        "description": "when the dossier was withdrawn (7) or stopped (8): why"})
 
 
 class CatalogueQuery(Schema):

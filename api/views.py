@@ -10,6 +10,7 @@ from engine.dossier_versions import dossier_version
 from engine.models import DeadlineExtension, Dossier, HumanTask
 from engine.procedures import get_procedure_or_raise
 from engine.projection import open_tasks
+from engine.stops import end_reason
 
 
 def _deadline(due_at: datetime | None, now: datetime) -> dict:
@@ -30,12 +31,13 @@ def task_view(task: HumanTask, now: datetime, **extra) -> dict:
 def dossier_view(dossier: Dossier, now: datetime, **extra) -> dict:
     """Return a dossier with its open steps and deadline, ready to dump."""
     columns = {c.key: getattr(dossier, c.key) for c in Dossier.__table__.columns}
-    running = dossier.processed_at is None and dossier.clock_paused_at is None
+    running = (dossier.processed_at is None and dossier.clock_paused_at is None
+               and dossier.finished_at is None)
     deadline = _deadline(dossier.appointment_at if running else None, now)
     steps = [task_view(task, now) for task in open_tasks(db.session, dossier)]
     return {**columns, "procedure_version": dossier_version(db.session, dossier).number,
             "open_steps": steps, "clock_paused": dossier.clock_paused_at is not None,
-            **deadline, **extra}
+            "end_reason": end_reason(db.session, dossier), **deadline, **extra}
 
 
 def apology_view(extension: DeadlineExtension) -> dict:

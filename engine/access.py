@@ -166,6 +166,25 @@ def check_can_extend(session: Session, user: User, dossier: Dossier) -> None:
                        reason="extends_no_deadline", dossier=dossier.code, role=user.role)
 
 
+def check_can_withdraw(user: User) -> None:
+    """Reception withdraws a dossier at the citizen's request, as it received it."""
+    if Role(user.role) not in ROLES_RECEIVING:
+        raise NotPermitted(f"a {user.role} cannot withdraw dossiers; reception staff do at the "
+                           "citizen's request", reason="withdraws_no_dossiers", role=user.role)
+
+
+def check_can_stop(session: Session, user: User, dossier: Dossier) -> None:
+    """The head of a department working on the dossier, or a leader, stops it."""
+    role = Role(user.role)
+    if role == Role.LEADER and not in_external_agency(session, user):
+        return
+    if role == Role.HEAD and works_on(session, user, dossier):
+        return
+    raise NotPermitted(f"the head of a department working on dossier {dossier.code} or a "
+                       f"leader stops it; you are a {user.role}", reason="stops_no_dossiers",
+                       dossier=dossier.code, role=user.role)
+
+
 def check_can_read_audit(user: User) -> None:
     """Only supervisors and admins read the whole audit trail and verify the chain."""
     if Role(user.role) not in ROLES_READING_AUDIT:

@@ -16,11 +16,13 @@ from engine.deadlines import next_due, supplement_expiry
 from engine.models import Dossier, HumanTask
 from engine.notifications import Kind
 from engine.projection import open_tasks
-from engine.status_history import change_status
-from engine.statuses import DossierStatus, TaskState
+from engine.statuses import DossierStatus
+from engine.stops import end_dossier
 from engine.unit_of_work import DossierUnitOfWork
 
 SYSTEM = "scheduler"
+# The reason kept for the citizen's page and the stop notice (Form 05), in the citizen's words.
+SUPPLEMENT_NOT_RECEIVED = "Công dân không bổ sung hồ sơ trong thời hạn"
 
 
 def fire_all_due(session: Session, ctx: EngineContext, *, now: datetime) -> int:
@@ -142,13 +144,9 @@ def _remind_or_escalate_dossier(session, dossier: Dossier, tasks: list[HumanTask
 def _close_for_want_of_supplement(session, dossier: Dossier, tasks: list[HumanTask],
                                   now) -> list[audit.Change]:
     """Close a dossier whose citizen did not supplement it in time (Decree 118/2025)."""
-    for task in tasks:
-        task.state = TaskState.CANCELLED
     before = dossier.status
-    change_status(session, dossier, DossierStatus.STOPPED, by=None, at=now)
-    dossier.finished_at = now
-    dossier.timer_due_at = None
-    dossier.clock_paused_at = dossier.clock_pause_reason = dossier.clock_remaining_hours = None
+    end_dossier(session, dossier, tasks, DossierStatus.STOPPED, by=None,
+                reason=SUPPLEMENT_NOT_RECEIVED, now=now)
     notifications.notify(session, kind=Kind.DOSSIER_CLOSED, dossier_code=dossier.code,
                          recipients=notifications.supervisors(session), now=now,
                          message=f"Dossier {dossier.code} was closed: the citizen did not "

@@ -169,6 +169,8 @@ class SlipNotApplicable(DomainError):
 
     kind = Kind.CONFLICT
     code = "slip_not_applicable"
+
+
 class PaymentNotFound(NotFound):
     """The dossier owes nothing yet: no payment was opened for it."""
 
@@ -180,6 +182,13 @@ class PaymentConflict(DomainError):
 
     kind = Kind.CONFLICT
     code = "payment_conflict"
+
+
+class DossierDecided(DomainError):
+    """The dossier is decided (signed or processed) or already ended: it cannot be withdrawn."""
+
+    kind = Kind.CONFLICT
+    code = "dossier_decided"
 
 
 class PasswordTooShort(InvalidInput):

@@ -214,6 +214,8 @@ class DossierStatusChange(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     # None when the system changed it: a BPMN timer or the scheduler.
     by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # Why, where the change calls for one: the stop notice (Form 05) and the citizen read it.
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     dossier: Mapped[Dossier] = relationship()
 
@@ -477,14 +479,15 @@ class HeldTransfer(Base):
 
 
 class Notification(Base):
-    """A reminder or escalation waiting in the outbox for a delivery channel."""
+    """A reminder, escalation or citizen's notice waiting in the outbox for a delivery channel."""
 
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_recipient", "recipient_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
-    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # None: addressed to the dossier's applicant, at the contact on the dossier.
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     dossier_code: Mapped[str] = mapped_column(String(64))
     task_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -1,4 +1,4 @@
-"""The outbox of reminders and escalations, read by staff and by a future delivery channel."""
+"""The outbox of reminders, escalations and citizens' notices, for staff and a delivery channel."""
 
 from datetime import datetime
 
@@ -18,6 +18,8 @@ class Kind:
     DOSSIER_REMINDER = "dossier.reminder"
     DOSSIER_OVERDUE = "dossier.overdue"
     DOSSIER_CLOSED = "dossier.closed"
+    DOSSIER_WITHDRAWN = "dossier.withdrawn"
+    DOSSIER_STOPPED = "dossier.stopped"
 
 
 def heads_of(session: Session, department_codes: set[str]) -> list[User]:
@@ -44,6 +46,16 @@ def notify(session: Session, *, kind: str, recipients: list[User], dossier_code:
                                  task_id=task_id, due_at=due_at, message=message,
                                  created_at=now) for user_id in unique)
     return len(unique)
+
+
+def notify_applicant(session: Session, *, kind: str, dossier_code: str, message: str,
+                     now: datetime) -> None:
+    """Put a notice for the dossier's applicant in the outbox (no recipient: the citizen).
+
+    The delivery channel reaches them at the contact on the dossier.
+    """
+    session.add(Notification(kind=kind, recipient_id=None, dossier_code=dossier_code,
+                             message=message, created_at=now))
 
 
 def get_all_notifications(session: Session, *, user: User, everyone: bool, kind: str | None,

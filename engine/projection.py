@@ -47,6 +47,8 @@ def apply_progress(session: Session, ctx: EngineContext, dossier: Dossier, progr
     for row in new_rows:
         open_step(row, calendar, ctx.rules, now)
     status_changes = []
+    # Statuses the engine holds above the workflow (payment, withdrawal, stop) are never
+    # overwritten by the one derived from the open steps.
     if dossier.status != progress.status and dossier.status not in HELD_STATUSES:
         status_changes.append(audit.Change(actor=actor, action="dossier.status_changed",
                                            dossier_code=dossier.code,

@@ -149,6 +149,10 @@ class ProcessRuntime:
         """Return the workflow moved onto version `number`'s model (raise MoveRefused)."""
         return moved_workflow(self, workflow, source=source, target=target, number=number)
 
+    def cancel(self, workflow: BpmnWorkflow) -> None:
+        """Cancel the workflow: no step opens and no timer waits or fires for it any more."""
+        workflow.cancel()
+
     def progress(self, model: ParsedModel, workflow: BpmnWorkflow) -> Progress:
         """Describe the open human steps and the dossier status they imply."""
         ready = workflow.get_tasks(state=SpiffTaskState.READY, manual=True)

@@ -10,15 +10,17 @@ from engine.statuses import DossierStatus
 
 
 def change_status(session: Session, dossier: Dossier, status: DossierStatus, *,
-                  by: int | None, at: datetime) -> None:
+                  by: int | None, at: datetime, reason: str | None = None) -> None:
     """Set the dossier's status and record the change in the same transaction.
 
-    `by` is the user who made the change, None for the system (a timer, the scheduler).
+    `by` is the user who made the change, None for the system (a timer, the scheduler);
+    `reason` is why, where the change calls for one (a stop, a withdrawal).
     A dossier not yet received has no status: its first row comes from None. The dossier's
     updated_at moves too, so a dossier not updated since a moment had its status then.
     """
     change = DossierStatusChange(dossier=dossier, from_status=dossier.status,
-                                 to_status=int(status), at=at, by_user_id=by)
+                                 to_status=int(status), at=at, by_user_id=by,
+                                 reason=reason)
     dossier.status = int(status)
     dossier.updated_at = at
     session.add(change)

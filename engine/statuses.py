@@ -52,6 +52,8 @@ _FINAL = {
     DossierStatus.STOPPED,
     DossierStatus.RESULT_RETURNED,
 }
+HELD_STATUSES = frozenset({DossierStatus.PAYMENT_REQUESTED,
+                           DossierStatus.CITIZEN_WITHDRAWAL, DossierStatus.STOPPED})
 
 # Set by engine use cases, never derived from the open steps: the workflow's status does not
 # overwrite them (engine.projection).

@@ -152,5 +152,6 @@ from api.web import (  # noqa: E402, F401
     reception,
     signing,
     slips,
+    stops,
     supervision,
 )

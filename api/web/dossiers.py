@@ -1,4 +1,4 @@
-"""Find a dossier when the citizen lost the slip, and read its control sheet (Form 06)."""
+"""Find a dossier when the citizen lost the slip, and read its page: control sheet (Form 06)."""
 
 from flask import current_app, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from api.clock import now
 from api.control_sheets import csv_response
 from api.extensions import db
+from api.schemas import StopSchema
 from api.web import blp, sessions
 from api.web.apologies import offers_apology
 from api.web.slips import slips_of
@@ -15,8 +16,11 @@ from engine.dossiers import DossierFilter, get_all_dossiers, get_dossier_or_rais
 from engine.errors import DossierNotFound
 from engine.personal_data import View, record_reads
 from engine.procedures import get_procedure_or_raise
+from engine.stops import end_actions, end_reason
 
 MATCHES_SHOWN = 50
+# The longest reason of a withdrawal or stop, as the JSON API accepts it.
+MAX_REASON = StopSchema().fields["reason"].validators[0].max
 # A step's verdict on the control sheet, as the page says it.
 VERDICTS = {Verdict.EARLY: _l("Trước hạn"), Verdict.ON_TIME: _l("Đúng hạn"),
             Verdict.LATE: _l("Quá hạn"), OVERDUE: _l("Đang quá hạn"),
@@ -49,14 +53,25 @@ def _sheet(code: str):
 @blp.get("/ho-so/<string:code>")
 def control_sheet_page(code: str):
     """Show a dossier's processing-control sheet (Form 06): each step, who, when, verdict."""
+    return sheet_page(code)
+
+
+def sheet_page(code: str, *, end_error: str | None = None, status: int = 200):
+    """Render the dossier's page: its control sheet, its letters, and the actions that end it.
+
+    `end_error` says why a withdrawal or stop was refused, answered with `status`.
+    """
     try:
         sheet = _sheet(code)
     except DossierNotFound:
         return render_template("web/control_sheet.html", sheet=None, code=code), 404
-    dossier = get_dossier_or_raise(db.session, code, user=sessions.signed_in_user())
+    user = sessions.signed_in_user()
+    dossier = get_dossier_or_raise(db.session, code, user=user)
     return render_template("web/control_sheet.html", sheet=sheet, code=code, verdicts=VERDICTS,
-                           apology=offers_apology(sessions.signed_in_user(), dossier),
-                           slips=slips_of(code))
+                           apology=offers_apology(user, dossier), slips=slips_of(code),
+                           ends=end_actions(db.session, user, dossier),
+                           end_reason=end_reason(db.session, dossier), end_error=end_error,
+                           max_reason=MAX_REASON), status
 
 
 @blp.get("/ho-so/<string:code>/phieu-kiem-soat.csv")
