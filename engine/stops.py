@@ -73,10 +73,16 @@ def _permitted(check, *args) -> bool:
 
 def end_reason(session: Session, dossier: Dossier) -> str | None:
     """Return why the dossier was withdrawn or stopped: its latest change to 7 or 8."""
+    change = ending(session, dossier)
+    return change.reason if change is not None else None
+
+
+def ending(session: Session, dossier: Dossier) -> DossierStatusChange | None:
+    """Return the change that withdrew or stopped the dossier, or None while it has not ended so."""
     if dossier.status not in ENDED_BEFORE_DECISION:
         return None
     return session.scalar(
-        select(DossierStatusChange.reason)
+        select(DossierStatusChange)
         .where(DossierStatusChange.dossier_id == dossier.id,
                DossierStatusChange.to_status.in_([int(s) for s in ENDED_BEFORE_DECISION]))
         .order_by(DossierStatusChange.at.desc(), DossierStatusChange.id.desc()).limit(1))

@@ -186,6 +186,28 @@ def test_the_control_sheet_prints_each_handoff(http, staff, dossier, clock, tmp_
     assert "Trước hạn" in text or "Đúng hạn" in text
 
 
+@pytest.mark.parametrize(("ended_by", "says"), [
+    ("office_head", "theo quyết định của cơ quan giải quyết"),
+    ("reception", "theo đề nghị rút hồ sơ của Ông/Bà"),
+])
+def test_the_stop_notice_gives_why_and_when_the_dossier_stopped(
+        http, staff, dossier, clock, tmp_path, ended_by, says):
+    code = dossier["code"]
+    clock.move_to(MON_1000)
+    action = "stop" if ended_by == "office_head" else "withdrawal"
+    ended = http.post(f"/api/v1/dossiers/{code}/{action}", headers=staff[ended_by].headers,
+                      json={"reason": "Công dân chuyển nơi cư trú."})
+    assert ended.status_code == 200, ended.text
+
+    pdf = pdf_of(slip(http, staff["reception"], code, "stop"), "stop", code)
+
+    text = assert_slip(pdf, tmp_path, code=code, number="05", title="PHIẾU DỪNG XỬ LÝ HỒ SƠ")
+    assert says in text
+    assert "Lý do: Công dân chuyển nơi cư trú." in text
+    assert "Dừng xử lý lúc: 02/03/2026 10:00" in text
+    assert ended_by in text  # the officer who ended it signs the notice
+
+
 @pytest.mark.parametrize(("form", "reason", "says"), [
     ("refusal", "not_refused", "không bị từ chối tiếp nhận"),
     ("supplement", "no_supplement_request", "không có yêu cầu bổ sung"),
