@@ -26,6 +26,7 @@ from engine.models import (
     AuditEvent,
     CalendarOverrideRow,
     DeadlineExtension,
+    Document,
     Dossier,
     DossierSequence,
     DossierStatusChange,
@@ -49,7 +50,7 @@ from tests.scratch_database import ScratchDatabase
 PG_URL = os.environ.get("MOTCUA_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
 DATA_TABLES = (RateLimitCounter, StepTimingRollup, AuditEvent, AuditChainHead, Incident,
-               Notification, PersonalDataRead, DeadlineExtension, HumanTask,
+               Notification, PersonalDataRead, DeadlineExtension, Document, HumanTask,
                DossierStatusChange, IdempotencyKey, Dossier,
                DossierSequence, CalendarOverrideRow, WebSession, User)
 T = TypeVar("T")
