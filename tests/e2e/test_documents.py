@@ -1,7 +1,9 @@
 """Reception attaches a dossier's components; whoever may see the dossier fetches its files."""
 
 import hashlib
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -283,3 +285,28 @@ def test_verify_names_stored_files_changed_or_missing_and_exits_non_zero(
     assert f"CHANGED {scan['sha256']}" in broken.stderr
     assert f"MISSING {photo['sha256']}" in broken.stderr
     assert "1 missing and 1 changed of 2 files" in broken.stderr
+
+
+def test_the_progress_report_counts_components_from_records_and_typed_counters_for_older(
+        http, staff, documents_dir):
+    received(http, staff["reception"], components={"total": 2, "digitised": 1, "reused": 1})
+    first = received(http, staff["reception"])
+    scan = attach(http, staff["reception"], first["code"], required_document=0).json()
+    attach(http, staff["reception"], first["code"], required_document=1, content=PHOTO)
+    second = received(http, staff["reception"], components={"total": 4, "digitised": 0,
+                                                             "reused": 0})
+    attach(http, staff["reception"], second["code"], required_document=0, handling="reused",
+           content=None, reuse_of=scan["id"])
+    attach(http, staff["reception"], second["code"], required_document=1)
+    for _ in range(2):  # shown twice, handed in once
+        attach(http, staff["reception"], second["code"], required_document=2,
+               handling="shown", content=None)
+    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
+
+    report = http.get("/api/v1/reports/progress", params={"from": today, "to": today},
+                      headers=staff["supervisor"].headers)
+
+    total = report.json()["rows"][-1]
+    # Handed in 2 + 2 + 3; digitised 1 + 2 + 1; reused 1 + 0 + 1.
+    assert (total["digitised_share"], total["reused_share"]) == (round(4 / 7, 4),
+                                                                 round(2 / 7, 4))
