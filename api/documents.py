@@ -1,31 +1,24 @@
 """Dossiers' documents: components reception attaches, results staff add, and the files."""
 
-from pathlib import Path
-
-from flask import current_app, request, send_file
+from flask import request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_user
 from api.clock import now
-from api.config import document_body_bytes
-from api.error_messages import message_of
-from api.errors import error_response
+from api.document_uploads import allow_document_body, document_limits, document_store
 from api.extensions import db
 from api.refusals import refusals
 from api.schemas import BIG_INTEGER_MAX
-from engine.document_store import DirectoryStore
 from engine.documents import (
     Component,
-    DocumentLimits,
     add_result,
     attach_component,
     get_document_or_raise,
     get_documents,
     get_held_documents,
 )
-from engine.errors import DocumentTooLarge
 from engine.media_types import ACCEPTED
 from engine.statuses import DocumentKind, DocumentStage, Handling
 
@@ -41,13 +34,7 @@ blp = Blueprint("documents", __name__, url_prefix="/api/v1",
 def _allow_document_bodies():
     """Let an upload carry one document; refuse a larger body unread, naming the limit."""
     if request.method == "POST":
-        request.max_content_length = document_body_bytes(current_app.config)
-        if (request.content_length or 0) > request.max_content_length:
-            limit = current_app.config["MOTCUA_MAX_DOCUMENT_BYTES"]
-            err = DocumentTooLarge("the body is over MOTCUA_MAX_DOCUMENT_BYTES",
-                                   limit="MOTCUA_MAX_DOCUMENT_BYTES", max_bytes=limit)
-            return error_response(413, err.code, message_of(err), err.details)
-    return None
+        allow_document_body()
 
 
 class ComponentSchema(Schema):
@@ -112,16 +99,6 @@ class HeldDocumentSchema(Schema):
     uploaded_at = fields.DateTime()
 
 
-def _store() -> DirectoryStore:
-    return DirectoryStore(Path(current_app.config["MOTCUA_DOCUMENTS_DIR"]))
-
-
-def _limits() -> DocumentLimits:
-    config = current_app.config
-    return DocumentLimits(max_bytes=config["MOTCUA_MAX_DOCUMENT_BYTES"],
-                          max_per_dossier=config["MOTCUA_MAX_DOCUMENTS_PER_DOSSIER"])
-
-
 def _upload():
     file = request.files.get("file")
     return None if file is None else file.stream
@@ -157,7 +134,8 @@ class DossierDocuments(MethodView):
         recorded then. Identical bytes are stored once.
         """
         return attach_component(
-            db.session, _store(), code=code, user=current_user(), limits=_limits(), now=now(),
+            db.session, document_store(), code=code, user=current_user(),
+            limits=document_limits(), now=now(),
             component=Component(required_document=component["required_document"],
                                 handling=Handling(component["handling"]),
                                 stage=DocumentStage(component["stage"]),
@@ -178,8 +156,9 @@ class DossierResults(MethodView):
         Staff of a department working on the dossier, leaders and admins add results. The
         file's type and size are checked as for components (415, 413).
         """
-        return add_result(db.session, _store(), code=code, title=result["title"],
-                          upload=_upload(), user=current_user(), limits=_limits(), now=now())
+        return add_result(db.session, document_store(), code=code, title=result["title"],
+                          upload=_upload(), user=current_user(), limits=document_limits(),
+                          now=now())
 
 
 @blp.route("/dossiers/<string:code>/documents/<int:document_id>")
@@ -197,7 +176,7 @@ class DossierDocument(MethodView):
         """
         document = get_document_or_raise(db.session, code=code, document_id=document_id,
                                          user=current_user(), with_file=True)
-        return send_file(_store().open(document.sha256), mimetype=document.media_type,
+        return send_file(document_store().open(document.sha256), mimetype=document.media_type,
                          as_attachment=True, etag=document.sha256, max_age=0,
                          download_name=f"{code}-{document.id}{EXTENSIONS[document.media_type]}")
 
