@@ -118,6 +118,7 @@ def _register_api(app: Flask) -> None:
         control_sheets,
         departments,
         designer,
+        documents,
         dossiers,
         migrations,
         notifications,
@@ -132,8 +133,8 @@ def _register_api(app: Flask) -> None:
     )
     app.url_map.converters["int"] = _RowId
     api = _Api(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
-    for module in (procedures, dossiers, tasks, notifications, public, catalogue, calendar,
-                   control_sheets, audit, personal_data, users, migrations, reports,
+    for module in (procedures, dossiers, documents, tasks, notifications, public, catalogue,
+                   calendar, control_sheets, audit, personal_data, users, migrations, reports,
                    designer, departments, slips, payments):
         api.register_blueprint(module.blp)
 

@@ -8,6 +8,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE = PROJECT_ROOT / "var" / "motcua.db"
 # A fresh install's secret key, generated once, beside the default database.
 DEFAULT_SECRET_FILE = PROJECT_ROOT / "var" / "secret-key"
+# An upload's multipart boundaries, part headers and small fields, beyond the file itself.
+MULTIPART_FRAMING_BYTES = 64 * 1024
 
 
 def from_environment() -> dict:
@@ -27,6 +29,13 @@ def from_environment() -> dict:
         # A BPMN model a designer uploads; larger documents are refused unread.
         "MOTCUA_MAX_MODEL_BYTES": int(os.environ.get("MOTCUA_MAX_MODEL_BYTES",
                                                      str(2 * 1024 * 1024))),
+        # Dossiers' documents, by SHA-256: one directory every API host shares.
+        "MOTCUA_DOCUMENTS_DIR": os.environ.get("MOTCUA_DOCUMENTS_DIR",
+                                               str(PROJECT_ROOT / "var" / "documents")),
+        "MOTCUA_MAX_DOCUMENT_BYTES": int(os.environ.get("MOTCUA_MAX_DOCUMENT_BYTES",
+                                                        str(20 * 1024 * 1024))),
+        "MOTCUA_MAX_DOCUMENTS_PER_DOSSIER": int(os.environ.get(
+            "MOTCUA_MAX_DOCUMENTS_PER_DOSSIER", "50")),
         # Keys stored PINs; unset, create_app reads or creates var/secret-key.
         "MOTCUA_SECRET_KEY": os.environ.get("MOTCUA_SECRET_KEY"),
         "MOTCUA_REDIS_URL": os.environ.get("MOTCUA_REDIS_URL", ""),
@@ -83,6 +92,16 @@ def stored_secret_key(path: Path = DEFAULT_SECRET_FILE) -> str:
 def model_body_bytes(config) -> int:
     """Return the largest body a designer's request may carry: a model, JSON-escaped."""
     return (config.get("MAX_CONTENT_LENGTH") or 0) + 2 * config["MOTCUA_MAX_MODEL_BYTES"]
+
+
+def document_body_bytes(config) -> int:
+    """Return the largest body an upload may carry: one document and its multipart framing."""
+    return config["MOTCUA_MAX_DOCUMENT_BYTES"] + MULTIPART_FRAMING_BYTES
+
+
+def largest_body_bytes(config) -> int:
+    """Return the largest body any view accepts."""
+    return max(model_body_bytes(config), document_body_bytes(config))
 
 
 def database_url(url: str | None) -> str:

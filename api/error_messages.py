@@ -219,6 +219,31 @@ DOMAIN_MESSAGES = {
     ("hostile_xml", "entities"):
         "Mô hình BPMN không được dùng tham chiếu thực thể ngoài &lt; &gt; &amp; &quot; &apos; và "
         "tham chiếu ký tự.",
+    ("document_not_found", None): "Hồ sơ %(code)s không có giấy tờ số %(document)s có tệp.",
+    ("document_too_large", None):
+        "Tệp vượt giới hạn %(max_bytes)s byte (%(limit)s): hãy quét lại với độ phân giải thấp "
+        "hơn hoặc tách thành nhiều tệp.",
+    ("unsupported_document_type", None):
+        "Chỉ nhận tệp %(accepted)s; nội dung tệp này không phải loại nào trong số đó, dù tên tệp "
+        "là gì.",
+    ("too_many_documents", None):
+        "Hồ sơ %(dossier)s đã có đủ %(max_documents)s giấy tờ, giới hạn %(limit)s.",
+    ("invalid_input", "unknown_required_document"):
+        "Thủ tục của hồ sơ không có thành phần số %(required_document)s; các số là từ 0 đến "
+        "%(last)s.",
+    ("invalid_input", "scan_required"):
+        "Thành phần đã số hóa phải kèm bản quét: hãy gửi tệp trong trường file.",
+    ("invalid_input", "no_file_kept"):
+        "Thành phần %(handling)s không lưu tệp mới: đừng gửi trường file.",
+    ("invalid_input", "reuse_of_required"):
+        "Thành phần tái sử dụng phải nêu reuse_of: số của giấy tờ đã lưu cho công dân.",
+    ("invalid_input", "reuse_of_unexpected"):
+        "Chỉ thành phần tái sử dụng mới nêu reuse_of.",
+    ("invalid_input", "not_held_for_citizen"):
+        "Không có tệp số %(document)s được lưu cho công dân này từ hồ sơ trước.",
+    ("not_permitted", "adds_no_result"):
+        "Cán bộ phòng ban đang xử lý hồ sơ %(dossier)s, lãnh đạo hoặc quản trị hệ thống mới "
+        "thêm được kết quả; vai trò của bạn là %(role)s.",
     ("too_many_requests", None):
         "Quá nhiều lượt tra cứu; hãy thử lại sau %(retry_after_seconds)s giây.",
 }

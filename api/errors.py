@@ -21,6 +21,8 @@ STATUS_BY_KIND = {
     Kind.FORBIDDEN: 403,
     Kind.INVALID: 422,
     Kind.TOO_MANY: 429,
+    Kind.TOO_LARGE: 413,
+    Kind.UNSUPPORTED_TYPE: 415,
     Kind.ENGINE: 500,
 }
 CODE_BY_STATUS = {

@@ -8,7 +8,7 @@ import io
 
 from flask import current_app, request
 
-from api.config import model_body_bytes
+from api.config import largest_body_bytes
 from api.error_messages import say
 from api.errors import error_response
 
@@ -55,7 +55,7 @@ def _give_streamed_body_its_length():
     chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
     # A request for no route is answered 404 or 405 with its body unread.
     if chunked and not environ.get("CONTENT_LENGTH") and request.url_rule is not None:
-        body = _read_up_to(environ["wsgi.input"], model_body_bytes(current_app.config))
+        body = _read_up_to(environ["wsgi.input"], largest_body_bytes(current_app.config))
         # From here on the body is an ordinary one of known length.
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))

@@ -221,3 +221,15 @@ def check_is_admin(user: User, action: str) -> None:
     """Refuse anyone but an admin; `action` says what they tried, e.g. 'manages users'."""
     if user.role != Role.ADMIN:
         raise NotPermitted(f"only an admin {action}", reason="admins_only", role=user.role)
+
+
+def check_can_add_result(session: Session, user: User, dossier: Dossier) -> None:
+    """Staff of a department working on the dossier, leaders and admins add its results."""
+    role = Role(user.role)
+    if role == Role.ADMIN or (role == Role.LEADER and not in_external_agency(session, user)):
+        return
+    if role in ROLES_WITH_DEPARTMENT and works_on(session, user, dossier):
+        return
+    raise NotPermitted(f"staff of a department working on dossier {dossier.code}, a leader or "
+                       f"an admin adds its results; you are a {user.role}",
+                       reason="adds_no_result", dossier=dossier.code, role=user.role)

@@ -11,6 +11,8 @@ class Kind(StrEnum):
     FORBIDDEN = "forbidden"
     INVALID = "invalid"
     TOO_MANY = "too_many"
+    TOO_LARGE = "too_large"
+    UNSUPPORTED_TYPE = "unsupported_type"
     ENGINE = "engine"
 
 
@@ -224,3 +226,29 @@ class IdempotencyKeyReused(DomainError):
     """The Idempotency-Key came with another body than the request that first used it."""
 
     code = "idempotency_key_reused"
+
+
+class DocumentNotFound(NotFound):
+    """The dossier has no document with this id."""
+
+    code = "document_not_found"
+
+
+class DocumentTooLarge(DomainError):
+    """A file is over the size limit; `limit` names the setting, `max_bytes` its value."""
+
+    kind = Kind.TOO_LARGE
+    code = "document_too_large"
+
+
+class UnsupportedDocumentType(DomainError):
+    """A file's content is none of the accepted types, whatever its name or header say."""
+
+    kind = Kind.UNSUPPORTED_TYPE
+    code = "unsupported_document_type"
+
+
+class TooManyDocuments(DomainError):
+    """The dossier holds as many documents as the limit allows."""
+
+    code = "too_many_documents"

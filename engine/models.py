@@ -240,6 +240,36 @@ class DossierClockChange(Base):
     dossier: Mapped[Dossier] = relationship()
 
 
+class Document(Base):
+    """A component of a dossier or one of its results: metadata, and the hash of its bytes.
+
+    The bytes live in the document store (engine.document_store) under `sha256`; a component
+    shown at the counter and not kept has none, a reused one shares its source's.
+    """
+
+    __tablename__ = "documents"
+    __table_args__ = (Index("ix_documents_dossier_kind", "dossier_id", "kind"),
+                      Index("ix_documents_sha256", "sha256"))
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # engine.statuses.DocumentKind
+    title: Mapped[str] = mapped_column(String(500))
+    # Which of the dossier's version's required documents it is (their index); None: a result.
+    required_document: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    stage: Mapped[str | None] = mapped_column(String(16), nullable=True)  # DocumentStage
+    handling: Mapped[str | None] = mapped_column(String(16), nullable=True)  # Handling
+    sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    media_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reused_from_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), nullable=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    dossier: Mapped[Dossier] = relationship()
+    uploader: Mapped[User] = relationship(lazy="joined")
+
+
 class IdempotencyKey(Base):
     """A client's key for one receipt request, so a retried request returns the same dossier.
 

@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 from engine import clock_history, status_history, step_rollups
 from engine.deadlines import Verdict
 from engine.errors import InvalidInput
-from engine.models import Department, Dossier, HumanTask, Procedure, User
+from engine.models import Department, Document, Dossier, HumanTask, Procedure, User
 from engine.procedures import get_procedure_or_raise
-from engine.statuses import Channel, DossierStatus, TaskState
+from engine.statuses import Channel, DocumentKind, DossierStatus, Handling, TaskState
 
 GroupBy = Literal["procedure", "department", "officer"]
 GROUPINGS: tuple[str, ...] = ("procedure", "department", "officer")
@@ -150,16 +150,45 @@ def _dossiers_in_scope(period_start: datetime, period_end: datetime) -> Subquery
                        else_=Dossier.appointment_at)
     running = case((changed_since, func.coalesce(clock_history.running_at(end), ran)),
                    else_=ran)
+    components = _recorded_components()
+    recorded = components.c.total.is_not(None)
+
+    def component_count(from_records, typed):
+        return case((recorded, from_records), else_=typed)
+
     return (select(Dossier.procedure_code, Dossier.received_at, Dossier.channel,
                    Dossier.outcome, appointment.label("appointment_at"),
                    running.label("clock_running"),
-                   Dossier.components_total, Dossier.components_digitised,
-                   Dossier.components_reused, closed_at.label("closed_at"),
-                   status.label("status"))
+                   component_count(components.c.total, Dossier.components_total)
+                   .label("components_total"),
+                   component_count(components.c.digitised, Dossier.components_digitised)
+                   .label("components_digitised"),
+                   component_count(components.c.reused, Dossier.components_reused)
+                   .label("components_reused"),
+                   closed_at.label("closed_at"), status.label("status"))
+            .select_from(Dossier)
+            .outerjoin(components, components.c.dossier_id == Dossier.id)
             .where(Dossier.received_at < end, or_(closed_at.is_(None), closed_at >= start))
             # OFFSET 0 keeps PostgreSQL from merging this query into the aggregate, which
             # would copy the look-ups into every aggregate that reads them.
             .offset(0).subquery("dossiers_at_end"))
+
+
+def _recorded_components() -> Subquery:
+    """Return per dossier with component records the required documents handed in, and how.
+
+    A dossier received before components were recorded (engine.documents) has none: its
+    counters typed at receipt stand instead.
+    """
+    def documents(*conditions):
+        handed_in = func.count(Document.required_document.distinct())
+        return handed_in.filter(*conditions) if conditions else handed_in
+
+    return (select(Document.dossier_id, documents().label("total"),
+                   documents(Document.handling == Handling.DIGITISED).label("digitised"),
+                   documents(Document.handling == Handling.REUSED).label("reused"))
+            .where(Document.kind == DocumentKind.COMPONENT)
+            .group_by(Document.dossier_id).subquery("recorded_components"))
 
 
 def _dossier_measures(dossiers: Subquery, period_start: datetime, period_end: datetime,
@@ -342,7 +371,9 @@ def progress_report(session: Session, *, period_start: datetime, period_end: dat
       and its appointment at the end (by its clock history) before min(end, now);
       in_progress_within_deadline: the rest (including dossiers without an appointment).
     - digitised_share / reused_share: components digitised / reused over components
-      handed in, over dossiers received during the period; online_share: online over
+      handed in, over dossiers received during the period: a dossier's component records
+      (engine.documents; each required document counted once) where it has any, else the
+      counters typed at its receipt; online_share: online over
       received_new. None when the denominator is zero.
 
     Grouping by procedure or by the procedure's responsible department lists only groups
@@ -533,11 +564,13 @@ class Headline:
 
     - received: dossiers received during the period.
     - processed_and_digitised: of those, dossiers handled in the system with every
-      component digitised at receipt or reused (digitised + reused ≥ handed in; a dossier
-      with no components counts). Not "finished": in the Xuân Hòa figures the 3,366
-      processed and digitised include the 25 still in progress.
+      component digitised or reused, by its component records, else its counters
+      (digitised + reused ≥ handed in; a dossier with no components counts). Not
+      "finished": in the Xuân Hòa figures the 3,366 processed and digitised include the 25
+      still in progress.
     - digitised_share: processed_and_digitised / received.
-    - reused_share: components reused / components handed in, over dossiers received.
+    - reused_share: components reused / components handed in, over dossiers received
+      (from component records where a dossier has them, as in the progress report).
     - early_or_on_time, in_progress_within_deadline, overdue: the total row of the
       progress report (completed during the period, carried-over dossiers included; in
       progress at the end of the period).

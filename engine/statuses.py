@@ -91,3 +91,25 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     DESIGNER = "designer"
     ADMIN = "admin"
+
+
+class DocumentKind(StrEnum):
+    """What a document is to its dossier."""
+
+    COMPONENT = "component"  # handed in by the citizen
+    RESULT = "result"  # issued to the citizen
+
+
+class DocumentStage(StrEnum):
+    """When a component was handed in."""
+
+    RECEIPT = "receipt"
+    SUPPLEMENT = "supplement"
+
+
+class Handling(StrEnum):
+    """How reception handled a component."""
+
+    DIGITISED = "digitised"  # scanned: carries its file
+    REUSED = "reused"  # already held from the citizen's earlier dossier: no new file
+    SHOWN = "shown"  # shown at the counter and handed back: no file

@@ -26,6 +26,7 @@ from engine.models import (
     AuditEvent,
     CalendarOverrideRow,
     DeadlineExtension,
+    Document,
     Dossier,
     DossierClockChange,
     DossierSequence,
@@ -53,7 +54,8 @@ PG_URL = os.environ.get("MOTCUA_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
 DATA_TABLES = (HeldTransfer, Payment, RateLimitCounter, StepTimingRollup, AuditEvent,
                AuditChainHead, Incident, Notification, PersonalDataRead, DeadlineExtension,
-               HumanTask, DossierStatusChange, DossierClockChange, IdempotencyKey, Dossier,
+               Document, HumanTask, DossierStatusChange, DossierClockChange, IdempotencyKey,
+               Dossier,
                DossierSequence, CalendarOverrideRow, WebSession, User)
 T = TypeVar("T")
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hà Nội

@@ -150,6 +150,7 @@ from api.web import (  # noqa: E402, F401
     dossiers,
     inbox,
     reception,
+    scans,
     signing,
     slips,
     stops,

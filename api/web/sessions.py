@@ -98,7 +98,8 @@ def _load_session():
 def _csrf_token_matches() -> bool:
     expected = (current_web_session().csrf_token if current_web_session() is not None
                 else request.cookies.get(SIGN_IN_CSRF_COOKIE))
-    sent = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
+    # The header first: an upload's body is left unread until its own view allows its size.
+    sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD)
     return bool(expected and sent) and hmac.compare_digest(expected.encode(), sent.encode())
 
 

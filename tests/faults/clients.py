@@ -49,14 +49,17 @@ class Api:
             client.close()
 
     def call(self, action: str, method: str, path: str, person: Person, *,
-             json: dict | None = None, port_index: int | None = None,
-             rid: str | None = None) -> Call:
-        """Send one request (to the next server in turn unless `port_index` says which)."""
-        index = next(self._turn) if port_index is None else port_index
-        client = self._clients[index % len(self._clients)]
+             json: dict | None = None, data: dict | None = None, files: dict | None = None,
+             port_index: int | None = None, rid: str | None = None) -> Call:
+        """Send one request (to the next server in turn unless `port_index` says which).
+
+        `data` and `files` send multipart/form-data instead of `json`.
+        """
+        client = self._client(port_index)
         started = time.monotonic()
         try:
-            response = client.request(method, path, json=json, headers=person.headers)
+            response = client.request(method, path, json=json, data=data, files=files,
+                                      headers=person.headers)
         except httpx.HTTPError as err:
             call = Call(action, None, type(err).__name__, started, time.monotonic(), rid=rid)
         else:
@@ -69,6 +72,14 @@ class Api:
         with self._lock:
             self.calls.append(call)
         return call
+
+    def download(self, path: str, person: Person, *, port_index: int) -> httpx.Response:
+        """GET a file from one server and return the whole response (not kept in `calls`)."""
+        return self._client(port_index).get(path, headers=person.headers)
+
+    def _client(self, port_index: int | None) -> httpx.Client:
+        index = next(self._turn) if port_index is None else port_index
+        return self._clients[index % len(self._clients)]
 
     def receive(self, person: Person, *, port_index: int | None = None) -> Call:
         """Receive a business household dossier marked with a fresh request id."""

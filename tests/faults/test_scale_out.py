@@ -106,3 +106,29 @@ def test_single_threaded_workers_end_every_request_s_transaction(
 
     assert backends, "the server's connections should be in the pool, idle"
     assert {state for (state,) in backends} == {"idle"}
+
+
+def test_documents_uploaded_through_either_server_are_fetched_through_the_other(
+        fault_database, fault_staff, processes, cleanup, tmp_path, monkeypatch):
+    # Both servers share one documents directory, as API hosts share network storage.
+    monkeypatch.setenv("MOTCUA_DOCUMENTS_DIR", str(tmp_path / "shared-documents"))
+    servers = [processes.serve("api-1", workers=1), processes.serve("api-2", workers=1)]
+    processes.wait_ready(*servers)
+    api = cleanup.enter_context(closing(Api([s.base_url for s in servers])))
+    reception = fault_staff.kind("reception")[0]
+    code = receive_many(api, fault_staff, 1)[0]
+    scans = [b"%PDF-1.7\nscan through api-1\n%%EOF\n", b"%PDF-1.7\nscan through api-2\n%%EOF\n"]
+
+    uploads = [api.call("upload", "POST", f"/api/v1/dossiers/{code}/documents", reception,
+                        data={"required_document": str(n), "handling": "digitised"},
+                        files={"file": ("scan.pdf", scan, "application/pdf")}, port_index=n)
+               for n, scan in enumerate(scans)]
+    # Each server fetches what the other one stored.
+    fetched = [api.download(f"/api/v1/dossiers/{code}/documents/{upload.body['id']}",
+                            reception, port_index=n + 1)
+               for n, upload in enumerate(uploads)]
+
+    assert [u.status for u in uploads] == [201, 201], [u.body for u in uploads]
+    assert [(f.status_code, f.content) for f in fetched] == [(200, scan) for scan in scans]
+    stored = sorted(p.name for p in (tmp_path / "shared-documents").glob("??/??/*"))
+    assert stored == sorted(u.body["sha256"] for u in uploads)
