@@ -54,6 +54,7 @@ def control_sheet_page(code: str):
         return render_template("web/control_sheet.html", sheet=None, code=code), 404
     dossier = get_dossier_or_raise(db.session, code, user=sessions.signed_in_user())
     return render_template("web/control_sheet.html", sheet=sheet, code=code, verdicts=VERDICTS,
+                           dossier=dossier,
                            apology=offers_apology(sessions.signed_in_user(), dossier))
 
 
