@@ -126,6 +126,11 @@ DOMAIN_MESSAGES = {
     ("invalid_input", "components_exceed_total"):
         "%(digitised)s thành phần đã số hóa và %(reused)s thành phần tái sử dụng vượt quá "
         "%(total)s thành phần đã nộp.",
+    ("invalid_input", "unknown_fee_exemption"):
+        "Thủ tục này không miễn phí, lệ phí cho đối tượng %(exemption)s; các đối tượng được "
+        "miễn là: %(allowed)s.",
+    ("invalid_input", "fee_date_after_receipt"):
+        "Ngày %(day)s ở trường %(field)s sau ngày tiếp nhận %(received_on)s.",
     ("invalid_input", "samples_unreadable"): "Không đọc được workflows/%(folder)s/samples.json.",
     ("invalid_input", "unknown_step"):
         "Quyết định nêu bước %(step)s, nhưng mô hình không có bước đó; các bước là: %(known)s.",
@@ -343,7 +348,7 @@ FIELD_MESSAGES = {
 ROLE_PARAMETERS = {"role", "required_role"}
 ROLE_VALUES = {role.value for role in Role}
 MOMENT_PARAMETERS = {"until", "current", "latest", "first_used_at"}
-DAY_PARAMETERS = {"day", "first_day", "last_day"}
+DAY_PARAMETERS = {"day", "first_day", "last_day", "received_on"}
 
 
 def say(code: str, reason: str | None = None, /, **params) -> str:

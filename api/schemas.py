@@ -217,6 +217,33 @@ class DossierStatusFields(Schema):
         return DossierStatus(get_value(obj, "status")).label_en
 
 
+class FeeLineSchema(Schema):
+    """One line of a fee's computation; the lines add up to the fee."""
+
+    label_vi = fields.String()
+    quantity = fields.Integer()
+    unit_vnd = fields.Integer(metadata={"description": "negative for a cap or an exemption"})
+    subtotal_vnd = fields.Integer()
+
+
+class FeeExemptionSchema(Schema):
+    """The exemption a dossier's fee was waived under, and why."""
+
+    code = fields.String()
+    reason_vi = fields.String()
+
+
+class FeeBasisSchema(Schema):
+    """How a dossier's fee was computed under its version's fee rule (README "Fee rules")."""
+
+    kind = fields.String(metadata={"description": "free, flat, per_page or free_within_days"})
+    amount_vnd = fields.Integer()
+    collect_at = fields.String(metadata={"description": "receipt, supplement or return"})
+    lines = fields.List(fields.Nested(FeeLineSchema))
+    exemption = fields.Nested(FeeExemptionSchema, allow_none=True)
+    legal_basis_vi = fields.String()
+
+
 class DossierSchema(DossierStatusFields):
     """A dossier as staff see it."""
 
@@ -231,6 +258,9 @@ class DossierSchema(DossierStatusFields):
     form_data = fields.Dict(attribute="intake")
     fee_vnd = fields.Integer(metadata={
         "description": "the fee assessed at receipt under the dossier's version, in đồng"})
+    fee_basis = fields.Nested(FeeBasisSchema, allow_none=True, metadata={
+        "description": "how fee_vnd was computed; null for dossiers received before fee "
+                       "rules were data"})
     components_total = fields.Integer()
     components_digitised = fields.Integer()
     components_reused = fields.Integer()
@@ -463,10 +493,10 @@ class CatalogueEntrySchema(Schema):
     department_name_vi = fields.String()
     department_name_en = fields.String()
     required_documents = fields.List(fields.Nested(RequiredDocumentSchema))
-    fee_kind = fields.String(metadata={"description": "free, province_set or per_page"})
+    fee_kind = fields.String(metadata={"description": "free, flat, per_page or free_within_days"})
     fee_vnd = fields.Integer(allow_none=True, metadata={
         "description": "the fee every dossier pays, in đồng; null when it depends on the "
-                       "dossier (pages, copies): fee_text_vi says how it is computed"})
+                       "dossier (pages, copies, a date): fee_text_vi says how it is computed"})
     fee_text_vi = fields.String(metadata={"description": "the fee and how it is computed"})
     fee_text_en = fields.String()
     deadline_working_days = fields.Integer(metadata={

@@ -58,7 +58,7 @@ def catalogue_entry(procedure: Procedure, department: Department) -> CatalogueEn
             {"name_vi": d["name_vi"], "name_en": d.get("name_en", ""),
              "original": bool(d.get("original")), "copies": int(d.get("copies", 0))}
             for d in meta["required_documents"]],
-        fee_kind=fee.get("kind", "free"), fee_vnd=fixed_fee_vnd(fee),
+        fee_kind=fee["kind"], fee_vnd=fixed_fee_vnd(fee),
         fee_text_vi=fee.get("text_vi", ""), fee_text_en=fee.get("text_en", ""),
         deadline_working_days=int(deadline.get("working_days", 0)),
         deadline_same_day=bool(deadline.get("same_day")),

@@ -14,7 +14,7 @@ from engine.context import EngineContext
 from engine.deadlines import StatutoryDeadline, set_appointment
 from engine.dossier_versions import get_published_version_or_raise
 from engine.errors import DossierNotFound, InvalidFormData, InvalidInput
-from engine.fees import fee_vnd
+from engine.fees import assess_fee
 from engine.folding import fold
 from engine.idempotency import ReceiptKey
 from engine.models import Dossier, HumanTask, User
@@ -58,17 +58,18 @@ def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str
     problems = ctx.forms.field_problems(form_key, intake)
     if problems:
         raise InvalidFormData(form_key, problems)
+    calendar = ctx.calendar(session)
+    fee = assess_fee(version.meta["fee"], intake, received_on=now.astimezone(calendar.zone).date())
     components = components or Components(total=len(version.meta["required_documents"]))
     components.check()
     model = ctx.model(session, version.spec_hash)
-    calendar = ctx.calendar(session)
     dossier = Dossier(
         procedure_code=version.procedure_code, procedure_version_id=version.id,
         spec_hash=version.spec_hash,
         channel=int(channel), applicant=applicant,
         intake=intake, applicant_name_folded=fold(applicant["full_name"])[:200],
         applicant_id_number=applicant["id_number"],
-        fee_vnd=fee_vnd(version.meta["fee"], intake), received_by=user.id,
+        fee_vnd=fee.amount_vnd, fee_basis=fee.basis, received_by=user.id,
         received_at=now, updated_at=now, components_total=components.total,
         components_digitised=components.digitised, components_reused=components.reused,
     )

@@ -166,6 +166,8 @@ class Dossier(Base):
                                                        server_default="")
     applicant_id_number: Mapped[str] = mapped_column(String(12), default="", server_default="")
     fee_vnd: Mapped[int] = mapped_column(Integer, default=0)
+    # How fee_vnd was computed (engine.fees.assess_fee); None for dossiers received before.
+    fee_basis: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     # Digitisation at receipt: components handed in, scanned and signed, or reused from
     # earlier dossiers and national databases instead of being collected again.
     components_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

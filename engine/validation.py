@@ -17,7 +17,7 @@ from lxml import etree
 
 from engine.deadlines import WAITING_FOR_CITIZEN, StatutoryDeadline
 from engine.errors import DomainError, Kind, ModelInvalid
-from engine.fees import FEE_KINDS
+from engine.fee_rules import fee_rule_problems
 from engine.scripting import ScriptRejected, check_expression, check_script
 from engine.specs import BPMN_NS, NSMAP, ParsedModel, parse_model
 from engine.statuses import DossierStatus, Role
@@ -257,10 +257,9 @@ def _meta_problems(meta: dict, forms: FormLookup, department_codes: set[str]
     if "intake_form" in meta and not (isinstance(intake, str) and forms(intake)):
         yield Problem(f"intake form '{intake}' is neither under forms/ nor brought by the "
                       "version", element="meta.intake_form")
-    fee = meta.get("fee")
-    if "fee" in meta and not (isinstance(fee, dict) and fee.get("kind") in FEE_KINDS):
-        kind = fee.get("kind") if isinstance(fee, dict) else None
-        yield Problem(f"fee kind '{kind}' is not one of {list(FEE_KINDS)}", element="meta.fee")
+    if "fee" in meta:
+        for problem in fee_rule_problems(meta["fee"]):
+            yield Problem(problem, element="meta.fee")
     if "deadline" in meta and statutory_hours(meta) is None:
         yield Problem("the deadline must be an object with 'working_days' (a number) and "
                       "optionally 'same_day' and 'cutoff' (HH:MM)", element="meta.deadline")

@@ -68,8 +68,8 @@ def sheet_page(code: str, *, end_error: str | None = None, status: int = 200):
     user = sessions.signed_in_user()
     dossier = get_dossier_or_raise(db.session, code, user=user)
     return render_template("web/control_sheet.html", sheet=sheet, code=code, verdicts=VERDICTS,
-                           apology=offers_apology(user, dossier), slips=slips_of(code),
-                           ends=end_actions(db.session, user, dossier),
+                           dossier=dossier, apology=offers_apology(user, dossier),
+                           slips=slips_of(code), ends=end_actions(db.session, user, dossier),
                            end_reason=end_reason(db.session, dossier), end_error=end_error,
                            max_reason=MAX_REASON), status
 

@@ -26,7 +26,8 @@ def test_the_catalogue_needs_no_token_and_lists_every_procedure(http, session):
     assert birth["name_vi"] == "Đăng ký khai sinh"
     assert birth["department_code"] == "OFFICE"
     assert birth["department_name_vi"].startswith("Văn phòng Hội đồng nhân dân")
-    assert (birth["fee_kind"], birth["fee_vnd"]) == ("free", 0)
+    # Free within 60 days of birth, the late fee after: no one amount for every dossier.
+    assert (birth["fee_kind"], birth["fee_vnd"]) == ("free_within_days", None)
     assert (birth["deadline_working_days"], birth["deadline_same_day"]) == (0, True)
     assert birth["required_documents"][0] == {
         "name_vi": "Tờ khai đăng ký khai sinh (theo mẫu)",
@@ -73,7 +74,8 @@ def test_the_catalogue_page_finds_birth_registration_typed_without_accents(http)
     assert 'lang="vi"' in page.text
     assert 'data-testid="procedure-1.001193"' in page.text
     assert len(re.findall(r'data-testid="procedure-', page.text)) == 1
-    assert "Đăng ký khai sinh" in page.text and "Miễn phí" in page.text
+    assert "Đăng ký khai sinh" in page.text
+    assert "Miễn lệ phí đăng ký khai sinh đúng hạn" in page.text
     assert "Tờ khai đăng ký khai sinh (theo mẫu)" in page.text
     assert 'value="khai sinh"' in page.text
 
