@@ -126,8 +126,8 @@ def test_a_fee_collected_at_receipt_is_due_with_its_vietqr_code(http, staff, ban
     assert image.content.startswith(b"\x89PNG\r\n\x1a\n")
 
 
-def test_a_free_dossier_has_a_waived_payment_and_no_qr_code(http, staff, bank):
-    code = received(http, staff["reception"])["code"]  # a birth registered on time
+def test_a_free_dossier_has_a_waived_payment_and_no_qr_code(http, staff, bank, clock):
+    code = received(http, staff["reception"])["code"]  # a birth registered on time, in March
 
     payment = payment_of(http, staff, code).json()
 
