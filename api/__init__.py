@@ -121,6 +121,7 @@ def _register_api(app: Flask) -> None:
         dossiers,
         migrations,
         notifications,
+        online,
         personal_data,
         procedures,
         public,
@@ -132,7 +133,7 @@ def _register_api(app: Flask) -> None:
     api = _Api(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
     for module in (procedures, dossiers, tasks, notifications, public, catalogue, calendar,
                    control_sheets, audit, personal_data, users, migrations, reports,
-                   designer, departments):
+                   designer, departments, online):
         api.register_blueprint(module.blp)
 
 

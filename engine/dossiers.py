@@ -17,7 +17,8 @@ from engine.errors import DossierNotFound, InvalidFormData, InvalidInput
 from engine.fees import fee_vnd
 from engine.folding import fold
 from engine.idempotency import ReceiptKey
-from engine.models import Dossier, HumanTask, User
+from engine.models import Dossier, HumanTask, OnlineSubmission, ProcedureVersion, User
+from engine.runtime import Progress
 from engine.status_history import change_status
 from engine.statuses import Channel, DossierStatus, TaskState
 from engine.unit_of_work import DossierUnitOfWork
@@ -53,10 +54,7 @@ def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str
     """
     check_can_receive(user)
     version = get_published_version_or_raise(session, procedure_code)
-    form_key = version.meta["intake_form"]
-    problems = ctx.forms.field_problems(form_key, intake)
-    if problems:
-        raise InvalidFormData(form_key, problems)
+    check_intake(ctx, version, intake)
     components = components or Components(total=len(version.meta["required_documents"]))
     components.check()
     model = ctx.model(session, version.spec_hash)
@@ -80,22 +78,36 @@ def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str
         pin = new_pin()
         dossier.pin_hash = pin_hash(dossier.code, pin, secret_key=ctx.secret_key)
         uow.add(dossier)
-        change_status(session, dossier, DossierStatus.ACCEPTED, by=user.id, at=now)
-        session.flush()
-        uow.record(audit.Change(actor=user.username, action="dossier.received",
-                                dossier_code=dossier.code,
-                                after={"procedure": version.procedure_code,
-                                       "procedure_version": version.number,
-                                       "channel": int(channel),
-                                       "status": int(DossierStatus.ACCEPTED),
-                                       "fee_vnd": dossier.fee_vnd,
-                                       "appointment_at": dossier.appointment_at.isoformat()}))
-        uow.project(progress, open_rows=[], actor=user.username, by=user.id)
+        mark_received(uow, dossier, version, progress, user=user)
         if key is not None:
             session.add(key.row(user=user, dossier=dossier, now=now))
         uow.commit()
     ctx.due_changed()
     return dossier, pin
+
+
+def check_intake(ctx: EngineContext, version: ProcedureVersion, intake: dict) -> None:
+    """Refuse intake data that does not satisfy the version's intake form, field by field."""
+    form_key = version.meta["intake_form"]
+    problems = ctx.forms.field_problems(form_key, intake)
+    if problems:
+        raise InvalidFormData(form_key, problems)
+
+
+def mark_received(uow: DossierUnitOfWork, dossier: Dossier, version: ProcedureVersion,
+                  progress: Progress, *, user: User) -> None:
+    """Set a dossier whose workflow just started to status 2, audit it, project its steps."""
+    change_status(uow.session, dossier, DossierStatus.ACCEPTED, by=user.id, at=uow.now)
+    uow.session.flush()
+    uow.record(audit.Change(actor=user.username, action="dossier.received",
+                            dossier_code=dossier.code,
+                            after={"procedure": version.procedure_code,
+                                   "procedure_version": version.number,
+                                   "channel": dossier.channel,
+                                   "status": int(DossierStatus.ACCEPTED),
+                                   "fee_vnd": dossier.fee_vnd,
+                                   "appointment_at": dossier.appointment_at.isoformat()}))
+    uow.project(progress, open_rows=[], actor=user.username, by=user.id)
 
 
 @dataclass(frozen=True)
@@ -221,6 +233,11 @@ def citizen_notice(session: Session, dossier: Dossier) -> CitizenNotice:
     field = _NOTICE_FIELDS.get(DossierStatus(dossier.status))
     if field is None:
         return CitizenNotice(missing_documents=[])
+    submission = session.get(OnlineSubmission, dossier.id)
+    if submission is not None and submission.verified_by is not None and not dossier.workflow_state:
+        # Reception answered an online submission before any step: its answer is the word.
+        return CitizenNotice(missing_documents=list(submission.missing),
+                             refusal_reason=submission.refusal_reason)
     completed = session.scalars(
         select(HumanTask.form_data)
         .where(HumanTask.dossier_id == dossier.id, HumanTask.state == TaskState.COMPLETED)

@@ -18,6 +18,9 @@ class Kind:
     DOSSIER_REMINDER = "dossier.reminder"
     DOSSIER_OVERDUE = "dossier.overdue"
     DOSSIER_CLOSED = "dossier.closed"
+    SUBMISSION_ACCEPTED = "submission.accepted"
+    SUBMISSION_INCOMPLETE = "submission.incomplete"
+    SUBMISSION_REFUSED = "submission.refused"
 
 
 def heads_of(session: Session, department_codes: set[str]) -> list[User]:
@@ -44,6 +47,14 @@ def notify(session: Session, *, kind: str, recipients: list[User], dossier_code:
                                  task_id=task_id, due_at=due_at, message=message,
                                  created_at=now) for user_id in unique)
     return len(unique)
+
+
+def notify_citizen(session: Session, *, kind: str, dossier: Dossier, message: str,
+                   now: datetime) -> None:
+    """Put a word to the dossier's applicant in the outbox, to their email, else their phone."""
+    contact = dossier.applicant.get("email") or dossier.applicant.get("phone")
+    session.add(Notification(kind=kind, recipient_id=None, contact=contact,
+                             dossier_code=dossier.code, message=message, created_at=now))
 
 
 def get_all_notifications(session: Session, *, user: User, everyone: bool, kind: str | None,

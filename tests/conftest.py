@@ -34,6 +34,7 @@ from engine.models import (
     IdempotencyKey,
     Incident,
     Notification,
+    OnlineSubmission,
     PersonalDataRead,
     Procedure,
     ProcedureVersion,
@@ -50,7 +51,7 @@ PG_URL = os.environ.get("MOTCUA_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
 DATA_TABLES = (RateLimitCounter, StepTimingRollup, AuditEvent, AuditChainHead, Incident,
                Notification, PersonalDataRead, DeadlineExtension, HumanTask,
-               DossierStatusChange, IdempotencyKey, Dossier,
+               DossierStatusChange, IdempotencyKey, OnlineSubmission, Dossier,
                DossierSequence, CalendarOverrideRow, WebSession, User)
 T = TypeVar("T")
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hà Nội
