@@ -504,3 +504,5 @@ class CatalogueEntrySchema(Schema):
     deadline_same_day = fields.Boolean()
     deadline_text_vi = fields.String()
     deadline_text_en = fields.String()
+    online = fields.Boolean(metadata={
+        "description": "accepted online: submit it with POST /api/v1/public/dossiers"})
