@@ -3,9 +3,11 @@
 Times are Hà Nội's; office hours 08:00–12:00 and 13:00–17:00 (workflows/calendar.json).
 """
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 import time_machine
 from sqlalchemy import select
@@ -15,6 +17,7 @@ from api.extensions import db
 from engine.models import Dossier, DossierStatusChange, Notification
 from tests.conftest import SECRET_KEY, snapshot
 from tests.e2e.helpers import APPLICANT, BIRTH, BIRTH_INTAKE, REVIEW_APPROVE, do_step, open_step
+from tests.e2e.staff_app import data_rows, name_staff, post_form, sign_in
 from tests.scenarios import SCENARIOS
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -23,6 +26,7 @@ HOUSEHOLD_INTAKE = SCENARIOS["business_household"]["intake"]
 NOT_ONLINE = "MC.CTTT.001"  # ending substitute care: counter only
 SUBMIT = "/api/v1/public/dossiers"
 QUEUE = "/api/v1/online-submissions"
+QUEUE_PAGE = "/ho-so-truc-tuyen"
 
 
 def at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
@@ -73,6 +77,12 @@ def statuses(session, code: str) -> list[int]:
     session.expire_all()
     return list(session.scalars(select(DossierStatusChange.to_status).join(Dossier)
                                 .where(Dossier.code == code).order_by(DossierStatusChange.id)))
+
+
+def unchanged(session) -> dict:
+    """The rows a refused form leaves alone: the page shown again records its reads, rightly."""
+    return {name: rows for name, rows in data_rows(session).items()
+            if name != "personal_data_reads"}
 
 
 def citizen_notifications(session, code: str) -> list[tuple[str, str]]:
@@ -265,3 +275,41 @@ def test_a_client_submitting_too_often_is_refused_with_the_limit(database, app, 
     # Monday 09:00 in Hà Nội is 02:00 UTC, the start of an hour-long window.
     assert int(third.headers["Retry-After"]) == 3600
     assert snapshot(session) == before
+
+
+def test_the_staff_page_lists_the_waiting_oldest_first_and_answers_them(
+        http, live_server, staff, session, clock):
+    name_staff(session, staff, {"reception": "Đỗ Thị Hoa", "office": "Trần Văn An"})
+    first = submitted(http)
+    clock.move_to(at(3, 2, 16))
+    second = submitted(http, procedure=HOUSEHOLD, form_data=HOUSEHOLD_INTAKE)
+    clock.move_to(at(3, 3, 10))  # the first is overdue (Tuesday 09:00), the second is not
+    sign_in(http, "reception")
+
+    page = http.get(QUEUE_PAGE)
+
+    assert page.status_code == 200, page.text
+    assert re.findall(r'data-testid="online-([^"]+)" aria', page.text) == [
+        first["code"], second["code"]]
+    assert "03/03/2026 09:00 · quá hạn" in page.text
+    assert "03/03/2026 16:00" in page.text  # the second: 1 h Monday, 7 h Tuesday
+    assert "Nguyễn Minh Khôi" in page.text  # the intake, readable
+    before = unchanged(session)
+    empty = post_form(http, QUEUE_PAGE, f"{QUEUE_PAGE}/{first['code']}/tu-choi", {"reason": " "})
+    assert empty.status_code == 422 and 'data-testid="online-error"' in empty.text
+    assert unchanged(session) == before
+
+    accepted = post_form(http, QUEUE_PAGE, f"{QUEUE_PAGE}/{first['code']}/tiep-nhan", {})
+    asked = post_form(http, QUEUE_PAGE, f"{QUEUE_PAGE}/{second['code']}/yeu-cau-bo-sung",
+                      {"missing": "Giấy đề nghị đăng ký hộ kinh doanh\n\nBản sao hợp đồng thuê"})
+    again = post_form(http, QUEUE_PAGE, f"{QUEUE_PAGE}/{first['code']}/tiep-nhan", {})
+
+    assert accepted.status_code == 200 and f"Đã tiếp nhận hồ sơ {first['code']}" in accepted.text
+    assert lookup(http, first)["status"] == 4
+    assert asked.status_code == 200 and 'data-testid="online-none"' in asked.text
+    assert lookup(http, second)["missing_documents"] == [
+        "Giấy đề nghị đăng ký hộ kinh doanh", "Bản sao hợp đồng thuê"]
+    assert again.status_code == 409 and "đã được trả lời trước đó" in again.text
+    with httpx.Client(base_url=live_server) as officer:
+        sign_in(officer, "office")
+        assert officer.get(QUEUE_PAGE).status_code == 403
