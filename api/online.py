@@ -46,7 +46,7 @@ class Accept(MethodView):
     """Accept a submission."""
 
     @blp.response(200, DossierSchema)
-    @refusals(blp, 403, 409)
+    @refusals(blp, 403, 404, 409)
     def post(self, code):
         """Accept the submission: status 2, the procedure's workflow starts.
 
@@ -65,7 +65,7 @@ class AskToComplete(MethodView):
 
     @blp.arguments(AskToCompleteBody)
     @blp.response(200, DossierSchema)
-    @refusals(blp, 403, 409, 422)
+    @refusals(blp, 403, 404, 409, 422)
     def post(self, body, code):
         """List what is missing (status 5); the citizen sees it and resubmits with code and PIN."""
         moment = now()
@@ -80,7 +80,7 @@ class Refuse(MethodView):
 
     @blp.arguments(RefuseSubmissionBody)
     @blp.response(200, DossierSchema)
-    @refusals(blp, 403, 409, 422)
+    @refusals(blp, 403, 404, 409, 422)
     def post(self, body, code):
         """Refuse the submission with a reason the citizen sees (status 3)."""
         moment = now()

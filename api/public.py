@@ -10,6 +10,7 @@ from api.error_messages import say
 from api.errors import error_response
 from api.extensions import db
 from api.lookup_limits import count_lookup, count_submission
+from api.refusals import refusals
 from api.schemas import (
     PIN_HEADER,
     CompletionBody,
@@ -28,8 +29,6 @@ blp = Blueprint("public", __name__, url_prefix="/api/v1/public",
                             "dossier may be looked up a limited number of times a minute; "
                             "past that the answer is 429 with Retry-After.")
 LOOKUP_DOC = {"security": [], "responses": {"429": "TOO_MANY_REQUESTS"}}
-SUBMISSION_DOC = {"security": [], "responses": {"413": "BODY_TOO_LARGE",
-                                                "429": "TOO_MANY_REQUESTS"}}
 
 
 @blp.before_request
@@ -63,7 +62,8 @@ class OnlineSubmissions(MethodView):
     @public
     @blp.arguments(OnlineSubmissionBody)
     @blp.response(201, OnlineSubmissionReceipt)
-    @blp.doc(**SUBMISSION_DOC)
+    @refusals(blp, 404, 422)
+    @blp.doc(**LOOKUP_DOC)
     def post(self, body):
         """Submit a dossier online for a procedure accepted online (`online` in the catalogue).
 
@@ -94,7 +94,8 @@ class Completion(MethodView):
     @public
     @blp.arguments(CompletionBody)
     @blp.response(200, PublicDossierSchema)
-    @blp.doc(**SUBMISSION_DOC)
+    @refusals(blp, 404, 409, 422)
+    @blp.doc(**LOOKUP_DOC)
     def post(self, body, code):
         """Send the completed intake form with the PIN; the submission waits for reception again.
 
