@@ -18,6 +18,7 @@ from engine.models import Dossier, DossierStatusChange, Notification
 from tests.conftest import SECRET_KEY, snapshot
 from tests.e2e.helpers import APPLICANT, BIRTH, BIRTH_INTAKE, REVIEW_APPROVE, do_step, open_step
 from tests.e2e.staff_app import data_rows, name_staff, post_form, sign_in
+from tests.e2e.test_citizen_lookup import look_up
 from tests.scenarios import SCENARIOS
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -150,6 +151,9 @@ def test_a_refusal_gives_the_citizen_its_reason_and_ends_the_submission(
     assert (seen["status"], seen["refusal_reason"]) == (3, reason)
     assert citizen_notifications(session, dossier["code"]) == [
         ("submission.refused", "binh@example.vn")]
+    page = look_up(http, dossier["code"], dossier["pin"])
+    assert "Không được tiếp nhận" in page.text
+    assert f'data-testid="refusal-reason">{reason}<' in page.text
     before = snapshot(session)
     again = answer(http, staff["reception"], dossier["code"], "accept")
     refused(again, 409, "submission_not_waiting")
@@ -167,6 +171,8 @@ def test_asked_to_complete_the_citizen_resubmits_with_code_and_pin_and_is_accept
 
     assert asked["status"] == 5
     assert (seen["status"], seen["missing_documents"]) == (5, missing)
+    page = look_up(http, dossier["code"], dossier["pin"])
+    assert f"<li>{missing[0]}</li>" in page.text
     assert ok(http.get(QUEUE, headers=staff["reception"].headers)) == []
     completion = f"{SUBMIT}/{dossier['code']}/completion"
     corrected = {**BIRTH_INTAKE, "child_date_of_birth": "2026-02-21"}
