@@ -437,11 +437,13 @@ class NotificationQuery(PageQuery):
 
 
 class NotificationSchema(Schema):
-    """A reminder or escalation."""
+    """A reminder, an escalation, or a word to a citizen (no recipient user, a contact)."""
 
     id = fields.Integer()
     kind = fields.String()
-    recipient_id = fields.Integer()
+    recipient_id = fields.Integer(allow_none=True)
+    contact = fields.String(allow_none=True, metadata={
+        "description": "for a citizen: the applicant's email, else phone"})
     dossier_code = fields.String()
     task_id = fields.Integer(allow_none=True)
     due_at = fields.DateTime(allow_none=True)

@@ -127,6 +127,10 @@ def test_a_submission_waits_for_reception_then_is_accepted_and_its_first_step_do
     assert ok(http.get(QUEUE, headers=staff["reception"].headers)) == []
     assert citizen_notifications(session, dossier["code"]) == [
         ("submission.accepted", APPLICANT["phone"])]
+    outbox = ok(http.get("/api/v1/notifications", params={"everyone": "true"},
+                         headers=staff["supervisor"].headers))
+    assert [(n["kind"], n["recipient_id"], n["contact"]) for n in outbox] == [
+        ("submission.accepted", None, APPLICANT["phone"])]
     step = open_step(http, staff["office"], dossier["code"], "review")
     assert do_step(http, staff["office"], step["id"], REVIEW_APPROVE)["state"] == "completed"
     listed = ok(http.get("/api/v1/dossiers", params={"channel": 2},
