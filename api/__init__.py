@@ -122,6 +122,7 @@ def _register_api(app: Flask) -> None:
         dossiers,
         migrations,
         notifications,
+        online,
         payments,
         personal_data,
         procedures,
@@ -135,7 +136,7 @@ def _register_api(app: Flask) -> None:
     api = _Api(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
     for module in (procedures, dossiers, documents, tasks, notifications, public, catalogue,
                    calendar, control_sheets, audit, personal_data, users, migrations, reports,
-                   designer, departments, slips, payments):
+                   designer, departments, slips, payments, online):
         api.register_blueprint(module.blp)
 
 

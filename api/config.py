@@ -53,6 +53,13 @@ def from_environment() -> dict:
         "MOTCUA_CENTER_PLACE": os.environ.get("MOTCUA_CENTER_PLACE", "Hà Nội"),
         "MOTCUA_PUBLIC_BASE_URL": os.environ.get("MOTCUA_PUBLIC_BASE_URL",
                                                  "http://localhost:5000"),
+        # Online submission by citizens (no token): per client per window, and body bytes.
+        "MOTCUA_SUBMISSION_LIMIT_PER_CLIENT": int(os.environ.get(
+            "MOTCUA_SUBMISSION_LIMIT_PER_CLIENT", "5")),
+        "MOTCUA_SUBMISSION_WINDOW_SECONDS": int(os.environ.get(
+            "MOTCUA_SUBMISSION_WINDOW_SECONDS", "3600")),
+        "MOTCUA_SUBMISSION_MAX_BYTES": int(os.environ.get("MOTCUA_SUBMISSION_MAX_BYTES",
+                                                          str(32 * 1024))),
         # The staff app: sessions end after this long unused, and at the latest after the
         # maximum; this many wrong passwords in a row lock an account for the lock's minutes.
         "MOTCUA_SESSION_IDLE_MINUTES": int(os.environ.get("MOTCUA_SESSION_IDLE_MINUTES", "30")),

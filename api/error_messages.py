@@ -251,6 +251,18 @@ DOMAIN_MESSAGES = {
         "thêm được kết quả; vai trò của bạn là %(role)s.",
     ("too_many_requests", None):
         "Quá nhiều lượt tra cứu; hãy thử lại sau %(retry_after_seconds)s giây.",
+    ("invalid_input", "procedure_not_online"):
+        "Thủ tục %(procedure_code)s chưa tiếp nhận hồ sơ trực tuyến; hãy nộp tại Bộ phận Một cửa.",
+    ("invalid_input", "contact_required"):
+        "Hãy cho biết số điện thoại hoặc email để nhận thông báo về hồ sơ.",
+    ("submission_not_waiting", None): "Hồ sơ %(code)s không chờ việc này.",
+    ("submission_not_waiting", "answered"):
+        "Hồ sơ %(code)s đã được Bộ phận Một cửa trả lời (%(state)s).",
+    ("submission_not_waiting", "not_incomplete"):
+        "Hồ sơ %(code)s không ở trạng thái chờ bổ sung.",
+    ("too_many_requests", "submissions"):
+        "Quá nhiều hồ sơ nộp trực tuyến từ máy này: tối đa %(limit)s hồ sơ trong "
+        "%(window_seconds)s giây; hãy thử lại sau %(retry_after_seconds)s giây.",
 }
 # The edge's own codes: HTTP errors and requests refused before any use case runs.
 EDGE_MESSAGES = {
@@ -276,6 +288,8 @@ EDGE_MESSAGES = {
     ("method_not_allowed", None): "Địa chỉ này không nhận phương thức %(method)s.",
     ("conflict", None): "Yêu cầu xung đột với trạng thái hiện tại.",
     ("body_too_large", None): "Nội dung yêu cầu quá lớn.",
+    ("body_too_large", "submission"):
+        "Hồ sơ nộp trực tuyến quá lớn: tối đa %(max_bytes)s byte.",
     ("unsupported_media_type", None): "Hãy gửi nội dung dạng application/json.",
     ("invalid_request", None): "Yêu cầu có trường không hợp lệ: hãy sửa các trường được liệt kê.",
     ("internal_error", None): "Máy chủ gặp lỗi ngoài dự kiến; lỗi đã được ghi lại.",

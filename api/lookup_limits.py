@@ -1,4 +1,4 @@
-"""The public lookup's rate limits: per client and per dossier, in a store all API hosts share."""
+"""The public endpoints' rate limits (lookups, online submissions), in a store all hosts share."""
 
 import redis
 from flask import current_app, request
@@ -56,4 +56,24 @@ def count_lookup(code: str) -> None:
     except RateLimited:
         db.session.commit()  # the refused lookup counts too
         raise
+    db.session.commit()
+
+
+def count_submission() -> None:
+    """Count an online submission by this client; raise RateLimited past the client's limit.
+
+    The count is committed whether the submission then succeeds or not.
+    """
+    config = current_app.config
+    hits, window = (config["MOTCUA_SUBMISSION_LIMIT_PER_CLIENT"],
+                    config["MOTCUA_SUBMISSION_WINDOW_SECONDS"])
+    try:
+        check_rate(counters(), Limit("submitting client", hits, window),
+                   request.remote_addr or "unknown", now=now())
+    except RateLimited as err:
+        db.session.commit()  # the refused submission counts too
+        raise RateLimited(f"Too many online submissions from this client: at most {hits} in "
+                          f"{window} seconds", reason="submissions", limit=hits,
+                          window_seconds=window,
+                          retry_after_seconds=err.details["retry_after_seconds"]) from None
     db.session.commit()

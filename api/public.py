@@ -1,4 +1,4 @@
-"""The citizen's lookup: status and appointment, no personal data."""
+"""The citizen's side without a token: look a dossier up, submit one online, complete it."""
 
 from flask import current_app, request
 from flask.views import MethodView
@@ -9,10 +9,13 @@ from api.clock import now
 from api.error_messages import say
 from api.errors import error_response
 from api.extensions import db
-from api.lookup_limits import count_lookup
+from api.lookup_limits import count_lookup, count_submission
 from api.refusals import refusals
 from api.schemas import (
     PIN_HEADER,
+    CompletionBody,
+    OnlineSubmissionBody,
+    OnlineSubmissionReceipt,
     PublicDossierSchema,
     PublicLookupBody,
     PublicLookupHeaders,
@@ -20,6 +23,7 @@ from api.schemas import (
 )
 from engine.dossiers import citizen_notice, public_lookup
 from engine.models import Dossier
+from engine.online import resubmit_online, submit_online
 from engine.procedures import get_procedure_or_raise
 from engine.stops import end_reason, withdraw_by_citizen
 
@@ -39,6 +43,76 @@ def _refuse_pin_in_url():
                                   lookup=f"{request.path.rstrip('/').removesuffix('/lookup')}/lookup"),
                               {"header": PIN_HEADER})
     return None
+
+
+@blp.before_request
+def _refuse_large_submission():
+    """Refuse an online submission larger than its own limit, unread, saying the limit."""
+    if request.method != "POST" or request.endpoint not in SUBMISSION_ENDPOINTS:
+        return None
+    limit = current_app.config["MOTCUA_SUBMISSION_MAX_BYTES"]
+    if (request.content_length or 0) > limit:
+        return error_response(413, "body_too_large",
+                              say("body_too_large", "submission", max_bytes=limit),
+                              {"max_bytes": limit})
+    return None
+
+
+@blp.route("/dossiers")
+class OnlineSubmissions(MethodView):
+    """Dossiers citizens submit online."""
+
+    @public
+    @blp.arguments(OnlineSubmissionBody)
+    @blp.response(201, OnlineSubmissionReceipt)
+    @refusals(blp, 404, 422)
+    @blp.doc(**LOOKUP_DOC)
+    def post(self, body):
+        """Submit a dossier online for a procedure accepted online (`online` in the catalogue).
+
+        The form data is checked against the intake form of the procedure's published version,
+        to which the dossier stays pinned; the applicant gives a phone or an email. The answer
+        is the code and the PIN (shown only now): status 1, channel 2. Reception verifies it
+        within 8 working hours (`verify_by`) and the citizen is told the answer. Each client may
+        submit a limited number of times an hour (429 with Retry-After, reason
+        `submissions`) and a body is at most MOTCUA_SUBMISSION_MAX_BYTES (413).
+        """
+        count_submission()
+        moment = now()
+        submitted = submit_online(db.session, current_app.extensions["motcua"],
+                                  procedure_code=body["procedure_code"],
+                                  applicant=body["applicant"], intake=body["form_data"],
+                                  now=moment)
+        dossier = submitted.dossier
+        return {"code": dossier.code, "pin": submitted.pin,
+                "procedure_code": dossier.procedure_code, "channel": dossier.channel,
+                "status": dossier.status, "submitted_at": submitted.submitted_at,
+                "verify_by": submitted.verify_by}
+
+
+@blp.route("/dossiers/<string:code>/completion")
+class Completion(MethodView):
+    """The completed form of a submission reception asked to complete."""
+
+    @public
+    @blp.arguments(CompletionBody)
+    @blp.response(200, PublicDossierSchema)
+    @refusals(blp, 404, 409, 422)
+    @blp.doc(**LOOKUP_DOC)
+    def post(self, body, code):
+        """Send the completed intake form with the PIN; the submission waits for reception again.
+
+        Only a submission whose status is 5 (asked to complete) takes a completion (409
+        otherwise). Counted against the lookup's limits, like any use of a PIN.
+        """
+        count_lookup(code)
+        resubmit_online(db.session, current_app.extensions["motcua"], code=code,
+                        pin=body["pin"], intake=body["form_data"], now=now())
+        return citizen_lookup(code, body["pin"], counted=True)
+
+
+SUBMISSION_ENDPOINTS = {f"{blp.name}.{view.__name__}" for view in (OnlineSubmissions,
+                                                                  Completion)}
 
 
 @blp.route("/dossiers/<string:code>")
@@ -101,12 +175,14 @@ class PublicDossierWithdrawal(MethodView):
         return citizen_view(dossier)
 
 
-def citizen_lookup(code: str, pin: str) -> dict:
+def citizen_lookup(code: str, pin: str, *, counted: bool = False) -> dict:
     """Count the lookup against the limits, then return what the citizen may see of the dossier.
 
-    Raises RateLimited past a limit and DossierNotFound for a wrong code or PIN alike.
+    Raises RateLimited past a limit and DossierNotFound for a wrong code or PIN alike;
+    `counted` when the request was counted already.
     """
-    count_lookup(code)
+    if not counted:
+        count_lookup(code)
     dossier = public_lookup(db.session, code=code, pin=pin,
                             secret_key=current_app.extensions["motcua"].secret_key)
     return citizen_view(dossier)

@@ -398,6 +398,59 @@ class StopSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(max=2000))
 
 
+class OnlineSubmissionBody(Schema):
+    """What a citizen submits online: the procedure, the intake form and how to reach them."""
+
+    procedure_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    applicant = fields.Nested(ApplicantSchema, required=True, metadata={
+        "description": "the applicant, with a phone or an email to be told of the answer"})
+    form_data = fields.Dict(required=True, metadata={
+        "description": "the procedure's intake form (the pinned version's JSON Schema)"})
+
+
+class OnlineSubmissionReceipt(DossierStatusFields):
+    """The code and PIN of an online submission (the PIN is shown only now)."""
+
+    code = fields.String()
+    pin = fields.String()
+    procedure_code = fields.String()
+    channel = fields.Integer(metadata={"description": "2: online"})
+    submitted_at = fields.DateTime()
+    verify_by = fields.DateTime(metadata={
+        "description": "reception answers by then: 8 working hours after the submission"})
+
+
+class CompletionBody(Schema):
+    """The completed intake form of a submission reception asked to complete."""
+
+    pin = fields.String(**PIN_FIELD)
+    form_data = fields.Dict(required=True)
+
+
+class WaitingSubmissionSchema(Schema):
+    """An online submission waiting for reception."""
+
+    code = fields.String(attribute="dossier.code")
+    procedure_code = fields.String(attribute="dossier.procedure_code")
+    applicant_name = fields.String(attribute="dossier.applicant.full_name")
+    form_data = fields.Dict(attribute="dossier.intake")
+    submitted_at = fields.DateTime()
+    verify_by = fields.DateTime(metadata={"description": "8 working hours after submission"})
+
+
+class AskToCompleteBody(Schema):
+    """What the citizen must add or correct: one complete list, given once."""
+
+    missing = fields.List(fields.String(validate=validate.Length(min=1, max=500)),
+                          required=True, validate=validate.Length(min=1, max=50))
+
+
+class RefuseSubmissionBody(Schema):
+    """Why the submission is refused, as the citizen will read it."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
 class ApologySchema(Schema):
     """The apology and extension letter (Form 04)."""
 
@@ -434,12 +487,13 @@ class NotificationQuery(PageQuery):
 
 
 class NotificationSchema(Schema):
-    """A reminder or escalation."""
+    """A reminder, an escalation, or a word to a citizen (no recipient user, a contact)."""
 
     id = fields.Integer()
     kind = fields.String()
-    recipient_id = fields.Integer(allow_none=True, metadata={
-        "description": "none: a notice for the dossier's applicant, at their contact"})
+    recipient_id = fields.Integer(allow_none=True)
+    contact = fields.String(allow_none=True, metadata={
+        "description": "for a citizen: the applicant's email, else phone"})
     dossier_code = fields.String()
     task_id = fields.Integer(allow_none=True)
     due_at = fields.DateTime(allow_none=True)
@@ -504,3 +558,5 @@ class CatalogueEntrySchema(Schema):
     deadline_same_day = fields.Boolean()
     deadline_text_vi = fields.String()
     deadline_text_en = fields.String()
+    online = fields.Boolean(metadata={
+        "description": "accepted online: submit it with POST /api/v1/public/dossiers"})

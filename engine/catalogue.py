@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from engine.fees import fixed_fee_vnd
 from engine.folding import matches
 from engine.models import Department, Procedure
+from engine.online import accepts_online
 from engine.procedures import get_all_procedures, get_procedure_or_raise
 
 
@@ -30,6 +31,7 @@ class CatalogueEntry:
     deadline_same_day: bool
     deadline_text_vi: str
     deadline_text_en: str
+    online: bool  # a citizen may submit it online (engine.online)
 
 
 def search_catalogue(session: Session, query: str = "") -> list[CatalogueEntry]:
@@ -63,4 +65,4 @@ def catalogue_entry(procedure: Procedure, department: Department) -> CatalogueEn
         deadline_working_days=int(deadline.get("working_days", 0)),
         deadline_same_day=bool(deadline.get("same_day")),
         deadline_text_vi=deadline.get("text_vi", ""),
-        deadline_text_en=deadline.get("text_en", ""))
+        deadline_text_en=deadline.get("text_en", ""), online=accepts_online(meta))

@@ -9,16 +9,18 @@ from sqlalchemy.orm import Session
 
 from engine import audit, idempotency
 from engine.access import check_can_read_dossiers, check_can_receive, visible_dossiers
+from engine.calendar import WorkingCalendar
 from engine.codes import new_pin, next_dossier_code, pin_hash, pin_matches
 from engine.context import EngineContext
 from engine.deadlines import StatutoryDeadline, set_appointment
 from engine.dossier_versions import get_published_version_or_raise
 from engine.errors import DossierNotFound, InvalidFormData, InvalidInput
-from engine.fees import assess_fee
+from engine.fees import FeeAssessment, assess_fee
 from engine.folding import fold
 from engine.idempotency import ReceiptKey
-from engine.models import Dossier, HumanTask, User
+from engine.models import Dossier, HumanTask, OnlineSubmission, ProcedureVersion, User
 from engine.payment_dues import open_at_receipt
+from engine.runtime import Progress
 from engine.status_history import change_status
 from engine.statuses import Channel, DossierStatus, TaskState
 from engine.unit_of_work import DossierUnitOfWork
@@ -54,12 +56,8 @@ def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str
     """
     check_can_receive(user)
     version = get_published_version_or_raise(session, procedure_code)
-    form_key = version.meta["intake_form"]
-    problems = ctx.forms.field_problems(form_key, intake)
-    if problems:
-        raise InvalidFormData(form_key, problems)
     calendar = ctx.calendar(session)
-    fee = assess_fee(version.meta["fee"], intake, received_on=now.astimezone(calendar.zone).date())
+    fee = assess_intake(ctx, calendar, version, intake, now=now)
     components = components or Components(total=len(version.meta["required_documents"]))
     components.check()
     model = ctx.model(session, version.spec_hash)
@@ -82,24 +80,43 @@ def receive_dossier(session: Session, ctx: EngineContext, *, procedure_code: str
         pin = new_pin()
         dossier.pin_hash = pin_hash(dossier.code, pin, secret_key=ctx.secret_key)
         uow.add(dossier)
-        change_status(session, dossier, DossierStatus.ACCEPTED, by=user.id, at=now)
-        session.flush()
-        uow.record(audit.Change(actor=user.username, action="dossier.received",
-                                dossier_code=dossier.code,
-                                after={"procedure": version.procedure_code,
-                                       "procedure_version": version.number,
-                                       "channel": int(channel),
-                                       "status": int(DossierStatus.ACCEPTED),
-                                       "fee_vnd": dossier.fee_vnd,
-                                       "appointment_at": dossier.appointment_at.isoformat()}))
-        uow.record(*open_at_receipt(session, dossier, version.meta["fee"], actor=user.username,
-                                    now=now))
-        uow.project(progress, open_rows=[], actor=user.username, by=user.id)
+        mark_received(uow, dossier, version, progress, user=user)
         if key is not None:
             session.add(key.row(user=user, dossier=dossier, now=now))
         uow.commit()
     ctx.due_changed()
     return dossier, pin
+
+
+def assess_intake(ctx: EngineContext, calendar: WorkingCalendar, version: ProcedureVersion,
+                  intake: dict, *, now: datetime) -> FeeAssessment:
+    """Refuse intake data the version's intake form or fee rule refuses; return the fee.
+
+    Form problems are listed field by field; the fee counts from the local day of `now`.
+    """
+    form_key = version.meta["intake_form"]
+    problems = ctx.forms.field_problems(form_key, intake)
+    if problems:
+        raise InvalidFormData(form_key, problems)
+    return assess_fee(version.meta["fee"], intake, received_on=now.astimezone(calendar.zone).date())
+
+
+def mark_received(uow: DossierUnitOfWork, dossier: Dossier, version: ProcedureVersion,
+                  progress: Progress, *, user: User) -> None:
+    """Set a dossier whose workflow just started to status 2, audit it, project its steps."""
+    change_status(uow.session, dossier, DossierStatus.ACCEPTED, by=user.id, at=uow.now)
+    uow.session.flush()
+    uow.record(audit.Change(actor=user.username, action="dossier.received",
+                            dossier_code=dossier.code,
+                            after={"procedure": version.procedure_code,
+                                   "procedure_version": version.number,
+                                   "channel": dossier.channel,
+                                   "status": int(DossierStatus.ACCEPTED),
+                                   "fee_vnd": dossier.fee_vnd,
+                                   "appointment_at": dossier.appointment_at.isoformat()}))
+    uow.record(*open_at_receipt(uow.session, dossier, version.meta["fee"], actor=user.username,
+                                now=uow.now))
+    uow.project(progress, open_rows=[], actor=user.username, by=user.id)
 
 
 @dataclass(frozen=True)
@@ -225,6 +242,11 @@ def citizen_notice(session: Session, dossier: Dossier) -> CitizenNotice:
     field = _NOTICE_FIELDS.get(DossierStatus(dossier.status))
     if field is None:
         return CitizenNotice(missing_documents=[])
+    submission = session.get(OnlineSubmission, dossier.id)
+    if submission is not None and submission.verified_by is not None and not dossier.workflow_state:
+        # Reception answered an online submission before any step: its answer is the word.
+        return CitizenNotice(missing_documents=list(submission.missing),
+                             refusal_reason=submission.refusal_reason)
     completed = session.scalars(
         select(HumanTask.form_data)
         .where(HumanTask.dossier_id == dossier.id, HumanTask.state == TaskState.COMPLETED)

@@ -99,6 +99,13 @@ class ConcurrentUpdate(DomainError):
     code = "concurrent_update"
 
 
+class SubmissionNotWaiting(DomainError):
+    """The online submission is not in the state this answer needs (already answered)."""
+
+    kind = Kind.CONFLICT
+    code = "submission_not_waiting"
+
+
 class NotPermitted(DomainError):
     """The caller's role or department does not allow this action."""
 

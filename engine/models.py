@@ -272,6 +272,30 @@ class Document(Base):
     uploader: Mapped[User] = relationship(lazy="joined")
 
 
+class OnlineSubmission(Base):
+    """A dossier a citizen submitted online, and reception's verification of it.
+
+    The dossier itself is a row of `dossiers` (status 1, channel 2, its workflow not started);
+    this row holds what only an online submission has: when it was (re)submitted, by when
+    reception must verify it, and what reception answered.
+    """
+
+    __tablename__ = "online_submissions"
+    __table_args__ = (Index("ix_online_submissions_state_submitted_at", "state", "submitted_at"),)
+
+    dossier_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("dossiers.id"), primary_key=True)
+    # engine.online.SubmissionState: waiting, incomplete, accepted, refused.
+    state: Mapped[str] = mapped_column(String(16))
+    # The last (re)submission: verification and the statutory clock count from it.
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    verify_by: Mapped[datetime] = mapped_column(UTCDateTime())
+    missing: Mapped[list] = mapped_column(JSON, default=list)
+    refusal_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    verified_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+
 class IdempotencyKey(Base):
     """A client's key for one receipt request, so a retried request returns the same dossier.
 
@@ -511,15 +535,16 @@ class HeldTransfer(Base):
 
 
 class Notification(Base):
-    """A reminder, escalation or citizen's notice waiting in the outbox for a delivery channel."""
+    """A reminder, an escalation or a word to a citizen waiting in the outbox for delivery."""
 
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_recipient", "recipient_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
-    # None: addressed to the dossier's applicant, at the contact on the dossier.
+    # A member of staff, or None for a citizen reached at `contact` (an email or a phone).
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    contact: Mapped[str | None] = mapped_column(String(254), nullable=True)
     dossier_code: Mapped[str] = mapped_column(String(64))
     task_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

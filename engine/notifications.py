@@ -20,6 +20,9 @@ class Kind:
     DOSSIER_CLOSED = "dossier.closed"
     DOSSIER_WITHDRAWN = "dossier.withdrawn"
     DOSSIER_STOPPED = "dossier.stopped"
+    SUBMISSION_ACCEPTED = "submission.accepted"
+    SUBMISSION_INCOMPLETE = "submission.incomplete"
+    SUBMISSION_REFUSED = "submission.refused"
 
 
 def heads_of(session: Session, department_codes: set[str]) -> list[User]:
@@ -48,14 +51,12 @@ def notify(session: Session, *, kind: str, recipients: list[User], dossier_code:
     return len(unique)
 
 
-def notify_applicant(session: Session, *, kind: str, dossier_code: str, message: str,
-                     now: datetime) -> None:
-    """Put a notice for the dossier's applicant in the outbox (no recipient: the citizen).
-
-    The delivery channel reaches them at the contact on the dossier.
-    """
-    session.add(Notification(kind=kind, recipient_id=None, dossier_code=dossier_code,
-                             message=message, created_at=now))
+def notify_citizen(session: Session, *, kind: str, dossier: Dossier, message: str,
+                   now: datetime) -> None:
+    """Put a word to the dossier's applicant in the outbox, to their email, else their phone."""
+    contact = dossier.applicant.get("email") or dossier.applicant.get("phone")
+    session.add(Notification(kind=kind, recipient_id=None, contact=contact,
+                             dossier_code=dossier.code, message=message, created_at=now))
 
 
 def get_all_notifications(session: Session, *, user: User, everyone: bool, kind: str | None,

@@ -118,7 +118,7 @@ def _end(session: Session, ctx: EngineContext, dossier: Dossier, status: Dossier
         uow.advance(ctx.runtime.cancel, step=action, actor=actor)
         end_dossier(session, dossier, tasks, status, by=by, reason=reason, now=now)
         said = message.format(code=dossier.code)
-        notifications.notify_applicant(session, kind=kind, dossier_code=dossier.code,
+        notifications.notify_citizen(session, kind=kind, dossier=dossier,
                                        message=f"{said} Lý do: {reason}" if reason else said,
                                        now=now)
         session.flush()

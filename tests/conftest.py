@@ -37,6 +37,7 @@ from engine.models import (
     IdempotencyKey,
     Incident,
     Notification,
+    OnlineSubmission,
     Payment,
     PersonalDataRead,
     Procedure,
@@ -55,8 +56,7 @@ BACKENDS = ["sqlite", "postgresql"]
 DATA_TABLES = (HeldTransfer, Payment, RateLimitCounter, StepTimingRollup, AuditEvent,
                AuditChainHead, Incident, Notification, PersonalDataRead, DeadlineExtension,
                Document, HumanTask, DossierStatusChange, DossierClockChange, IdempotencyKey,
-               Dossier,
-               DossierSequence, CalendarOverrideRow, WebSession, User)
+               OnlineSubmission, Dossier, DossierSequence, CalendarOverrideRow, WebSession, User)
 T = TypeVar("T")
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hà Nội
 SECRET_KEY = "test-secret-key"

@@ -1,23 +1,40 @@
-"""The citizen's pages, no sign-in: look up a dossier by code and PIN, read the catalogue.
+"""The citizen's pages, no sign-in: look a dossier up, read the catalogue, submit online.
 
-Phone-first, Vietnamese by default. The pages use the same lookup as the public API
-(api.public.citizen_lookup), so its rate limits and its answer apply unchanged.
+Phone-first, Vietnamese by default. The pages use the same lookup and submission as the public
+API (api.public.citizen_lookup, engine.online.submit_online with api.lookup_limits), so their
+rate limits and their answers apply unchanged.
 """
 
 import hmac
 import re
 import secrets
+from dataclasses import replace
 from pathlib import Path
 
-from flask import Blueprint, make_response, render_template, request, send_from_directory
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    send_from_directory,
+)
 from flask_babel import get_locale, gettext
 
 from api.auth import public
+from api.clock import now
+from api.error_messages import message_of
 from api.extensions import db
+from api.lookup_limits import count_submission
 from api.payments import due_for_citizen
 from api.public import citizen_lookup
+from api.web.applicant_form import APPLICANT_FIELDS, APPLICANT_PREFIX, posted_applicant
+from api.web.schema_form import coerce, field_messages, form_fields, posted_values
 from engine.catalogue import search_catalogue
-from engine.errors import DossierNotFound
+from engine.errors import DossierNotFound, InvalidFormData, InvalidInput, ProcedureNotFound
+from engine.online import accepts_online, submit_online
+from engine.procedures import get_procedure_or_raise
 from engine.rate_limits import RateLimited
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -84,6 +101,60 @@ def catalogue():
     return _secured(response)
 
 
+@blp.get("/nop-ho-so/<string:procedure_code>")
+@public
+def submission_form(procedure_code: str):
+    """Show the online submission form of a procedure accepted online."""
+    return _submission_page(_online_procedure(procedure_code), values={}, errors={})
+
+
+@blp.post("/nop-ho-so/<string:procedure_code>")
+@public
+def submit(procedure_code: str):
+    """Submit the dossier and show its code and PIN, or the form again with what to fix.
+
+    The answer is this response itself, not a redirect: the PIN exists only here.
+    """
+    procedure = _online_procedure(procedure_code)
+    schema = current_app.extensions["motcua"].forms.schema(procedure.meta["intake_form"])
+    data = coerce(schema, request.form)
+    values = posted_values(schema, data) | {
+        APPLICANT_PREFIX + f.name: request.form.get(APPLICANT_PREFIX + f.name, "").strip()
+        for f, _message in APPLICANT_FIELDS}
+    if not _csrf_token_matches():
+        return _submission_page(procedure, values=values, errors={}, status=400, error=gettext(
+            "Trang đã hết hạn. Vui lòng bấm Nộp hồ sơ một lần nữa."))
+    try:
+        count_submission()
+    except RateLimited as err:
+        seconds = err.details["retry_after_seconds"]
+        response = _submission_page(procedure, values=values, errors={}, status=429,
+                                    error=gettext("Bạn đã nộp quá nhiều hồ sơ. Vui lòng thử "
+                                                  "lại sau %(seconds)s giây.", seconds=seconds))
+        response.headers["Retry-After"] = str(seconds)
+        return response
+    applicant, errors = posted_applicant(request.form)
+    if not errors:
+        try:
+            submitted = submit_online(db.session, current_app.extensions["motcua"],
+                                      procedure_code=procedure.code, applicant=applicant,
+                                      intake=data, now=now())
+        except InvalidFormData:
+            pass  # said field by field below
+        except InvalidInput as err:  # no way to reach the applicant
+            errors = {APPLICANT_PREFIX + "phone": [message_of(err)]}
+        else:
+            response = make_response(render_template(
+                "citizen/submitted.html", procedure=procedure, submitted=submitted,
+                lang=str(get_locale())), 201)
+            response.headers["Cache-Control"] = "no-store"
+            return _secured(response)
+    errors |= field_messages(current_app.extensions["motcua"].forms.field_problems(
+        procedure.meta["intake_form"], data))
+    return _submission_page(procedure, values=values, errors=errors, status=422,
+                            error=gettext("Biểu mẫu còn lỗi: hãy sửa các trường được đánh dấu."))
+
+
 @blp.get("/cong-dan/static/<path:filename>")
 @public
 def static_file(filename: str):
@@ -99,13 +170,42 @@ def _csrf_token_matches() -> bool:
 def _page(*, code: str, status: int = 200, error: str | None = None,
           dossier: dict | None = None, payment: dict | None = None):
     """Render the lookup page with a fresh form token, never cached: it may show a status."""
+    return _with_form_token("citizen/lookup.html", status, path="/tra-cuu", code=code,
+                            error=error, dossier=dossier, payment=payment)
+
+
+def _online_procedure(code: str):
+    """Return a procedure accepted online; 404 for any other."""
+    try:
+        procedure = get_procedure_or_raise(db.session, code)
+    except ProcedureNotFound:
+        abort(404)
+    if not accepts_online(procedure.meta):
+        abort(404)
+    return procedure
+
+
+def _submission_page(procedure, *, values: dict, errors: dict, status: int = 200,
+                     error: str | None = None):
+    """Render the submission form: the applicant, then the procedure's intake form."""
+    schema = current_app.extensions["motcua"].forms.schema(procedure.meta["intake_form"])
+    applicant_fields = [replace(f, name=APPLICANT_PREFIX + f.name)
+                        for f, _message in APPLICANT_FIELDS]
+    return _with_form_token("citizen/submit.html", status, path="/nop-ho-so",
+                            procedure=procedure, applicant_fields=applicant_fields,
+                            fields=form_fields(schema),
+                            form_title=schema.get("title", procedure.name_vi), values=values,
+                            errors=errors, error=error)
+
+
+def _with_form_token(template: str, status: int, *, path: str, **context):
+    """Render a page with a form, a fresh double-submit token in it and in a cookie for `path`."""
     token = secrets.token_urlsafe(32)
     response = make_response(render_template(
-        "citizen/lookup.html", code=code, error=error, dossier=dossier, payment=payment,
-        csrf_token=token,
-        csrf_field=CSRF_FIELD, lang=str(get_locale())), status)
+        template, csrf_token=token, csrf_field=CSRF_FIELD, lang=str(get_locale()), **context),
+        status)
     response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="Strict",
-                        secure=request.is_secure, path="/tra-cuu")
+                        secure=request.is_secure, path=path)
     response.headers["Cache-Control"] = "no-store"
     return _secured(response)
 

@@ -149,6 +149,7 @@ from api.web import (  # noqa: E402, F401
     bottlenecks,
     dossiers,
     inbox,
+    online,
     reception,
     scans,
     signing,

@@ -13,13 +13,12 @@ from enum import StrEnum
 from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError
 
 from api.clock import now
 from api.extensions import db
-from api.schemas import ApplicantSchema
 from api.web import blp, sessions
-from api.web.schema_form import FormField, coerce, field_messages, form_fields, posted_values
+from api.web.applicant_form import APPLICANT_FIELDS, APPLICANT_PREFIX, posted_applicant
+from api.web.schema_form import coerce, field_messages, form_fields, posted_values
 from engine.access import check_can_receive
 from engine.catalogue import get_catalogue_entry_or_raise, search_catalogue
 from engine.dossier_versions import required_documents
@@ -29,30 +28,9 @@ from engine.idempotency import ReceiptKey
 from engine.procedures import get_procedure_or_raise
 from engine.statuses import Channel
 
-APPLICANT_PREFIX = "applicant_"
 # The intake page's receipt key: random, URL-safe, as an Idempotency-Key accepts.
 RECEIPT_KEY_BYTES = 18
 RECEIPT_KEY = re.compile(r"[A-Za-z0-9_-]{24}")
-# The applicant's inputs, checked by ApplicantSchema; what each says when it refuses a value.
-APPLICANT_FIELDS = [
-    (FormField(name="full_name", title=_l("Họ, chữ đệm và tên người nộp"), description=None,
-               widget="text", required=True, attributes={"maxlength": 200}),
-     _l("Không được quá 200 ký tự.")),
-    (FormField(name="id_number", title=_l("Số định danh cá nhân"),
-               description=_l("12 chữ số của thẻ căn cước (hoặc 9 chữ số của chứng minh nhân "
-                              "dân cũ)."),
-               widget="text", required=True, attributes={"maxlength": 12}),
-     _l("Số định danh gồm 12 chữ số (hoặc 9 chữ số với chứng minh nhân dân cũ).")),
-    (FormField(name="phone", title=_l("Số điện thoại"), description=None, widget="text",
-               required=False, attributes={"maxlength": 16}),
-     _l("Số điện thoại gồm 9 đến 15 chữ số, có thể bắt đầu bằng +.")),
-    (FormField(name="email", title=_l("Thư điện tử"), description=None, widget="text",
-               required=False, attributes={"maxlength": 254}),
-     _l("Địa chỉ thư điện tử không hợp lệ.")),
-    (FormField(name="address", title=_l("Địa chỉ"), description=None, widget="text",
-               required=False, attributes={"maxlength": 500}),
-     _l("Không được quá 500 ký tự.")),
-]
 CHANNELS = {Channel.COUNTER: _l("Trực tiếp tại quầy"), Channel.POST: _l("Qua bưu chính"),
             Channel.ONLINE: _l("Trực tuyến")}
 
@@ -105,7 +83,7 @@ def receive(procedure_code: str):
     form_key = procedure.meta["intake_form"]
     schema = _ctx().forms.schema(form_key)
     data = coerce(schema, request.form)
-    applicant, errors = _applicant(request.form)
+    applicant, errors = posted_applicant(request.form)
     handled, channel, choice_errors = _choices(request.form, procedure)
     errors |= choice_errors
     if not errors:
@@ -143,19 +121,6 @@ def _receipt_key(form, body: dict) -> ReceiptKey | None:
     """
     key = form.get("receipt_key", "")
     return ReceiptKey.of(key, body) if RECEIPT_KEY.fullmatch(key) else None
-
-
-def _applicant(form) -> tuple[dict, dict[str, list[str]]]:
-    """Return the applicant as ApplicantSchema loads it, or the problems of each input."""
-    posted = {f.name: form.get(APPLICANT_PREFIX + f.name, "").strip()
-              for f, _message in APPLICANT_FIELDS}
-    try:
-        return ApplicantSchema().load({k: v for k, v in posted.items() if v}), {}
-    except ValidationError as err:
-        refused = err.messages
-    return {}, {APPLICANT_PREFIX + f.name: [str(message) if posted[f.name]
-                                             else _("Trường này là bắt buộc.")]
-                for f, message in APPLICANT_FIELDS if f.name in refused}
 
 
 def _choices(form, procedure) -> tuple[dict[int, str], int | None, dict[str, list[str]]]:
