@@ -197,3 +197,17 @@ class IdempotencyKeyReused(DomainError):
     """The Idempotency-Key came with another body than the request that first used it."""
 
     code = "idempotency_key_reused"
+
+
+class SigningCredentialMissing(DomainError):
+    """A leader has no signing certificate (or, to issue one, there is no demo CA)."""
+
+    kind = Kind.CONFLICT
+    code = "signing_credential_missing"
+
+
+class SigningCredentialUnreadable(DomainError):
+    """A key or PKCS#12 file does not open: not such a file, or the passphrase is wrong."""
+
+    kind = Kind.ENGINE
+    code = "signing_credential_unreadable"
