@@ -158,14 +158,14 @@ class PkiStore:
     def credentials(self) -> list[CredentialSummary]:
         """Describe every stored signing certificate, by username."""
         summaries = []
-        for path in sorted((self.root / "signers").glob("*.p12")):
+        for path in (self.root / "signers").glob("*.p12"):
             credential = self._open(path.read_bytes(), self._passphrase, source=str(path))
             certificate = credential.certificate
             summaries.append(CredentialSummary(
                 username=credential.username, subject=certificate.subject.rfc4514_string(),
                 issuer=certificate.issuer.rfc4514_string(), serial=certificate.serial_number,
                 not_after=certificate.not_valid_after_utc))
-        return summaries
+        return sorted(summaries, key=lambda summary: summary.username)
 
     def trust_roots(self) -> list[x509.Certificate]:
         """Return the certificates a signature's chain must end in."""

@@ -5,6 +5,7 @@ authority's token then proves when the signature existed. The signing time writt
 signature (`/M`) is the engine clock's, passed in, never the wall clock's.
 """
 
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
@@ -13,21 +14,26 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfError
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import PdfSignatureMetadata, PdfSigner, SimpleSigner
-from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.fields import SigSeedSubFilter
-from pyhanko.sign.timestamps import HTTPTimeStamper
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.settings import KeyUsageConstraints
-from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.registry import SimpleCertificateStore
+from cryptography.utils import CryptographyDeprecationWarning
 
 from engine.errors import InvalidInput
 from engine.pki import SigningCredential
+
+with warnings.catch_warnings():
+    # pyHanko imports cryptography's DSA key class, which cryptography 51 deprecates.
+    warnings.filterwarnings("ignore", "DSA is deprecated", CryptographyDeprecationWarning)
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign import PdfSignatureMetadata, PdfSigner, SimpleSigner
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.fields import SigSeedSubFilter
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.settings import KeyUsageConstraints
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 SIGNATURE_FIELD = "KetQua"
 # A deployment's certificate may carry either usage; the demo CA's carry both.
