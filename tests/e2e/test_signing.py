@@ -153,9 +153,9 @@ def test_verify_refuses_a_pdf_without_signature(pki, tmp_path):
     assert "no signature" in verified.stderr
 
 
-def test_a_leader_without_a_certificate_gets_a_clear_error(issued, store):
+def test_a_leader_without_a_certificate_gets_a_clear_error(people, store):
     with pytest.raises(SigningCredentialMissing) as raised:
-        store.credential(issued["mai"])
+        store.credential(people["mai"])
 
     assert raised.value.code == "signing_credential_missing"
     assert raised.value.details == {"user": "Vũ Thị Mai"}
@@ -188,9 +188,9 @@ def test_private_keys_are_encrypted_at_rest_in_private_files(issued, store, pki_
         serialization.load_pem_private_key(ca_key, None)
     with pytest.raises(ValueError):
         serialization.load_pem_private_key(ca_key, b"not the passphrase")
-    for passphrase in (None, b"not the passphrase"):
+    for wrong in (None, b"not the passphrase"):
         with pytest.raises(ValueError):
-            pkcs12.load_key_and_certificates(leader_p12, passphrase)
+            pkcs12.load_key_and_certificates(leader_p12, wrong)
     key, certificate, _ = pkcs12.load_key_and_certificates(leader_p12, passphrase)
     assert key is not None and certificate == store.credential(issued["quang"]).certificate
 
