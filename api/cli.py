@@ -16,6 +16,7 @@ from api import cli_users
 from api.cli_audit import audit_group
 from api.cli_calendar import calendar_group
 from api.cli_documents import documents_group
+from api.cli_pki import pki_group
 from api.cli_reports import report_group
 from api.cli_simulate import simulate_command
 from api.cli_workflows import export_command
@@ -237,6 +238,7 @@ main.add_command(calendar_group)
 main.add_command(audit_group)
 main.add_command(documents_group)
 main.add_command(report_group)
+main.add_command(pki_group)
 main.add_command(simulate_command)
 cli_users.register(user_group)
 workflows_group.add_command(export_command)

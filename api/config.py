@@ -1,5 +1,7 @@
 """Settings read from the environment, with defaults that run out of the box."""
 
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -72,6 +74,15 @@ def from_environment() -> dict:
         "MOTCUA_PAYMENT_ACCOUNT": os.environ.get("MOTCUA_PAYMENT_ACCOUNT", ""),
         # Signs the bank's payment notifications (HMAC-SHA256); unset, every one is refused.
         "MOTCUA_PAYMENT_WEBHOOK_SECRET": os.environ.get("MOTCUA_PAYMENT_WEBHOOK_SECRET", ""),
+        # Signed results: the leaders' keys and certificates (engine.pki), encrypted with the
+        # passphrase (unset: one derived from the secret key), and the organisation named in
+        # the certificates `motcua pki` issues.
+        "MOTCUA_PKI_DIR": os.environ.get("MOTCUA_PKI_DIR", str(PROJECT_ROOT / "var" / "pki")),
+        "MOTCUA_SIGNING_PASSPHRASE": os.environ.get("MOTCUA_SIGNING_PASSPHRASE"),
+        "MOTCUA_AGENCY_NAME": os.environ.get("MOTCUA_AGENCY_NAME",
+                                             "Trung tâm Phục vụ hành chính công"),
+        # A time-stamp authority (RFC 3161) for signatures PAdES B-T; unset: B-B.
+        "MOTCUA_TSA_URL": os.environ.get("MOTCUA_TSA_URL", ""),
     }
 
 
@@ -94,6 +105,18 @@ def stored_secret_key(path: Path = DEFAULT_SECRET_FILE) -> str:
         finally:
             draft.unlink()
     return path.read_text(encoding="ascii").strip()
+
+
+def signing_passphrase(config) -> bytes:
+    """Return the passphrase the signing keys are encrypted with.
+
+    `MOTCUA_SIGNING_PASSPHRASE` when set, else one derived from the secret key: changing the
+    secret key then needs the keys re-imported.
+    """
+    if config["MOTCUA_SIGNING_PASSPHRASE"]:
+        return config["MOTCUA_SIGNING_PASSPHRASE"].encode()
+    secret = config["MOTCUA_SECRET_KEY"].encode()
+    return hmac.new(secret, b"motcua signing keys", hashlib.sha256).hexdigest().encode()
 
 
 def model_body_bytes(config) -> int:

@@ -263,6 +263,18 @@ DOMAIN_MESSAGES = {
     ("too_many_requests", "submissions"):
         "Quá nhiều hồ sơ nộp trực tuyến từ máy này: tối đa %(limit)s hồ sơ trong "
         "%(window_seconds)s giây; hãy thử lại sau %(retry_after_seconds)s giây.",
+    ("signing_credential_missing", None):
+        "Lãnh đạo %(user)s chưa có chứng thư số để ký: quản trị hệ thống cần cấp (motcua pki "
+        "issue) hoặc nạp (motcua pki import) chứng thư cho người này.",
+    ("signing_credential_missing", "no_ca"):
+        "Chưa có CA thử nghiệm trong %(pki_dir)s: hãy chạy motcua pki init-ca trước.",
+    ("signing_credential_unreadable", None):
+        "Không mở được %(file)s: không phải tệp khóa hay PKCS#12, hoặc sai cụm mật khẩu.",
+    ("invalid_input", "ca_exists"): "Đã có CA thử nghiệm trong %(pki_dir)s.",
+    ("invalid_input", "signer_not_leader"):
+        "Chỉ lãnh đạo ký kết quả; %(username)s có vai trò %(role)s.",
+    ("invalid_input", "not_a_pdf"): "Tệp không phải là PDF.",
+    ("invalid_input", "unsigned_pdf"): "Tệp PDF không có chữ ký số nào.",
 }
 # The edge's own codes: HTTP errors and requests refused before any use case runs.
 EDGE_MESSAGES = {

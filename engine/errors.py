@@ -259,3 +259,17 @@ class TooManyDocuments(DomainError):
     """The dossier holds as many documents as the limit allows."""
 
     code = "too_many_documents"
+
+
+class SigningCredentialMissing(DomainError):
+    """A leader has no signing certificate (or, to issue one, there is no demo CA)."""
+
+    kind = Kind.CONFLICT
+    code = "signing_credential_missing"
+
+
+class SigningCredentialUnreadable(DomainError):
+    """A key or PKCS#12 file does not open: not such a file, or the passphrase is wrong."""
+
+    kind = Kind.ENGINE
+    code = "signing_credential_unreadable"

@@ -19,10 +19,17 @@ def _env(database_url: str) -> dict:
 
 def motcua(database_url: str, *args: str) -> str:
     """Run the `motcua` command in its own process on the database; return its output."""
-    done = subprocess.run([str(MOTCUA), *args], env=_env(database_url), cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = run_motcua(database_url, *args)
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def run_motcua(database_url: str, *args: str, env: dict | None = None,
+               stdin: str | None = None) -> subprocess.CompletedProcess:
+    """Run the `motcua` command in its own process on the database, with `env` added."""
+    return subprocess.run([str(MOTCUA), *args], env={**_env(database_url), **(env or {})},
+                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+                          check=False, input=stdin)
 
 
 def python(database_url: str, script: str, *args: str) -> None:
