@@ -1,7 +1,13 @@
 """Two API servers and two schedulers on one database: every race is decided exactly once."""
 
+import hashlib
+import hmac
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 
+import httpx
 from sqlalchemy import select
 
 from engine.models import AuditEvent, HumanTask
@@ -132,3 +138,39 @@ def test_documents_uploaded_through_either_server_are_fetched_through_the_other(
     assert [(f.status_code, f.content) for f in fetched] == [(200, scan) for scan in scans]
     stored = sorted(p.name for p in (tmp_path / "shared-documents").glob("??/??/*"))
     assert stored == sorted(u.body["sha256"] for u in uploads)
+
+
+def test_a_bank_notification_sent_to_both_servers_at_once_pays_the_fee_once(
+        fault_database, fault_staff, processes, cleanup, monkeypatch):
+    secret = "fault-test-webhook-secret"
+    monkeypatch.setenv("MOTCUA_PAYMENT_WEBHOOK_SECRET", secret)
+    servers = [processes.serve("api-1", workers=2), processes.serve("api-2", workers=2)]
+    processes.wait_ready(*servers)
+    api = cleanup.enter_context(closing(Api([s.base_url for s in servers])))
+    reception = fault_staff.kind("reception")[0]
+    code = receive_many(api, fault_staff, 1)[0]
+    due = api.call("payment", "GET", f"/api/v1/dossiers/{code}/payment", reception).body
+    raw = json.dumps({"transaction_id": "FT-FAULT-0001", "amount_vnd": due["amount_vnd"],
+                      "description": f"{due['reference'].lower()} nop le phi",
+                      "paid_at": "2026-03-02T10:00:00+07:00"}).encode()
+    signature = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+    headers = {"X-Motcua-Signature": f"sha256={signature}", "Content-Type": "application/json"}
+    senders = [servers[n % 2].base_url for n in range(6)]  # three at each server
+    barrier = threading.Barrier(len(senders))
+
+    def send(base_url: str) -> httpx.Response:
+        barrier.wait()
+        return httpx.post(f"{base_url}/api/v1/payments/notifications", content=raw,
+                          headers=headers, timeout=30)
+
+    with ThreadPoolExecutor(max_workers=len(senders)) as pool:
+        answers = list(pool.map(send, senders))
+
+    assert [a.status_code for a in answers] == [200] * len(senders), [a.text for a in answers]
+    assert sorted(a.json()["outcome"] for a in answers) == ["applied"] + ["duplicate"] * 5
+    paid = api.call("payment", "GET", f"/api/v1/dossiers/{code}/payment", reception).body
+    assert paid["state"] == "paid"
+    with inspect_database(fault_database) as db:
+        events = db.session.scalars(select(AuditEvent.action).where(
+            AuditEvent.dossier_code == code, AuditEvent.action.like("payment.%"))).all()
+    assert sorted(events) == ["payment.opened", "payment.paid"]
