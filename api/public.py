@@ -176,16 +176,20 @@ class PublicDossierWithdrawal(MethodView):
 
 
 def citizen_lookup(code: str, pin: str, *, counted: bool = False) -> dict:
-    """Count the lookup against the limits, then return what the citizen may see of the dossier.
+    """Return what the citizen may see of the dossier citizen_dossier finds (and counts)."""
+    return citizen_view(citizen_dossier(code, pin, counted=counted))
+
+
+def citizen_dossier(code: str, pin: str, *, counted: bool = False) -> Dossier:
+    """Count the lookup against the limits, then return the dossier of this code and PIN.
 
     Raises RateLimited past a limit and DossierNotFound for a wrong code or PIN alike;
     `counted` when the request was counted already.
     """
     if not counted:
         count_lookup(code)
-    dossier = public_lookup(db.session, code=code, pin=pin,
-                            secret_key=current_app.extensions["motcua"].secret_key)
-    return citizen_view(dossier)
+    return public_lookup(db.session, code=code, pin=pin,
+                         secret_key=current_app.extensions["motcua"].secret_key)
 
 
 def citizen_view(dossier: Dossier) -> dict:

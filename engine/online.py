@@ -44,6 +44,7 @@ class SubmissionState(StrEnum):
     INCOMPLETE = "incomplete"
     ACCEPTED = "accepted"
     REFUSED = "refused"
+    ENDED = "ended"  # withdrawn or stopped before reception answered
 
 
 def accepts_online(meta: dict) -> bool:
@@ -183,6 +184,26 @@ def resubmit_online(session: Session, ctx: EngineContext, *, code: str, pin: str
                                        "verify_by": submission.verify_by.isoformat()}))
         uow.commit()
     return dossier
+
+
+def awaits_completion(session: Session, dossier: Dossier) -> bool:
+    """Tell whether reception asked the citizen to complete this online submission."""
+    submission = session.get(OnlineSubmission, dossier.id)
+    return submission is not None and submission.state == SubmissionState.INCOMPLETE
+
+
+def end_unanswered(session: Session, dossier: Dossier) -> None:
+    """Close the dossier's submission if reception has not answered it: nothing left to verify."""
+    submission = _locked_submission_or_none(session, dossier.id)
+    if submission is not None and submission.state in (SubmissionState.WAITING,
+                                                       SubmissionState.INCOMPLETE):
+        submission.state = SubmissionState.ENDED
+
+
+def verification_due(session: Session, dossier: Dossier) -> datetime | None:
+    """Return by when reception answers this online submission; None for any other dossier."""
+    submission = session.get(OnlineSubmission, dossier.id)
+    return submission.verify_by if submission is not None else None
 
 
 @dataclass(frozen=True)

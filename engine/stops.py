@@ -18,6 +18,7 @@ from engine.dossiers import get_dossier_or_raise, public_lookup
 from engine.errors import DossierDecided, InvalidInput, NotPermitted
 from engine.models import Dossier, DossierStatusChange, HumanTask, User
 from engine.notifications import Kind
+from engine.online import end_unanswered
 from engine.status_history import change_status
 from engine.statuses import DossierStatus, Role, TaskState
 from engine.unit_of_work import DossierUnitOfWork
@@ -115,7 +116,9 @@ def _end(session: Session, ctx: EngineContext, dossier: Dossier, status: Dossier
         _check_undecided(session, dossier)
         tasks = uow.open_rows(reload=True)
         before = dossier.status
-        uow.advance(ctx.runtime.cancel, step=action, actor=actor)
+        if dossier.workflow_state:  # an online submission has none until reception accepts it
+            uow.advance(ctx.runtime.cancel, step=action, actor=actor)
+        end_unanswered(session, dossier)
         end_dossier(session, dossier, tasks, status, by=by, reason=reason, now=now)
         said = message.format(code=dossier.code)
         notifications.notify_citizen(session, kind=kind, dossier=dossier,

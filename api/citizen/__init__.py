@@ -1,8 +1,10 @@
 """The citizen's pages, no sign-in: look a dossier up, read the catalogue, submit online.
 
-Phone-first, Vietnamese by default. The pages use the same lookup and submission as the public
-API (api.public.citizen_lookup, engine.online.submit_online with api.lookup_limits), so their
-rate limits and their answers apply unchanged.
+With the code and PIN the citizen also withdraws the dossier or completes an online submission
+reception asked to complete. Phone-first, Vietnamese by default. The pages use the same use
+cases as the public API (api.public.citizen_dossier, engine.online, engine.stops, with
+api.lookup_limits), so their rate limits and their answers apply unchanged; the PIN travels
+only in POST bodies.
 """
 
 import hmac
@@ -26,16 +28,31 @@ from api.auth import public
 from api.clock import now
 from api.error_messages import message_of
 from api.extensions import db
-from api.lookup_limits import count_submission
+from api.lookup_limits import count_lookup, count_submission
 from api.payments import due_for_citizen
-from api.public import citizen_lookup
+from api.public import citizen_dossier, citizen_view
 from api.web.applicant_form import APPLICANT_FIELDS, APPLICANT_PREFIX, posted_applicant
 from api.web.schema_form import coerce, field_messages, form_fields, posted_values
 from engine.catalogue import search_catalogue
-from engine.errors import DossierNotFound, InvalidFormData, InvalidInput, ProcedureNotFound
-from engine.online import accepts_online, submit_online
+from engine.errors import (
+    DossierDecided,
+    DossierNotFound,
+    InvalidFormData,
+    InvalidInput,
+    ProcedureNotFound,
+    SubmissionNotWaiting,
+)
+from engine.models import Dossier, ProcedureVersion
+from engine.online import (
+    accepts_online,
+    awaits_completion,
+    resubmit_online,
+    submit_online,
+    verification_due,
+)
 from engine.procedures import get_procedure_or_raise
 from engine.rate_limits import RateLimited
+from engine.stops import is_decided, withdraw_by_citizen
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -47,6 +64,7 @@ CSRF_COOKIE = "tra_cuu_csrf"
 CSRF_FIELD = "csrf_token"
 CODE_PATTERN = re.compile(r"^[!-~]{1,64}$")  # printable ASCII, no spaces: what codes are made of
 PIN_PATTERN = re.compile(r"^\d{6}$")
+REASON_MAX = 2000  # as the withdrawal API takes it
 # The pages run no script and load nothing from elsewhere.
 CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; "
                            "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
@@ -65,29 +83,70 @@ def lookup_form():
 @public
 def lookup():
     """Look the dossier up with the code and PIN posted in the form's body."""
-    code = request.form.get("ma", "").strip()
-    pin = request.form.get("pin", "").strip()
-    if not _csrf_token_matches():
-        return _page(code=code, status=400, error=gettext(
-            "Trang tra cứu đã hết hạn. Vui lòng nhập lại mã PIN và bấm Tra cứu."))
-    if not CODE_PATTERN.match(code) or not PIN_PATTERN.match(pin):
-        return _page(code=code if CODE_PATTERN.match(code) else "", status=422, error=gettext(
-            "Nhập mã hồ sơ và mã PIN gồm 6 chữ số in trên Giấy tiếp nhận và hẹn trả kết quả."))
-    try:
-        dossier = citizen_lookup(code, pin)
-    except RateLimited as err:
-        seconds = err.details["retry_after_seconds"]
-        response = _page(code=code, status=429, error=gettext(
-            "Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau %(seconds)s giây.",
-            seconds=seconds))
-        response.headers["Retry-After"] = str(seconds)
-        return response
-    except DossierNotFound:
-        db.session.rollback()
-        return _page(code=code, status=404, error=gettext(
-            "Không tìm thấy hồ sơ với mã hồ sơ và mã PIN này. Vui lòng kiểm tra lại cả hai "
-            "trên Giấy tiếp nhận và hẹn trả kết quả."))
-    return _page(code=code, dossier=dossier, payment=due_for_citizen(dossier["code"]))
+    code, pin = _posted_code_and_pin()
+    return _with_pin(code, pin, lambda: _dossier_page(citizen_dossier(code, pin), pin=pin))
+
+
+@blp.post("/tra-cuu/rut-ho-so")
+@public
+def withdrawal_confirmation():
+    """Say what withdrawing means and ask for a reason before the citizen confirms."""
+    code, pin = _posted_code_and_pin()
+
+    def confirm():
+        dossier = citizen_dossier(code, pin)
+        if is_decided(db.session, dossier):
+            return _dossier_page(dossier, pin=pin, status=409, error=gettext(
+                "Hồ sơ đã có kết quả giải quyết hoặc đã kết thúc nên không thể rút."))
+        return _with_form_token("citizen/withdraw.html", 200, path="/tra-cuu", code=code,
+                                pin=pin, dossier=citizen_view(dossier))
+
+    return _with_pin(code, pin, confirm)
+
+
+@blp.post("/tra-cuu/rut-ho-so/xac-nhan")
+@public
+def withdraw():
+    """Withdraw the dossier (status 7) with the reason given, and show it withdrawn."""
+    code, pin = _posted_code_and_pin()
+    reason = request.form.get("ly_do", "").strip()[:REASON_MAX]
+
+    def withdrawn():
+        count_lookup(code)
+        dossier = withdraw_by_citizen(db.session, current_app.extensions["motcua"], code=code,
+                                      pin=pin, reason=reason, now=now())
+        return _dossier_page(dossier, pin=pin, notice=gettext("Hồ sơ đã được rút."))
+
+    return _with_pin(code, pin, withdrawn)
+
+
+@blp.post("/tra-cuu/bo-sung")
+@public
+def complete():
+    """Send the completed intake form of an online submission reception asked to complete."""
+    code, pin = _posted_code_and_pin()
+
+    def completed():
+        dossier = citizen_dossier(code, pin)
+        schema = _intake_schema(dossier)
+        data = coerce(schema, request.form)
+        try:
+            dossier = resubmit_online(db.session, current_app.extensions["motcua"], code=code,
+                                      pin=pin, intake=data, now=now())
+        except InvalidFormData:
+            db.session.rollback()
+            errors = field_messages(current_app.extensions["motcua"].forms.field_problems(
+                _intake_form(dossier), data))
+            return _dossier_page(dossier, pin=pin, status=422, values=posted_values(schema, data),
+                                 errors=errors, error=gettext(
+                                     "Biểu mẫu còn lỗi: hãy sửa các trường được đánh dấu."))
+        response = make_response(render_template(
+            "citizen/completed.html", dossier=citizen_view(dossier),
+            verify_by=verification_due(db.session, dossier), lang=str(get_locale())))
+        response.headers["Cache-Control"] = "no-store"
+        return _secured(response)
+
+    return _with_pin(code, pin, completed)
 
 
 @blp.get("/thu-tuc")
@@ -167,11 +226,70 @@ def _csrf_token_matches() -> bool:
     return bool(cookie) and hmac.compare_digest(cookie.encode(), field.encode())
 
 
-def _page(*, code: str, status: int = 200, error: str | None = None,
-          dossier: dict | None = None, payment: dict | None = None):
+def _posted_code_and_pin() -> tuple[str, str]:
+    return request.form.get("ma", "").strip(), request.form.get("pin", "").strip()
+
+
+def _with_pin(code: str, pin: str, act):
+    """Run `act` for a well-formed code and PIN posted with the form's token; else say why not.
+
+    `act` counts its use of the PIN against the lookup's limits, as the JSON API does.
+    """
+    if not _csrf_token_matches():
+        return _page(code=code, status=400, error=gettext(
+            "Trang tra cứu đã hết hạn. Vui lòng nhập lại mã PIN và bấm Tra cứu."))
+    if not CODE_PATTERN.match(code) or not PIN_PATTERN.match(pin):
+        return _page(code=code if CODE_PATTERN.match(code) else "", status=422, error=gettext(
+            "Nhập mã hồ sơ và mã PIN gồm 6 chữ số in trên Giấy tiếp nhận và hẹn trả kết quả."))
+    try:
+        return act()
+    except RateLimited as err:
+        seconds = err.details["retry_after_seconds"]
+        response = _page(code=code, status=429, error=gettext(
+            "Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau %(seconds)s giây.",
+            seconds=seconds))
+        response.headers["Retry-After"] = str(seconds)
+        return response
+    except DossierNotFound:
+        db.session.rollback()
+        return _page(code=code, status=404, error=gettext(
+            "Không tìm thấy hồ sơ với mã hồ sơ và mã PIN này. Vui lòng kiểm tra lại cả hai "
+            "trên Giấy tiếp nhận và hẹn trả kết quả."))
+    except (DossierDecided, SubmissionNotWaiting) as err:
+        db.session.rollback()
+        return _dossier_page(citizen_dossier(code, pin, counted=True), pin=pin, status=409,
+                             error=message_of(err))
+
+
+def _dossier_page(dossier: Dossier, *, pin: str, status: int = 200, error: str | None = None,
+                  notice: str | None = None, values: dict | None = None,
+                  errors: dict | None = None):
+    """Render the lookup page showing the dossier and what its citizen may do with it now."""
+    completion = None
+    if awaits_completion(db.session, dossier):
+        schema = _intake_schema(dossier)
+        completion = {"fields": form_fields(schema),
+                      "filled": posted_values(schema, dossier.intake) if values is None
+                      else values,
+                      "problems": errors or {}}
+    return _page(code=dossier.code, status=status, error=error, notice=notice, pin=pin,
+                 dossier=citizen_view(dossier), payment=due_for_citizen(dossier.code),
+                 may_withdraw=not is_decided(db.session, dossier), completion=completion)
+
+
+def _intake_form(dossier: Dossier) -> str:
+    """Return the name of the intake form of the version the dossier is pinned to."""
+    return db.session.get(ProcedureVersion, dossier.procedure_version_id).meta["intake_form"]
+
+
+def _intake_schema(dossier: Dossier) -> dict:
+    return current_app.extensions["motcua"].forms.schema(_intake_form(dossier))
+
+
+def _page(*, code: str, status: int = 200, error: str | None = None, **shown):
     """Render the lookup page with a fresh form token, never cached: it may show a status."""
     return _with_form_token("citizen/lookup.html", status, path="/tra-cuu", code=code,
-                            error=error, dossier=dossier, payment=payment)
+                            error=error, **shown)
 
 
 def _online_procedure(code: str):
