@@ -184,6 +184,8 @@ DOMAIN_MESSAGES = {
     ("slip_not_applicable", "no_apology"):
         "Hồ sơ %(dossier)s chưa có phiếu xin lỗi và hẹn lại ngày trả kết quả.",
     ("slip_not_applicable", "not_stopped"): "Hồ sơ %(dossier)s không bị dừng xử lý.",
+    ("slip_not_applicable", "not_paid"):
+        "Hồ sơ %(dossier)s chưa nộp phí, lệ phí nên chưa có biên lai.",
     ("not_found", "no_qr"): "Hồ sơ %(code)s không có mã QR thanh toán lúc này.",
     ("payment_not_found", None):
         "Hồ sơ %(code)s chưa có khoản phí, lệ phí nào phải nộp.",

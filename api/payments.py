@@ -5,7 +5,7 @@ import hmac
 import io
 
 import segno
-from flask import Response, current_app, request
+from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -32,6 +32,7 @@ from engine.vietqr import Beneficiary, payload
 SIGNATURE_HEADER = "X-Motcua-Signature"
 SIGNATURE_PREFIX = "sha256="
 QR_SCALE = 8
+FEE_RECEIPT = "fee-receipt"  # the slip (engine.slips) printing the biên lai
 
 blp = Blueprint("payments", __name__, url_prefix="/api/v1",
                 description="Fees: what a dossier owes, its VietQR code, cash, refunds and the "
@@ -55,6 +56,9 @@ class PaymentSchema(Schema):
     paid_at = fields.DateTime(allow_none=True)
     refunded_at = fields.DateTime(allow_none=True)
     refund_reason = fields.String(allow_none=True)
+    fee_receipt_url = fields.String(allow_none=True, metadata={
+        "description": "the electronic fee receipt (biên lai, PDF) once paid or refunded; null "
+                       "otherwise"})
 
 
 class RefundSchema(Schema):
@@ -100,7 +104,10 @@ def qr_payload(payment: Payment) -> str | None:
 def payment_view(code: str, payment: Payment) -> dict:
     """Return the payment with its QR payload, ready to dump."""
     columns = {c.key: getattr(payment, c.key) for c in Payment.__table__.columns}
-    return {**columns, "dossier_code": code, "vietqr_payload": qr_payload(payment)}
+    receipted = payment.state in (PaymentState.PAID, PaymentState.REFUNDED)
+    return {**columns, "dossier_code": code, "vietqr_payload": qr_payload(payment),
+            "fee_receipt_url": url_for("slips.DossierSlip", code=code, form=FEE_RECEIPT)
+            if receipted else None}
 
 
 def qr_png(text: str) -> bytes:
@@ -187,7 +194,7 @@ class DossierPaymentCash(MethodView):
         """Record that the citizen paid the amount due in cash at the counter (reception).
 
         409 payment_conflict when nothing is due (already paid, refunded or waived). The
-        electronic receipt (biên lai) is not issued yet.
+        answer's `fee_receipt_url` prints the electronic receipt (biên lai) as a PDF.
         """
         payment = record_cash(db.session, current_app.extensions["motcua"], code=code,
                               user=current_user(), now=now())
