@@ -196,6 +196,15 @@ DOMAIN_MESSAGES = {
         "Thủ tục của hồ sơ %(dossier)s thu phí, lệ phí khi tiếp nhận; không cần yêu cầu nộp.",
     ("payment_conflict", "already_requested"):
         "Hồ sơ %(dossier)s đã được yêu cầu nộp phí, lệ phí.",
+    ("payment_conflict", "not_due"):
+        "Hồ sơ %(dossier)s hiện không có khoản phí, lệ phí chờ nộp; không áp dụng được giao dịch "
+        "chuyển khoản này.",
+    ("payment_conflict", "amount_mismatch"):
+        "Giao dịch chuyển %(amount_vnd)s đồng nhưng hồ sơ %(dossier)s phải nộp %(due_vnd)s "
+        "đồng; không áp dụng được.",
+    ("payment_conflict", "already_resolved"):
+        "Giao dịch %(transaction_id)s đã được đối soát trước đó (%(resolution)s).",
+    ("not_found", "no_held_transfer"): "Không có giao dịch chờ đối soát số %(held)s.",
     ("payment_conflict", "not_now"):
         "Hồ sơ %(dossier)s đang ở trạng thái %(status)s; chưa yêu cầu nộp phí, lệ phí được lúc "
         "này.",

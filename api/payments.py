@@ -16,6 +16,7 @@ from api.error_messages import say
 from api.errors import error_response
 from api.extensions import db
 from api.refusals import refusals
+from api.reports import HeldTransferSchema
 from engine.errors import NotFound
 from engine.models import Payment
 from engine.payment_dues import PaymentState, find_payment_by_code
@@ -27,6 +28,7 @@ from engine.payments import (
     refund,
     request_payment,
 )
+from engine.reconciliation import apply_held, dismiss_held, held_transfers
 from engine.vietqr import Beneficiary, payload
 
 SIGNATURE_HEADER = "X-Motcua-Signature"
@@ -61,10 +63,31 @@ class PaymentSchema(Schema):
                        "otherwise"})
 
 
-class RefundSchema(Schema):
-    """Why the fee is refunded."""
+class ReasonSchema(Schema):
+    """Why: a fee is refunded, a held transfer dismissed."""
 
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class HeldTransferRowSchema(HeldTransferSchema):
+    """A transfer held for reconciliation, with the id to apply or dismiss it by."""
+
+    id = fields.Integer()
+
+
+class ApplyHeldSchema(Schema):
+    """The dossier a held transfer pays."""
+
+    dossier_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class HeldTransferResolvedSchema(HeldTransferRowSchema):
+    """A held transfer once applied or dismissed."""
+
+    resolution = fields.String(metadata={"description": "applied or dismissed"})
+    resolved_at = fields.DateTime()
+    resolution_note = fields.String(allow_none=True, metadata={
+        "description": "why it was dismissed"})
 
 
 class TransferNotificationSchema(Schema):
@@ -205,7 +228,7 @@ class DossierPaymentCash(MethodView):
 class DossierPaymentRefund(MethodView):
     """Refunding a paid fee."""
 
-    @blp.arguments(RefundSchema)
+    @blp.arguments(ReasonSchema)
     @blp.response(200, PaymentSchema)
     @refusals(blp, 403, 404, 409, 422)
     def post(self, body, code):
@@ -257,3 +280,55 @@ class PaymentNotifications(MethodView):
         outcome = receive_transfer(db.session, current_app.extensions["motcua"],
                                    transfer=Transfer(**body), now=now())
         return {"outcome": outcome}
+
+
+@blp.route("/payments/held")
+class HeldTransfers(MethodView):
+    """Transfers the bank confirmed that could not be applied."""
+
+    @blp.response(200, HeldTransferRowSchema(many=True))
+    @refusals(blp, 403)
+    def get(self):
+        """List the transfers still held for reconciliation, oldest first (reception, admin).
+
+        `reason` says why each was held: unknown_reference (no dossier has the reference its
+        description carries), amount_mismatch, or not_due (the fee was not due then).
+        """
+        return held_transfers(db.session, user=current_user())
+
+
+@blp.route("/payments/held/<int:held_id>/apply")
+class ApplyHeldTransfer(MethodView):
+    """Applying a held transfer to the dossier it was meant for."""
+
+    @blp.arguments(ApplyHeldSchema)
+    @blp.response(200, HeldTransferResolvedSchema)
+    @refusals(blp, 403, 404, 409, 422)
+    def post(self, body, held_id):
+        """Pay the fee due on a dossier with a held transfer (reception, admin).
+
+        Only when the dossier's fee is due and the transfer's amount is the amount due; else
+        409 payment_conflict, reason not_due or amount_mismatch (already_resolved when the
+        transfer was applied or dismissed before), and nothing changes. The payment is then
+        paid by QR transfer with the held transaction's id and time, as if the bank's
+        notification had named the dossier; audited `payment.transfer_applied`.
+        """
+        return apply_held(db.session, current_app.extensions["motcua"], held_id=held_id,
+                          code=body["dossier_code"], user=current_user(), now=now())
+
+
+@blp.route("/payments/held/<int:held_id>/dismiss")
+class DismissHeldTransfer(MethodView):
+    """Dismissing a held transfer."""
+
+    @blp.arguments(ReasonSchema)
+    @blp.response(200, HeldTransferResolvedSchema)
+    @refusals(blp, 403, 404, 409, 422)
+    def post(self, body, held_id):
+        """Take a held transfer off the list with the reason it is not applied (reception, admin).
+
+        The transfer stays recorded: the bank sending it again still changes nothing. 409
+        payment_conflict (already_resolved) when it was applied or dismissed before.
+        """
+        return dismiss_held(db.session, held_id=held_id, reason=body["reason"],
+                            user=current_user(), now=now())
