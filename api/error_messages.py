@@ -184,6 +184,8 @@ DOMAIN_MESSAGES = {
     ("slip_not_applicable", "no_apology"):
         "Hồ sơ %(dossier)s chưa có phiếu xin lỗi và hẹn lại ngày trả kết quả.",
     ("slip_not_applicable", "not_stopped"): "Hồ sơ %(dossier)s không bị dừng xử lý.",
+    ("slip_not_applicable", "not_paid"):
+        "Hồ sơ %(dossier)s chưa nộp phí, lệ phí nên chưa có biên lai.",
     ("not_found", "no_qr"): "Hồ sơ %(code)s không có mã QR thanh toán lúc này.",
     ("payment_not_found", None):
         "Hồ sơ %(code)s chưa có khoản phí, lệ phí nào phải nộp.",
@@ -194,6 +196,15 @@ DOMAIN_MESSAGES = {
         "Thủ tục của hồ sơ %(dossier)s thu phí, lệ phí khi tiếp nhận; không cần yêu cầu nộp.",
     ("payment_conflict", "already_requested"):
         "Hồ sơ %(dossier)s đã được yêu cầu nộp phí, lệ phí.",
+    ("payment_conflict", "not_due"):
+        "Hồ sơ %(dossier)s hiện không có khoản phí, lệ phí chờ nộp; không áp dụng được giao dịch "
+        "chuyển khoản này.",
+    ("payment_conflict", "amount_mismatch"):
+        "Giao dịch chuyển %(amount_vnd)s đồng nhưng hồ sơ %(dossier)s phải nộp %(due_vnd)s "
+        "đồng; không áp dụng được.",
+    ("payment_conflict", "already_resolved"):
+        "Giao dịch %(transaction_id)s đã được đối soát trước đó (%(resolution)s).",
+    ("not_found", "no_held_transfer"): "Không có giao dịch chờ đối soát số %(held)s.",
     ("payment_conflict", "not_now"):
         "Hồ sơ %(dossier)s đang ở trạng thái %(status)s; chưa yêu cầu nộp phí, lệ phí được lúc "
         "này.",

@@ -5,7 +5,7 @@ import hmac
 import io
 
 import segno
-from flask import Response, current_app, request
+from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -16,6 +16,7 @@ from api.error_messages import say
 from api.errors import error_response
 from api.extensions import db
 from api.refusals import refusals
+from api.reports import HeldTransferSchema
 from engine.errors import NotFound
 from engine.models import Payment
 from engine.payment_dues import PaymentState, find_payment_by_code
@@ -27,11 +28,13 @@ from engine.payments import (
     refund,
     request_payment,
 )
+from engine.reconciliation import apply_held, dismiss_held, held_transfers
 from engine.vietqr import Beneficiary, payload
 
 SIGNATURE_HEADER = "X-Motcua-Signature"
 SIGNATURE_PREFIX = "sha256="
 QR_SCALE = 8
+FEE_RECEIPT = "fee-receipt"  # the slip (engine.slips) printing the biên lai
 
 blp = Blueprint("payments", __name__, url_prefix="/api/v1",
                 description="Fees: what a dossier owes, its VietQR code, cash, refunds and the "
@@ -55,12 +58,36 @@ class PaymentSchema(Schema):
     paid_at = fields.DateTime(allow_none=True)
     refunded_at = fields.DateTime(allow_none=True)
     refund_reason = fields.String(allow_none=True)
+    fee_receipt_url = fields.String(allow_none=True, metadata={
+        "description": "the electronic fee receipt (biên lai, PDF) once paid or refunded; null "
+                       "otherwise"})
 
 
-class RefundSchema(Schema):
-    """Why the fee is refunded."""
+class ReasonSchema(Schema):
+    """Why: a fee is refunded, a held transfer dismissed."""
 
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class HeldTransferRowSchema(HeldTransferSchema):
+    """A transfer held for reconciliation, with the id to apply or dismiss it by."""
+
+    id = fields.Integer()
+
+
+class ApplyHeldSchema(Schema):
+    """The dossier a held transfer pays."""
+
+    dossier_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class HeldTransferResolvedSchema(HeldTransferRowSchema):
+    """A held transfer once applied or dismissed."""
+
+    resolution = fields.String(metadata={"description": "applied or dismissed"})
+    resolved_at = fields.DateTime()
+    resolution_note = fields.String(allow_none=True, metadata={
+        "description": "why it was dismissed"})
 
 
 class TransferNotificationSchema(Schema):
@@ -100,7 +127,10 @@ def qr_payload(payment: Payment) -> str | None:
 def payment_view(code: str, payment: Payment) -> dict:
     """Return the payment with its QR payload, ready to dump."""
     columns = {c.key: getattr(payment, c.key) for c in Payment.__table__.columns}
-    return {**columns, "dossier_code": code, "vietqr_payload": qr_payload(payment)}
+    receipted = payment.state in (PaymentState.PAID, PaymentState.REFUNDED)
+    return {**columns, "dossier_code": code, "vietqr_payload": qr_payload(payment),
+            "fee_receipt_url": url_for("slips.DossierSlip", code=code, form=FEE_RECEIPT)
+            if receipted else None}
 
 
 def qr_png(text: str) -> bytes:
@@ -187,7 +217,7 @@ class DossierPaymentCash(MethodView):
         """Record that the citizen paid the amount due in cash at the counter (reception).
 
         409 payment_conflict when nothing is due (already paid, refunded or waived). The
-        electronic receipt (biên lai) is not issued yet.
+        answer's `fee_receipt_url` prints the electronic receipt (biên lai) as a PDF.
         """
         payment = record_cash(db.session, current_app.extensions["motcua"], code=code,
                               user=current_user(), now=now())
@@ -198,7 +228,7 @@ class DossierPaymentCash(MethodView):
 class DossierPaymentRefund(MethodView):
     """Refunding a paid fee."""
 
-    @blp.arguments(RefundSchema)
+    @blp.arguments(ReasonSchema)
     @blp.response(200, PaymentSchema)
     @refusals(blp, 403, 404, 409, 422)
     def post(self, body, code):
@@ -250,3 +280,55 @@ class PaymentNotifications(MethodView):
         outcome = receive_transfer(db.session, current_app.extensions["motcua"],
                                    transfer=Transfer(**body), now=now())
         return {"outcome": outcome}
+
+
+@blp.route("/payments/held")
+class HeldTransfers(MethodView):
+    """Transfers the bank confirmed that could not be applied."""
+
+    @blp.response(200, HeldTransferRowSchema(many=True))
+    @refusals(blp, 403)
+    def get(self):
+        """List the transfers still held for reconciliation, oldest first (reception, admin).
+
+        `reason` says why each was held: unknown_reference (no dossier has the reference its
+        description carries), amount_mismatch, or not_due (the fee was not due then).
+        """
+        return held_transfers(db.session, user=current_user())
+
+
+@blp.route("/payments/held/<int:held_id>/apply")
+class ApplyHeldTransfer(MethodView):
+    """Applying a held transfer to the dossier it was meant for."""
+
+    @blp.arguments(ApplyHeldSchema)
+    @blp.response(200, HeldTransferResolvedSchema)
+    @refusals(blp, 403, 404, 409, 422)
+    def post(self, body, held_id):
+        """Pay the fee due on a dossier with a held transfer (reception, admin).
+
+        Only when the dossier's fee is due and the transfer's amount is the amount due; else
+        409 payment_conflict, reason not_due or amount_mismatch (already_resolved when the
+        transfer was applied or dismissed before), and nothing changes. The payment is then
+        paid by QR transfer with the held transaction's id and time, as if the bank's
+        notification had named the dossier; audited `payment.transfer_applied`.
+        """
+        return apply_held(db.session, current_app.extensions["motcua"], held_id=held_id,
+                          code=body["dossier_code"], user=current_user(), now=now())
+
+
+@blp.route("/payments/held/<int:held_id>/dismiss")
+class DismissHeldTransfer(MethodView):
+    """Dismissing a held transfer."""
+
+    @blp.arguments(ReasonSchema)
+    @blp.response(200, HeldTransferResolvedSchema)
+    @refusals(blp, 403, 404, 409, 422)
+    def post(self, body, held_id):
+        """Take a held transfer off the list with the reason it is not applied (reception, admin).
+
+        The transfer stays recorded: the bank sending it again still changes nothing. 409
+        payment_conflict (already_resolved) when it was applied or dismissed before.
+        """
+        return dismiss_held(db.session, held_id=held_id, reason=body["reason"],
+                            user=current_user(), now=now())

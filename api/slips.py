@@ -1,4 +1,4 @@
-"""Printable slips (PDF) of a dossier: Forms 01 to 06, as engine.slips writes them."""
+"""Printable slips (PDF) of a dossier: Forms 01 to 06 and the fee receipt (engine.slips)."""
 
 from flask import Response, current_app
 from flask.views import MethodView
@@ -19,7 +19,8 @@ PDF_RESPONSE = {"type": "string", "format": "binary"}
 
 blp = Blueprint("slips", __name__, url_prefix="/api/v1/dossiers",
                 description="Printable slips (PDF): receipt (Form 01), supplement (02), refusal "
-                            "(03), apology (04), stop (05), control-sheet (06)")
+                            "(03), apology (04), stop (05), control-sheet (06), fee-receipt "
+                            "(biên lai thu phí, lệ phí)")
 
 
 def center() -> Center:
@@ -51,10 +52,11 @@ class DossierSlip(MethodView):
     def get(self, code, form):
         """Print a slip of the dossier as a PDF.
 
-        `form` is one of receipt, supplement, refusal, apology, stop, control-sheet. A form
-        the dossier's state does not call for is refused with 409 (slip_not_applicable: the
-        refusal slip of an accepted dossier, the supplement request of a dossier with no
-        request, the apology of a dossier with none); an unknown form with 404, which lists
+        `form` is one of receipt, supplement, refusal, apology, stop, control-sheet,
+        fee-receipt. A form the dossier's state does not call for is refused with 409
+        (slip_not_applicable: the refusal slip of an accepted dossier, the supplement request
+        of a dossier with no request, the apology of a dossier with none, the fee receipt of
+        a fee not paid, reason not_paid); an unknown form with 404, which lists
         the forms. PINs are stored hashed, so the receipt printed here says the PIN was
         given at receipt: POST the PIN to print it on the receipt.
         """

@@ -518,6 +518,8 @@ class HeldTransfer(Base):
     """A transfer the bank confirmed that could not be applied: held for reconciliation.
 
     Its reference matched no dossier, its amount was not the amount due, or nothing was due.
+    Reception resolves it (engine.reconciliation): applied to a dossier's payment by hand, or
+    dismissed with a reason; the row stays, so the same transaction sent again changes nothing.
     """
 
     __tablename__ = "held_transfers"
@@ -532,6 +534,11 @@ class HeldTransfer(Base):
     # unknown_reference, amount_mismatch or not_due.
     reason: Mapped[str] = mapped_column(String(32))
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), nullable=True)
+    # None while held; applied or dismissed once resolved, by whom, when, and why if dismissed.
+    resolution: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    resolution_note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Notification(Base):

@@ -3,11 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.models import Dossier, HeldTransfer, Payment
 from engine.payment_dues import PaymentChannel, PaymentState
+from engine.reconciliation import Resolution
 
 # A refunded payment was collected first: it counts, and its amount shows as refunded too.
 COLLECTED = (PaymentState.PAID, PaymentState.REFUNDED)
@@ -39,7 +40,8 @@ def payment_report(session: Session, *, period_start: datetime,
     """Report the payments made in [period_start, period_end) and the transfers held then.
 
     online_share is the share of those payments made by QR transfer (None when there are
-    none); held transfers are those received in the period, whatever their reason.
+    none); held transfers are those received in the period, whatever their reason, except
+    those since applied to a dossier by hand (their payment is counted with the collected).
     """
     refunded = case((Payment.state == PaymentState.REFUNDED, Payment.amount_vnd), else_=0)
     grouped = session.execute(
@@ -57,7 +59,9 @@ def payment_report(session: Session, *, period_start: datetime,
     online = sum(row.payments for row in rows if row.channel == PaymentChannel.QR)
     held = list(session.scalars(
         select(HeldTransfer).where(HeldTransfer.received_at >= period_start,
-                                   HeldTransfer.received_at < period_end)
+                                   HeldTransfer.received_at < period_end,
+                                   or_(HeldTransfer.resolution.is_(None),
+                                       HeldTransfer.resolution != Resolution.APPLIED))
         .order_by(HeldTransfer.received_at, HeldTransfer.id)))
     return PaymentReport(rows=rows, online_share=online / total if total else None,
                          held_transfers=held, held_vnd=sum(t.amount_vnd for t in held))

@@ -119,7 +119,7 @@ def record_cash(session: Session, ctx: EngineContext, *, code: str, user: User,
     with _collecting(session, ctx, code=code, user=user, now=now) as uow:
         dossier = uow.dossier
         payment = _payment_in(session, dossier, PaymentState.DUE)
-        _settle(uow, dossier, payment, channel=PaymentChannel.CASH, transaction_id=None,
+        settle(uow, dossier, payment, channel=PaymentChannel.CASH, transaction_id=None,
                 paid_at=now, actor=user.username, by=user.id)
         uow.commit()
     ctx.due_changed()
@@ -186,7 +186,7 @@ def _apply(session, ctx, transfer: Transfer, dossier_id: int, *, now) -> Transfe
         elif transfer.amount_vnd != payment.amount_vnd:
             outcome = _hold(uow, transfer, HoldReason.AMOUNT_MISMATCH, payment, dossier)
         else:
-            _settle(uow, dossier, payment, channel=PaymentChannel.QR,
+            settle(uow, dossier, payment, channel=PaymentChannel.QR,
                     transaction_id=transfer.transaction_id, paid_at=transfer.paid_at,
                     actor=BANK, by=None)
             outcome = TransferOutcome.APPLIED
@@ -243,7 +243,7 @@ def _payment_in(session: Session, dossier: Dossier, state: PaymentState) -> Paym
     return payment
 
 
-def _settle(uow: DossierUnitOfWork, dossier: Dossier, payment: Payment, *,
+def settle(uow: DossierUnitOfWork, dossier: Dossier, payment: Payment, *,
             channel: PaymentChannel, transaction_id: str | None, paid_at: datetime,
             actor: str, by: int | None) -> None:
     """Mark the payment paid; a dossier waiting for it in status 6 goes on where it stopped."""

@@ -16,13 +16,21 @@ from engine.dossiers import get_dossier_or_raise
 from engine.errors import InvalidInput, NotFound, SlipNotApplicable
 from engine.models import User
 from engine.procedures import get_procedure_or_raise
-from engine.slips import apology, control_sheet, receipt, refusal, stop, supplement
+from engine.slips import (
+    apology,
+    control_sheet,
+    fee_receipt,
+    receipt,
+    refusal,
+    stop,
+    supplement,
+)
 from engine.slips.forms import Slip, SlipFacts, SlipForm
 from engine.slips.layout import Center, SlipPage
 
 __all__ = ["FORMS", "Center", "Slip", "SlipForm", "printable_forms", "slip"]
 
-# URL names of the forms, in the order of their official numbers.
+# URL names of the forms, in the order of their official numbers; the fee receipt last.
 FORMS: dict[str, SlipForm] = {
     "receipt": receipt.FORM,
     "supplement": supplement.FORM,
@@ -30,6 +38,7 @@ FORMS: dict[str, SlipForm] = {
     "apology": apology.FORM,
     "stop": stop.FORM,
     "control-sheet": control_sheet.FORM,
+    "fee-receipt": fee_receipt.FORM,
 }
 
 

@@ -1,20 +1,53 @@
 """Form 01: the receipt and appointment slip (Giấy tiếp nhận hồ sơ và hẹn trả kết quả)."""
 
+from dataclasses import dataclass
+
+from engine.documents import get_documents
 from engine.dossier_versions import dossier_version
+from engine.models import Document
 from engine.slips.forms import SlipFacts, SlipForm, applicant_fields, received_by
 from engine.slips.layout import SlipPage, money
+from engine.statuses import DocumentKind, DocumentStage, Handling
 
 # Stored only hashed: the PIN is printed when the caller brings it, right after receipt.
 PIN_NOT_AT_HAND = "đã cấp khi tiếp nhận (in trên giấy tiếp nhận lúc nộp hồ sơ)"
+HANDLING_VI = {Handling.DIGITISED: "Số hóa", Handling.REUSED: "Tái sử dụng dữ liệu sẵn có",
+               Handling.SHOWN: "Xuất trình, trả lại"}
 
 
-def _gather(facts: SlipFacts) -> dict:
+@dataclass(frozen=True)
+class Received:
+    """The dossier's version's metadata and the components recorded for it."""
+
+    meta: dict
+    components: list[Document]
+
+
+def _gather(facts: SlipFacts) -> Received:
     """Every received dossier has its receipt: nothing to refuse."""
-    return dossier_version(facts.session, facts.dossier).meta
+    documents = get_documents(facts.session, code=facts.dossier.code, user=facts.user)
+    return Received(dossier_version(facts.session, facts.dossier).meta,
+                    [d for d in documents if d.kind == DocumentKind.COMPONENT])
 
 
-def _write(page: SlipPage, facts: SlipFacts, meta: dict) -> None:
-    dossier, center = facts.dossier, facts.center
+def _handed_in(page: SlipPage, facts: SlipFacts, components: list[Document]) -> None:
+    """Write each component recorded and how it was handled; the typed counts without any."""
+    dossier = facts.dossier
+    if not components:
+        page.paragraph(f"Đã nhận {dossier.components_total} thành phần; số hóa "
+                       f"{dossier.components_digitised}; tái sử dụng dữ liệu sẵn có "
+                       f"{dossier.components_reused}.")
+        return
+    page.paragraph("Thành phần đã nhận:", style="B")
+    page.table(("STT", "Thành phần", "Hình thức"), [
+        (str(number), document.title + (" (bổ sung)" if document.stage ==
+                                         DocumentStage.SUPPLEMENT else ""),
+         HANDLING_VI[Handling(document.handling)])
+        for number, document in enumerate(components, 1)], widths=(12, 118, 45))
+
+
+def _write(page: SlipPage, facts: SlipFacts, received: Received) -> None:
+    dossier, center, meta = facts.dossier, facts.center, received.meta
     page.paragraph(f"{center.name} đã tiếp nhận hồ sơ của:")
     applicant_fields(page, facts)
     page.field("Địa chỉ", facts.applicant("address"))
@@ -26,9 +59,7 @@ def _write(page: SlipPage, facts: SlipFacts, meta: dict) -> None:
          str(document["copies"]) if document.get("copies") else "Xuất trình")
         for number, document in enumerate(meta["required_documents"], 1)],
         widths=(12, 108, 30, 25))
-    page.paragraph(f"Đã nhận {dossier.components_total} thành phần; số hóa "
-                   f"{dossier.components_digitised}; tái sử dụng dữ liệu sẵn có "
-                   f"{dossier.components_reused}.")
+    _handed_in(page, facts, received.components)
     page.field("2. Số lượng hồ sơ", "01 bộ")
     page.field("3. Thời gian giải quyết theo quy định", meta["deadline"]["text_vi"])
     page.field("4. Thời gian nhận hồ sơ", center.moment(dossier.received_at))

@@ -18,6 +18,7 @@ from engine.procedures import WORKFLOWS_DIR
 from tests.conftest import snapshot
 from tests.e2e.helpers import APPLICANT, do_step, open_step, received
 from tests.e2e.pdf import qr_of, text_of
+from tests.e2e.test_documents import attach, documents_dir  # noqa: F401 - fixture
 
 BIRTH_STEPS = json.loads((WORKFLOWS_DIR / "birth_registration" / "samples.json")
                          .read_text(encoding="utf-8"))["steps"]
@@ -253,3 +254,33 @@ def test_slips_need_a_token(http, dossier):
     response = http.get(f"/api/v1/dossiers/{dossier['code']}/slips/receipt")
 
     assert response.status_code == 401
+
+
+def test_the_receipt_lists_each_recorded_component_and_how_it_was_handled(
+        http, staff, center, clock, documents_dir, tmp_path):  # noqa: F811 - fixture
+    reception = staff["reception"]
+    earlier = received(http, reception)["code"]
+    scan = attach(http, reception, earlier, required_document=0).json()
+    code = received(http, reception)["code"]
+    for fields in ({"required_document": 0, "handling": "reused", "content": None,
+                    "reuse_of": scan["id"]},
+                   {"required_document": 1},
+                   {"required_document": 2, "handling": "shown", "content": None}):
+        assert attach(http, reception, code, **fields).status_code == 201
+
+    pdf = pdf_of(slip(http, reception, code, "receipt"), "receipt", code)
+
+    text = assert_slip(pdf, tmp_path, code=code, number="01",
+                       title="GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ")
+    listed = text[text.index("Thành phần đã nhận:"):text.index("2. Số lượng hồ sơ")]
+    # pdftotext reads the table column by column: each title, then each handling, in order.
+    titles = ["Tờ khai đăng ký khai sinh (theo mẫu)",
+              "Giấy chứng sinh; trường hợp không có thì văn bản xác nhận của người làm chứng "
+              "hoặc giấy cam đoan về việc sinh",
+              "Giấy tờ tùy thân của người đi đăng ký (xuất trình, nếu chưa khai thác được từ "
+              "Cơ sở dữ liệu quốc gia về dân cư)"]
+    handlings = ["Hình thức", "Tái sử dụng dữ liệu sẵn có", "Số hóa", "Xuất trình, trả lại"]
+    for in_order in (titles, handlings):
+        places = [listed.find(expected) for expected in in_order]
+        assert -1 not in places and places == sorted(places), (in_order, listed)
+    assert "Đã nhận 3 thành phần" not in text
