@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from api.clock import now
 from api.extensions import db
+from api.results import result_issuing
 from api.views import task_view
 from api.web import blp, sessions
 from api.web.apologies import offers_apology
@@ -155,7 +156,8 @@ def step(task_id: int, assign_error: str | None = None, status: int = 200):
     if request.method == "POST" and assign_error is None:
         data = coerce(schema, request.form)
         try:
-            complete_task(db.session, ctx, task_id=task_id, data=data, user=user, now=now())
+            complete_task(db.session, ctx, task_id=task_id, data=data, user=user, now=now(),
+                          results=result_issuing())
         except InvalidFormData:
             values, status = posted_values(schema, data), 422
             errors = field_messages(ctx.forms.field_problems(task.form_key, data))
