@@ -4,11 +4,15 @@ from pathlib import Path
 
 from flask import current_app
 
+from api.clock import now
 from api.config import signing_passphrase
 from api.document_uploads import document_store
+from api.extensions import db
 from api.slips import center
+from engine.models import Document
 from engine.pki import PkiStore
-from engine.results import ResultIssuing
+from engine.results import ResultIssuing, issued_result, validated
+from engine.signing import SignatureReport
 
 
 def pki_store() -> PkiStore:
@@ -23,3 +27,14 @@ def result_issuing() -> ResultIssuing:
     return ResultIssuing(store=document_store(), pki=pki_store(), center=center(),
                          tsa_url=config["MOTCUA_TSA_URL"] or None,
                          require_signed=config["MOTCUA_REQUIRE_SIGNED_RESULTS"])
+
+
+def citizen_result(code: str) -> tuple[Document, SignatureReport | None] | None:
+    """Return the dossier's issued result and what its signature proves now (None: unsigned).
+
+    Only for a caller who proved the PIN: the citizen page after a lookup.
+    """
+    document = issued_result(db.session, code)
+    if document is None:
+        return None
+    return document, validated(document_store(), document, pki_store().trust_roots(), now=now())

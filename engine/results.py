@@ -14,6 +14,7 @@ from datetime import datetime
 from io import BytesIO
 
 from cryptography import x509
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import audit
@@ -21,7 +22,7 @@ from engine.document_store import DocumentStore
 from engine.documents import get_document_or_raise
 from engine.dossier_versions import intake_form_key
 from engine.errors import DocumentNotFound, InvalidInput, SigningCredentialMissing
-from engine.models import Document, HumanTask, User
+from engine.models import Document, Dossier, HumanTask, User
 from engine.pki import PkiStore, SigningCredential
 from engine.procedures import get_procedure_or_raise
 from engine.signing import SignatureReport, sign_pdf, validate_pdf
@@ -99,6 +100,30 @@ def issue_result(uow: DossierUnitOfWork, issuing: ResultIssuing, *, task: HumanT
     return document
 
 
+
+def issued_result(session: Session, code: str) -> Document | None:
+    """Return the result last issued as a PDF for the dossier with this code, or None."""
+    return session.scalars(select(Document).join(Dossier, Dossier.id == Document.dossier_id).where(
+        Dossier.code == code, Document.kind == DocumentKind.RESULT,
+        Document.media_type == PDF, Document.sha256.is_not(None))
+        .order_by(Document.id.desc()).limit(1)).one_or_none()
+
+
+def validated(store: DocumentStore, document: Document, trust_roots: list[x509.Certificate],
+              *, now: datetime) -> SignatureReport | None:
+    """Validate the signature of the document's file at `now`; None when it carries none."""
+    if document.media_type != PDF:
+        return None
+    with store.open(document.sha256) as stream:
+        pdf = stream.read()
+    try:
+        return validate_pdf(pdf, trust_roots, at=now)
+    except InvalidInput as err:
+        if err.details.get("reason") not in ("unsigned_pdf", "not_a_pdf"):
+            raise
+        return None
+
+
 def signature_of(session: Session, store: DocumentStore, *, code: str, document_id: int,
                  user: User, trust_roots: list[x509.Certificate],
                  now: datetime) -> SignatureReport:
@@ -110,13 +135,8 @@ def signature_of(session: Session, store: DocumentStore, *, code: str, document_
     """
     document = get_document_or_raise(session, code=code, document_id=document_id, user=user,
                                      with_file=True)
-    if document.media_type == PDF:
-        with store.open(document.sha256) as stream:
-            pdf = stream.read()
-        try:
-            return validate_pdf(pdf, trust_roots, at=now)
-        except InvalidInput as err:
-            if err.details.get("reason") not in ("unsigned_pdf", "not_a_pdf"):
-                raise
-    raise DocumentNotFound(f"document {document_id} of dossier {code} carries no signature",
-                           reason="not_signed", code=code, document=document_id)
+    report = validated(store, document, trust_roots, now=now)
+    if report is None:
+        raise DocumentNotFound(f"document {document_id} of dossier {code} carries no signature",
+                               reason="not_signed", code=code, document=document_id)
+    return report

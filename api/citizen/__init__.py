@@ -18,17 +18,20 @@ from flask import (
     make_response,
     render_template,
     request,
+    send_file,
     send_from_directory,
 )
 from flask_babel import get_locale, gettext
 
 from api.auth import public
 from api.clock import now
+from api.document_uploads import document_store
 from api.error_messages import message_of
 from api.extensions import db
 from api.lookup_limits import count_submission
 from api.payments import due_for_citizen
 from api.public import citizen_lookup
+from api.results import citizen_result
 from api.web.applicant_form import APPLICANT_FIELDS, APPLICANT_PREFIX, posted_applicant
 from api.web.schema_form import coerce, field_messages, form_fields, posted_values
 from engine.catalogue import search_catalogue
@@ -65,8 +68,42 @@ def lookup_form():
 @public
 def lookup():
     """Look the dossier up with the code and PIN posted in the form's body."""
-    code = request.form.get("ma", "").strip()
-    pin = request.form.get("pin", "").strip()
+    code, pin = _posted_code_and_pin()
+    found = _looked_up(code, pin)
+    if not isinstance(found, dict):
+        return found
+    return _page(code=code, pin=pin, dossier=found, payment=due_for_citizen(found["code"]),
+                 result=citizen_result(found["code"]))
+
+
+@blp.post("/tra-cuu/ket-qua")
+@public
+def result_download():
+    """Download the dossier's signed result: code and PIN in the body, counted as a lookup."""
+    code, pin = _posted_code_and_pin()
+    found = _looked_up(code, pin)
+    if not isinstance(found, dict):
+        return found
+    result = citizen_result(found["code"])
+    if result is None:
+        return _page(code=code, status=404, error=gettext(
+            "Hồ sơ chưa có kết quả giải quyết."))
+    document, _report = result
+    response = send_file(document_store().open(document.sha256), mimetype=document.media_type,
+                         as_attachment=True, download_name=f"ket-qua-{found['code']}.pdf")
+    response.headers["Cache-Control"] = "no-store"
+    return _secured(response)
+
+
+def _posted_code_and_pin() -> tuple[str, str]:
+    return request.form.get("ma", "").strip(), request.form.get("pin", "").strip()
+
+
+def _looked_up(code: str, pin: str):
+    """Return what the citizen may see of the dossier, or the page saying why not.
+
+    The lookup is counted against the limits first, whether the PIN is right or not.
+    """
     if not _csrf_token_matches():
         return _page(code=code, status=400, error=gettext(
             "Trang tra cứu đã hết hạn. Vui lòng nhập lại mã PIN và bấm Tra cứu."))
@@ -74,7 +111,7 @@ def lookup():
         return _page(code=code if CODE_PATTERN.match(code) else "", status=422, error=gettext(
             "Nhập mã hồ sơ và mã PIN gồm 6 chữ số in trên Giấy tiếp nhận và hẹn trả kết quả."))
     try:
-        dossier = citizen_lookup(code, pin)
+        return citizen_lookup(code, pin)
     except RateLimited as err:
         seconds = err.details["retry_after_seconds"]
         response = _page(code=code, status=429, error=gettext(
@@ -87,7 +124,6 @@ def lookup():
         return _page(code=code, status=404, error=gettext(
             "Không tìm thấy hồ sơ với mã hồ sơ và mã PIN này. Vui lòng kiểm tra lại cả hai "
             "trên Giấy tiếp nhận và hẹn trả kết quả."))
-    return _page(code=code, dossier=dossier, payment=due_for_citizen(dossier["code"]))
 
 
 @blp.get("/thu-tuc")
@@ -168,10 +204,16 @@ def _csrf_token_matches() -> bool:
 
 
 def _page(*, code: str, status: int = 200, error: str | None = None,
-          dossier: dict | None = None, payment: dict | None = None):
-    """Render the lookup page with a fresh form token, never cached: it may show a status."""
+          dossier: dict | None = None, payment: dict | None = None, pin: str = "",
+          result: tuple | None = None):
+    """Render the lookup page with a fresh form token, never cached: it may show a status.
+
+    With a result, its download form carries the code and the PIN the citizen just gave in
+    hidden fields of this uncached page, to be posted in the body, never put in a URL.
+    """
     return _with_form_token("citizen/lookup.html", status, path="/tra-cuu", code=code,
-                            error=error, dossier=dossier, payment=payment)
+                            error=error, dossier=dossier, payment=payment, pin=pin,
+                            result=result)
 
 
 def _online_procedure(code: str):

@@ -2,6 +2,8 @@
 certificate at the engine clock's time, stored and recorded as a `result` document; its
 signature endpoint says what the signature proves, and a changed byte is seen."""
 
+import hashlib
+import re
 from datetime import timedelta
 
 import pytest
@@ -52,10 +54,17 @@ def pki(app, staff, tmp_path) -> PkiStore:
 
 def to_signature(http, staff) -> tuple[str, int]:
     """Receive a birth registration and approve it: return its code and the open sign step."""
-    code = received(http, staff["reception"])["code"]
+    code = receipt_to_signature(http, staff)["code"]
+    return code, open_step(http, staff["leader"], code, "sign")["id"]
+
+
+def receipt_to_signature(http, staff) -> dict:
+    """Receive a birth registration and approve it: return the receipt (code and PIN)."""
+    receipt = received(http, staff["reception"])
+    code = receipt["code"]
     do_step(http, staff["office"], open_step(http, staff["office"], code, "review")["id"],
             REVIEW_APPROVE)
-    return code, open_step(http, staff["leader"], code, "sign")["id"]
+    return receipt
 
 
 def documents_of(http, person, code: str) -> list[dict]:
@@ -192,3 +201,56 @@ def test_required_signed_results_refuse_a_leader_without_certificate_changing_no
     assert snapshot(db.session) == before
     assert list(DirectoryStore(documents_dir).hashes()) == []
 
+
+
+def look_up(http, code: str, pin: str, path: str = "/tra-cuu"):
+    """Open the citizen page from the slip's link, then post code and PIN in the body."""
+    form = http.get("/tra-cuu", params={"ma": code})
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    return http.post(path, data={"ma": code, "pin": pin, "csrf_token": token})
+
+
+def test_the_citizen_sees_the_signed_result_and_downloads_it_with_code_and_pin(
+        http, staff, clock, pki, documents_dir):
+    receipt = receipt_to_signature(http, staff)
+    clock.move_to(SIGNED_AT)
+    sign = open_step(http, staff["leader"], receipt["code"], "sign")["id"]
+    do_step(http, staff["leader"], sign, SIGN)
+    [result] = [d for d in documents_of(http, staff["office"], receipt["code"])
+                if d["kind"] == "result"]
+
+    page = look_up(http, receipt["code"], receipt["pin"])
+    download = look_up(http, receipt["code"], receipt["pin"], path="/tra-cuu/ket-qua")
+
+    assert page.status_code == 200, page.text
+    for shown in ("Kết quả đã ký số", LEADER_NAME, "02/03/2026 10:25",
+                  "Hợp lệ: tệp còn nguyên vẹn", 'action="/tra-cuu/ket-qua"'):
+        assert shown in page.text, shown
+    assert download.status_code == 200, download.text
+    assert download.headers["Content-Type"] == "application/pdf"
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert download.headers["Cache-Control"] == "no-store"
+    assert hashlib.sha256(download.content).hexdigest() == result["sha256"]
+    assert receipt["pin"] not in str(download.request.url)
+    report = validate_pdf(download.content, pki.trust_roots(), at=SIGNED_AT)
+    assert report.intact and report.trusted and report.signer == LEADER_NAME
+
+
+def test_a_wrong_pin_downloads_nothing_and_counts_against_the_lookup_limit(
+        http, staff, clock, pki, app, documents_dir):
+    receipt = receipt_to_signature(http, staff)
+    sign = open_step(http, staff["leader"], receipt["code"], "sign")["id"]
+    do_step(http, staff["leader"], sign, SIGN)
+    app.config["MOTCUA_LOOKUP_LIMIT_PER_DOSSIER"] = 2
+    wrong_pin = "000000" if receipt["pin"] != "000000" else "111111"
+
+    wrong = look_up(http, receipt["code"], wrong_pin, path="/tra-cuu/ket-qua")
+    right = look_up(http, receipt["code"], receipt["pin"], path="/tra-cuu/ket-qua")
+    limited = look_up(http, receipt["code"], receipt["pin"], path="/tra-cuu/ket-qua")
+
+    assert wrong.status_code == 404
+    assert "Không tìm thấy hồ sơ với mã hồ sơ và mã PIN này." in wrong.text
+    assert not wrong.content.startswith(b"%PDF")
+    assert right.status_code == 200 and right.content.startswith(b"%PDF")
+    assert limited.status_code == 429
+    assert not limited.content.startswith(b"%PDF")
