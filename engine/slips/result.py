@@ -5,6 +5,7 @@ zone, QR of the lookup link) and has no form number: it is the decision, not a s
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from engine.slips.forms import SlipFacts, applicant_fields
 from engine.slips.layout import SlipPage
@@ -22,13 +23,18 @@ class Decision:
 
 
 def form_rows(schema: dict, data: dict) -> list[tuple[str, str]]:
-    """Return a form's top-level answers as (title, value) rows, enum values by their titles."""
+    """Return a form's top-level answers as (title, value) rows.
+
+    Enum values are shown by their titles, dates as dd/mm/yyyy.
+    """
     rows = []
     for name, spec in schema.get("properties", {}).items():
         value = data.get(name)
         if value in (None, "", [], {}) or spec.get("type") == "object":
             continue
         shown = spec.get("x-enum-titles", {}).get(value, value) if "enum" in spec else value
+        if spec.get("format") == "date":
+            shown = date.fromisoformat(value).strftime("%d/%m/%Y")
         rows.append((spec.get("title", name), "; ".join(map(str, shown))
                      if isinstance(shown, list) else str(shown)))
     return rows

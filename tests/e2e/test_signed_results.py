@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 
 from api.cli_documents import documents_group
 from api.config import signing_passphrase
@@ -17,12 +18,14 @@ from engine.document_store import DirectoryStore
 from engine.pki import PkiStore
 from engine.signing import validate_pdf
 from tests.conftest import NOW, snapshot
+from tests.e2e.browser import WAIT_MS
 from tests.e2e.helpers import REVIEW_APPROVE, do_step, open_step, received
 from tests.e2e.pdf import qr_of, text_of
 
 LEADER_NAME = "Nguyễn Văn Chủ"
 SIGNED_AT = NOW + timedelta(hours=1, minutes=25)  # Monday 2 March 2026, 10:25 in Hà Nội
 SIGN = {"signer_position": "chairman"}
+PHONE = {"width": 360, "height": 740}
 
 
 @pytest.fixture
@@ -122,7 +125,8 @@ def test_the_result_reads_the_heading_the_code_and_the_decision(
 
     for expected in ("KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH", f"Mã hồ sơ: {code}",
                      "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Nguyễn Văn Bình",
-                     "Nguyễn Minh Khôi", "Chủ tịch Ủy ban nhân dân", "ngày 02 tháng 03 năm 2026",
+                     "Nguyễn Minh Khôi", "20/02/2026", "Chủ tịch Ủy ban nhân dân",
+                     "ngày 02 tháng 03 năm 2026",
                      "02/03/2026 10:25", LEADER_NAME):
         assert expected in text, expected
     assert qr_of(pdf, tmp_path) == f"{app.config['MOTCUA_PUBLIC_BASE_URL']}/tra-cuu?ma={code}"
@@ -254,3 +258,35 @@ def test_a_wrong_pin_downloads_nothing_and_counts_against_the_lookup_limit(
     assert right.status_code == 200 and right.content.startswith(b"%PDF")
     assert limited.status_code == 429
     assert not limited.content.startswith(b"%PDF")
+
+
+@pytest.mark.one_backend
+def test_on_a_phone_the_citizen_reads_the_signature_and_downloads_the_result(
+        new_page, script_errors, live_server, http, staff, clock, pki, documents_dir, tmp_path):
+    receipt = receipt_to_signature(http, staff)
+    clock.move_to(SIGNED_AT)
+    do_step(http, staff["leader"], open_step(http, staff["leader"], receipt["code"],
+                                             "sign")["id"], SIGN)
+    page = new_page(viewport=PHONE, locale="vi-VN", device_scale_factor=2, is_mobile=True,
+                    has_touch=True)
+
+    page.goto(f"{live_server}/tra-cuu?ma={receipt['code']}")
+    page.get_by_label("Mã PIN", exact=True).fill(receipt["pin"])
+    page.get_by_role("button", name="Tra cứu").click()
+
+    expect(page.get_by_test_id("result-signer")).to_have_text(LEADER_NAME, timeout=WAIT_MS)
+    expect(page.get_by_test_id("result-signed-at")).to_have_text("02/03/2026 10:25")
+    expect(page.get_by_test_id("result-intact")).to_have_text("Hợp lệ: tệp còn nguyên vẹn")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=tmp_path / "citizen-signed-result.png", full_page=True)
+    with page.expect_download(timeout=WAIT_MS) as download:
+        page.get_by_test_id("result-download").click()
+    saved = tmp_path / "ket-qua.pdf"
+    download.value.save_as(saved)
+    assert download.value.suggested_filename == f"ket-qua-{receipt['code']}.pdf"
+    assert receipt["pin"] not in download.value.url
+    # Playwright's loop runs in this thread: the bytes are those validated by the other tests.
+    [result] = [d for d in documents_of(http, staff["office"], receipt["code"])
+                if d["kind"] == "result"]
+    assert hashlib.sha256(saved.read_bytes()).hexdigest() == result["sha256"]
+    assert script_errors == []
