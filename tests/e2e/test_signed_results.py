@@ -21,6 +21,7 @@ from tests.conftest import NOW, snapshot
 from tests.e2e.browser import WAIT_MS
 from tests.e2e.helpers import REVIEW_APPROVE, do_step, open_step, received
 from tests.e2e.pdf import qr_of, text_of
+from tests.e2e.staff_app import data_rows, name_staff, post_form, sign_in
 
 LEADER_NAME = "Nguyễn Văn Chủ"
 SIGNED_AT = NOW + timedelta(hours=1, minutes=25)  # Monday 2 March 2026, 10:25 in Hà Nội
@@ -290,3 +291,20 @@ def test_on_a_phone_the_citizen_reads_the_signature_and_downloads_the_result(
                 if d["kind"] == "result"]
     assert hashlib.sha256(saved.read_bytes()).hexdigest() == result["sha256"]
     assert script_errors == []
+
+
+def test_the_staff_app_tells_a_leader_without_certificate_why_signing_is_refused(
+        http, staff, clock, app, tmp_path, documents_dir):
+    app.config.update(MOTCUA_PKI_DIR=str(tmp_path / "empty-pki"),
+                      MOTCUA_REQUIRE_SIGNED_RESULTS=True)
+    name_staff(db.session, staff, {"leader": LEADER_NAME})
+    code, sign = to_signature(http, staff)
+    assert sign_in(http, "leader").status_code == 302
+    assert post_form(http, "/ky-duyet", f"/hop-viec/{sign}/nhan", {}).status_code == 302
+    before = data_rows(db.session)
+
+    refused = post_form(http, f"/hop-viec/{sign}", f"/hop-viec/{sign}", SIGN)
+
+    assert refused.status_code == 409
+    assert f"Lãnh đạo {LEADER_NAME} chưa có chứng thư số để ký" in refused.text
+    assert data_rows(db.session) == before
