@@ -308,3 +308,21 @@ def test_the_staff_app_tells_a_leader_without_certificate_why_signing_is_refused
     assert refused.status_code == 409
     assert f"Lãnh đạo {LEADER_NAME} chưa có chứng thư số để ký" in refused.text
     assert data_rows(db.session) == before
+
+
+def test_a_result_that_cannot_be_stored_rolls_the_signature_back(http, staff, clock, pki, app,
+                                                                tmp_path):
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_bytes(b"")
+    app.config["MOTCUA_DOCUMENTS_DIR"] = str(blocked)
+    code, sign = to_signature(http, staff)
+    claimed = http.post(f"/api/v1/tasks/{sign}/claim", headers=staff["leader"].headers)
+    assert claimed.status_code == 200, claimed.text
+    before = snapshot(db.session)
+
+    failed = http.post(f"/api/v1/tasks/{sign}/complete", json={"form_data": SIGN},
+                       headers=staff["leader"].headers)
+
+    assert failed.status_code == 500
+    assert snapshot(db.session) == before
+    assert open_step(http, staff["leader"], code, "sign")["state"] == "claimed"
