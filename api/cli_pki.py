@@ -9,12 +9,11 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from api.clock import now
-from api.config import signing_passphrase
 from api.extensions import db
 from api.formatting import local_moment
+from api.results import pki_store
 from engine.accounts import get_user_by_name_or_raise
 from engine.errors import DomainError
-from engine.pki import PkiStore
 from engine.signing import validate_pdf
 
 ORGANIZATION_HELP = "the agency named in the certificate [default: MOTCUA_AGENCY_NAME]"
@@ -23,11 +22,6 @@ ORGANIZATION_HELP = "the agency named in the certificate [default: MOTCUA_AGENCY
 def _fail(message: str) -> None:
     click.secho(message, fg="red", err=True)
     sys.exit(1)
-
-
-def _store() -> PkiStore:
-    config = current_app.config
-    return PkiStore(Path(config["MOTCUA_PKI_DIR"]), signing_passphrase(config))
 
 
 def _describe(certificate) -> str:
@@ -46,7 +40,7 @@ def pki_group():
 def init_ca_command(organization):
     """Create a demo CA for development and trust it; a deployment imports its own certificates."""
     try:
-        certificate = _store().init_ca(
+        certificate = pki_store().init_ca(
             organization=organization or current_app.config["MOTCUA_AGENCY_NAME"], now=now())
     except DomainError as err:
         _fail(f"Error: {err.message}")
@@ -61,7 +55,7 @@ def issue_command(username, organization):
     """Issue a leader a signing certificate from the demo CA."""
     try:
         user = get_user_by_name_or_raise(db.session, username)
-        certificate = _store().issue(
+        certificate = pki_store().issue(
             user, organization=organization or current_app.config["MOTCUA_AGENCY_NAME"],
             now=now())
     except DomainError as err:
@@ -86,7 +80,7 @@ def import_command(username, file, passphrase_env):
                                   show_default=False)
     try:
         user = get_user_by_name_or_raise(db.session, username)
-        certificate = _store().import_pkcs12(user, file.read_bytes(),
+        certificate = pki_store().import_pkcs12(user, file.read_bytes(),
                                              passphrase.encode() or None)
     except DomainError as err:
         _fail(f"Error: {err.message}")
@@ -98,7 +92,7 @@ def import_command(username, file, passphrase_env):
 def list_command():
     """List the leaders' signing certificates."""
     try:
-        summaries = _store().credentials()
+        summaries = pki_store().credentials()
     except DomainError as err:
         _fail(f"Error: {err.message}")
     for summary in summaries:
@@ -114,7 +108,7 @@ def list_command():
 def verify_command(file):
     """Validate a signed PDF's signature; exit 1 unless it is intact and trusted."""
     try:
-        report = validate_pdf(file.read_bytes(), _store().trust_roots(), at=now())
+        report = validate_pdf(file.read_bytes(), pki_store().trust_roots(), at=now())
     except DomainError as err:
         _fail(f"Error: {err.message}")
     signed_at = report.signed_at

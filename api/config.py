@@ -83,6 +83,10 @@ def from_environment() -> dict:
                                              "Trung tâm Phục vụ hành chính công"),
         # A time-stamp authority (RFC 3161) for signatures PAdES B-T; unset: B-B.
         "MOTCUA_TSA_URL": os.environ.get("MOTCUA_TSA_URL", ""),
+        # Refuse a leader's signing step when the leader has no certificate (409
+        # signing_credential_missing); off, the result is issued unsigned and audited so.
+        "MOTCUA_REQUIRE_SIGNED_RESULTS": os.environ.get(
+            "MOTCUA_REQUIRE_SIGNED_RESULTS", "false").strip().lower() in ("1", "true", "yes"),
     }
 
 

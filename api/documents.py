@@ -9,7 +9,9 @@ from api.auth import current_user
 from api.clock import now
 from api.document_uploads import allow_document_body, document_limits, document_store
 from api.extensions import db
+from api.formatting import local_moment
 from api.refusals import refusals
+from api.results import pki_store
 from api.schemas import BIG_INTEGER_MAX
 from engine.documents import (
     Component,
@@ -20,6 +22,7 @@ from engine.documents import (
     get_held_documents,
 )
 from engine.media_types import ACCEPTED
+from engine.results import signature_of
 from engine.statuses import DocumentKind, DocumentStage, Handling
 
 EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
@@ -82,6 +85,21 @@ class DocumentSchema(Schema):
     uploaded_at = fields.DateTime()
     uploaded_by = fields.String(attribute="uploader.username")
     reused_from = fields.Integer(attribute="reused_from_id", allow_none=True)
+
+
+class SignatureSchema(Schema):
+    """What a document's signature proves, validated now against the PKI's trusted roots."""
+
+    signer = fields.String(metadata={"description": "the signing certificate's common name"})
+    signed_at = fields.DateTime(allow_none=True, metadata={
+        "description": "the time-stamp authority's time when `timestamped`, else the signer's"})
+    signed_at_local = fields.Function(lambda report: local_moment(report.signed_at), metadata={
+        "description": "signed_at in the center's local time, dd/mm/yyyy HH:mm"})
+    timestamped = fields.Boolean()
+    intact = fields.Boolean(metadata={"description": "the signed bytes are unchanged"})
+    trusted = fields.Boolean(metadata={"description": "the certificate chains to a trusted root"})
+    whole_document = fields.Boolean()
+    modified_after_signing = fields.Boolean()
 
 
 class HeldQuery(Schema):
@@ -179,6 +197,23 @@ class DossierDocument(MethodView):
         return send_file(document_store().open(document.sha256), mimetype=document.media_type,
                          as_attachment=True, etag=document.sha256, max_age=0,
                          download_name=f"{code}-{document.id}{EXTENSIONS[document.media_type]}")
+
+
+@blp.route("/dossiers/<string:code>/documents/<int:document_id>/signature")
+class DocumentSignature(MethodView):
+    """What a document's digital signature proves."""
+
+    @blp.response(200, SignatureSchema)
+    @refusals(blp, 404)
+    def get(self, code, document_id):
+        """Validate the document's signature: signer, signing time, intact, trusted.
+
+        Who may see the dossier's documents may check their signatures. 404 with reason
+        `not_signed` for a document whose file carries no signature.
+        """
+        return signature_of(db.session, document_store(), code=code, document_id=document_id,
+                            user=current_user(), trust_roots=pki_store().trust_roots(),
+                            now=now())
 
 
 @blp.route("/documents/held")

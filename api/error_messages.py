@@ -236,6 +236,8 @@ DOMAIN_MESSAGES = {
         "Mô hình BPMN không được dùng tham chiếu thực thể ngoài &lt; &gt; &amp; &quot; &apos; và "
         "tham chiếu ký tự.",
     ("document_not_found", None): "Hồ sơ %(code)s không có giấy tờ số %(document)s có tệp.",
+    ("document_not_found", "not_signed"):
+        "Giấy tờ số %(document)s của hồ sơ %(code)s không có chữ ký số.",
     ("document_too_large", None):
         "Tệp vượt giới hạn %(max_bytes)s byte (%(limit)s): hãy quét lại với độ phân giải thấp "
         "hơn hoặc tách thành nhiều tệp.",

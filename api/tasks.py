@@ -8,6 +8,7 @@ from api.auth import current_user
 from api.clock import now
 from api.extensions import db
 from api.refusals import refusals
+from api.results import result_issuing
 from api.schemas import (
     AssignTaskSchema,
     CompletedTaskSchema,
@@ -120,5 +121,6 @@ class CompleteTask(MethodView):
         moment = now()
         task, next_steps = complete_task(db.session, current_app.extensions["motcua"],
                                          task_id=task_id, data=body["form_data"],
-                                         user=current_user(), now=moment)
+                                         user=current_user(), now=moment,
+                                         results=result_issuing())
         return task_view(task, moment, next_steps=next_steps)

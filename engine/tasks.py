@@ -27,6 +27,7 @@ from engine.errors import (
     TaskNotOpen,
 )
 from engine.models import Dossier, HumanTask, User
+from engine.results import ResultIssuing, issue_result, issues_result
 from engine.runtime import StepNotReady
 from engine.statuses import OPEN_TASK_STATES, DossierStatus, TaskState
 from engine.unit_of_work import DossierUnitOfWork
@@ -204,10 +205,13 @@ def refusal_to_take(task: HumanTask, user: User) -> Exception:
 
 
 def complete_task(session: Session, ctx: EngineContext, *, task_id: int, data: dict,
-                  user: User, now: datetime) -> tuple[HumanTask, list[HumanTask]]:
+                  user: User, now: datetime, results: ResultIssuing | None = None,
+                  ) -> tuple[HumanTask, list[HumanTask]]:
     """Complete the caller's claimed step with its form data and advance the dossier.
 
-    Return the completed step and the dossier's steps open after it, oldest first.
+    With `results`, a leader's signing step also issues the dossier's result (engine.results)
+    in the same transaction. Return the completed step and the dossier's steps open after it,
+    oldest first.
     """
     task = get_task_or_raise(session, task_id, user=user)
     check_can_work_on(user, task)
@@ -215,6 +219,7 @@ def complete_task(session: Session, ctx: EngineContext, *, task_id: int, data: d
     problems = ctx.forms.field_problems(task.form_key, data)
     if problems:
         raise InvalidFormData(task.form_key, problems)
+    credential = results.credential(task, user) if results is not None else None
     with DossierUnitOfWork(session, ctx, now=now) as uow:
         # Lock the dossier: its steps complete one at a time, each on the state the last one left.
         dossier = uow.lock(Dossier.id == task.dossier_id)
@@ -236,6 +241,8 @@ def complete_task(session: Session, ctx: EngineContext, *, task_id: int, data: d
         uow.record(audit.Change(actor=user.username, action="task.completed",
                                 dossier_code=dossier.code, task_id=task.id,
                                 after={"step": task.step, "data": data, "outcome": task.outcome}))
+        if results is not None and issues_result(task):
+            issue_result(uow, results, task=task, user=user, credential=credential)
         next_steps = uow.project(progress, open_rows=open_rows, actor=user.username,
                                  by=user.id)
         uow.commit()

@@ -114,10 +114,15 @@ def database(backend, tmp_path_factory):
 
 
 @pytest.fixture
-def app(database):
-    """A fresh application on the shared database, emptied of dossiers, steps and users."""
+def app(database, tmp_path):
+    """A fresh application on the shared database, emptied of dossiers, steps and users.
+
+    Its documents (leaders' results among them) and PKI directory are the test's own.
+    """
     app = create_app({"SQLALCHEMY_DATABASE_URI": database, "TESTING": True,
-                      "MOTCUA_SECRET_KEY": SECRET_KEY})
+                      "MOTCUA_SECRET_KEY": SECRET_KEY,
+                      "MOTCUA_DOCUMENTS_DIR": str(tmp_path / "documents"),
+                      "MOTCUA_PKI_DIR": str(tmp_path / "pki")})
     with app.app_context():
         for table in DATA_TABLES:
             db.session.execute(delete(table))

@@ -20,17 +20,20 @@ from flask import (
     make_response,
     render_template,
     request,
+    send_file,
     send_from_directory,
 )
 from flask_babel import get_locale, gettext
 
 from api.auth import public
 from api.clock import now
+from api.document_uploads import document_store
 from api.error_messages import message_of
 from api.extensions import db
 from api.lookup_limits import count_lookup, count_submission
 from api.payments import due_for_citizen
 from api.public import citizen_dossier, citizen_view
+from api.results import citizen_result
 from api.web.applicant_form import APPLICANT_FIELDS, APPLICANT_PREFIX, posted_applicant
 from api.web.schema_form import coerce, field_messages, form_fields, posted_values
 from engine.catalogue import search_catalogue
@@ -147,6 +150,28 @@ def complete():
         return _secured(response)
 
     return _with_pin(code, pin, completed)
+
+
+@blp.post("/tra-cuu/ket-qua")
+@public
+def result_download():
+    """Download the dossier's signed result: code and PIN in the body, counted as a lookup."""
+    code, pin = _posted_code_and_pin()
+
+    def download():
+        dossier = citizen_dossier(code, pin)
+        result = citizen_result(dossier.code)
+        if result is None:
+            return _dossier_page(dossier, pin=pin, status=404,
+                                 error=gettext("Hồ sơ chưa có kết quả giải quyết."))
+        document, _report = result
+        response = send_file(document_store().open(document.sha256),
+                             mimetype=document.media_type, as_attachment=True,
+                             download_name=f"ket-qua-{dossier.code}.pdf")
+        response.headers["Cache-Control"] = "no-store"
+        return _secured(response)
+
+    return _with_pin(code, pin, download)
 
 
 @blp.get("/thu-tuc")
@@ -274,7 +299,8 @@ def _dossier_page(dossier: Dossier, *, pin: str, status: int = 200, error: str |
                       "problems": errors or {}}
     return _page(code=dossier.code, status=status, error=error, notice=notice, pin=pin,
                  dossier=citizen_view(dossier), payment=due_for_citizen(dossier.code),
-                 may_withdraw=not is_decided(db.session, dossier), completion=completion)
+                 may_withdraw=not is_decided(db.session, dossier), completion=completion,
+                 result=citizen_result(dossier.code))
 
 
 def _intake_form(dossier: Dossier) -> str:

@@ -10,7 +10,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from api.clock import now
+from api.error_messages import message_of
 from api.extensions import db
+from api.results import result_issuing
 from api.views import task_view
 from api.web import blp, sessions
 from api.web.apologies import offers_apology
@@ -22,6 +24,7 @@ from engine.dossiers import get_dossier_or_raise
 from engine.errors import (
     ConcurrentUpdate,
     InvalidFormData,
+    SigningCredentialMissing,
     TaskAlreadyClaimed,
     TaskNotClaimedByCaller,
     TaskNotOpen,
@@ -155,13 +158,16 @@ def step(task_id: int, assign_error: str | None = None, status: int = 200):
     if request.method == "POST" and assign_error is None:
         data = coerce(schema, request.form)
         try:
-            complete_task(db.session, ctx, task_id=task_id, data=data, user=user, now=now())
+            complete_task(db.session, ctx, task_id=task_id, data=data, user=user, now=now(),
+                          results=result_issuing())
         except InvalidFormData:
             values, status = posted_values(schema, data), 422
             errors = field_messages(ctx.forms.field_problems(task.form_key, data))
             error = _("Biểu mẫu còn lỗi: hãy sửa các trường được đánh dấu.")
         except RACES as err:
             values, status, error = posted_values(schema, data), 409, _race_message(err)
+        except SigningCredentialMissing as err:  # MOTCUA_REQUIRE_SIGNED_RESULTS is on
+            values, status, error = posted_values(schema, data), 409, message_of(err)
         else:
             # A leader goes back to the signing queue, everyone else to the inbox.
             back = "web.signing_queue" if user.role == Role.LEADER else "web.inbox"

@@ -58,8 +58,9 @@ def money(amount_vnd: int) -> str:
 class SlipPage:
     """One slip being written: the shared heading is on the page before the form's body."""
 
-    def __init__(self, center: Center, *, number: str, title: str, code: str, now: datetime):
-        """Start the slip of Form `number` for the dossier `code`, dated `now`."""
+    def __init__(self, center: Center, *, number: str | None, title: str, code: str,
+                 now: datetime):
+        """Start the slip of Form `number` (None: no form number) for `code`, dated `now`."""
         self.center = center
         self.pdf = FPDF(format="A4")
         self.pdf.set_margins(20, 15, 15)
@@ -76,10 +77,11 @@ class SlipPage:
     def _font(self, style: str, size: float) -> None:
         self.pdf.set_font(FONT, style, size)
 
-    def _heading(self, number: str, now: datetime) -> None:
+    def _heading(self, number: str | None, now: datetime) -> None:
         pdf = self.pdf
         self._font("", 9)
-        pdf.cell(0, 4, f"Mẫu số {number}", align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(0, 4, f"Mẫu số {number}" if number else "", align=Align.R, new_x=XPos.LMARGIN,
+                 new_y=YPos.NEXT)
         top = pdf.get_y()
         self._font("B", 11)
         pdf.multi_cell(HEADING_WIDTH - 10, 5.5, self.center.name.upper(), align=Align.C,
