@@ -100,7 +100,6 @@ def issue_result(uow: DossierUnitOfWork, issuing: ResultIssuing, *, task: HumanT
     return document
 
 
-
 def issued_result(session: Session, code: str) -> Document | None:
     """Return the result last issued as a PDF for the dossier with this code, or None."""
     return session.scalars(select(Document).join(Dossier, Dossier.id == Document.dossier_id).where(
