@@ -36,7 +36,8 @@ def test_a_receptionist_finds_the_procedure_receives_a_birth_registration_and_pr
     page.get_by_test_id("procedure-search").click()
     result = page.get_by_test_id(f"procedure-{BIRTH}")
     expect(result).to_contain_text("Đăng ký khai sinh")
-    expect(result).to_contain_text("Miễn phí")
+    # Free within 60 days of birth, the late fee after: the rule's text, no one amount.
+    expect(result).to_contain_text("Miễn lệ phí đăng ký khai sinh đúng hạn")
     expect(page.locator("section.procedure")).to_have_count(1)
     page.screenshot(path=tmp_path / "reception-search.png", full_page=True)
     page.get_by_test_id(f"intake-{BIRTH}").click()
