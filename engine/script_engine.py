@@ -13,10 +13,12 @@ from typing import Any
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine.sandbox import WALL_GRACE_SECONDS, Overrun, SandboxStopped, sandbox_pool
 from engine.sandbox_worker import Call
 from engine.scripting import ScriptRejected, check_expression
+from engine.timer_values import iso_literal
 from engine.timing import bound_clock
 
 DEFAULT_TIME_LIMIT = 1.0
@@ -116,7 +118,15 @@ class _SandboxedScriptEngine(PythonScriptEngine):
 
     def evaluate(self, task, expression: str, external_context: Mapping[str, Any] | None = None
                  ) -> Any:
-        """Return the expression's value; when it fails, the error says why, not only where."""
+        """Return the expression's value; when it fails, the error says why, not only where.
+
+        A timer's bare ISO-8601 text (`P7D`, as bpmn.io writes it) is the string it means: a
+        calendar duration, date or cycle, not a Python name.
+        """
+        if _is_timer(task):
+            literal = iso_literal(expression)
+            if literal is not None:
+                return literal
         try:
             return super().evaluate(task, expression, external_context)
         except WorkflowTaskException as error:
@@ -133,6 +143,10 @@ class _SandboxedScriptEngine(PythonScriptEngine):
         if not 0 < line <= len(lines):
             return super().get_error_line_number_and_content(script, err)
         return line, lines[line - 1]
+
+
+def _is_timer(task) -> bool:
+    return isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
 
 
 def create_script_engine(helpers: Mapping[str, Callable] | None = None,

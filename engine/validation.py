@@ -10,7 +10,6 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Protocol
 
 from lxml import etree
@@ -18,9 +17,25 @@ from lxml import etree
 from engine.deadlines import WAITING_FOR_CITIZEN, StatutoryDeadline
 from engine.errors import DomainError, Kind, ModelInvalid
 from engine.fee_rules import fee_rule_problems
+from engine.model_advice import (
+    camunda_expression_advice,
+    construct_problems,
+    executable_problem,
+    parser_advice,
+)
+from engine.model_problems import (
+    FLOW_NODES,
+    Problem,
+    Severity,
+    is_bpmn,
+    label,
+    local_name,
+    owner_id,
+)
 from engine.scripting import ScriptRejected, check_expression, check_script
 from engine.specs import BPMN_NS, NSMAP, ParsedModel, parse_model
 from engine.statuses import DossierStatus, Role
+from engine.timer_checks import timer_problems
 
 DEFAULT_MAX_MODEL_BYTES = 2 * 1024 * 1024
 HOURS_PER_DAY = 8
@@ -30,9 +45,10 @@ REQUIRED_META_KEYS = ("code", "name_vi", "name_en", "process_id", "bpmn", "depar
 # budget check reports what it saw and says it stopped.
 MAX_PATH_VISITS = 50_000
 # Where models hold code: expressions are evaluated, scripts executed.
-EXPRESSION_PATHS = (".//bpmn:conditionExpression", ".//bpmn:timeDate", ".//bpmn:timeDuration",
-                    ".//bpmn:timeCycle", ".//bpmn:loopCardinality", ".//bpmn:completionCondition",
-                    ".//bpmn:loopCondition", ".//bpmn:conditionalEventDefinition/bpmn:condition")
+# Timers are expressions too, checked on their own by engine.timer_checks.
+EXPRESSION_PATHS = (".//bpmn:conditionExpression", ".//bpmn:loopCardinality",
+                    ".//bpmn:completionCondition", ".//bpmn:loopCondition",
+                    ".//bpmn:conditionalEventDefinition/bpmn:condition")
 SCRIPT_PATHS = (".//bpmn:script", ".//spiffworkflow:preScript", ".//spiffworkflow:postScript")
 STEP_ROLES = {Role.HEAD.value, Role.LEADER.value}
 
@@ -40,40 +56,7 @@ _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 # Anything but the five predefined entities and character references needs a DTD.
 _ENTITY_REFERENCE = re.compile(
     rb"&(?!(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9A-Fa-f]+);)[A-Za-z_:][\w.:-]*;")
-_FLOW_NODES = {
-    "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent",
-    "boundaryEvent", "task", "userTask", "manualTask", "serviceTask", "scriptTask",
-    "businessRuleTask", "sendTask", "receiveTask", "callActivity", "subProcess", "transaction",
-    "adHocSubProcess", "exclusiveGateway", "inclusiveGateway", "parallelGateway",
-    "eventBasedGateway", "complexGateway",
-}
 _SCOPES = {"subProcess", "transaction", "adHocSubProcess"}
-# What SpiffWorkflow runs wrongly or not at all, and what motcua never delivers. Each was
-# checked on SpiffWorkflow 3.2 (see the tests of this module).
-_UNSUPPORTED = {
-    "compensateEventDefinition": (
-        "compensation events are not supported by this engine (SpiffWorkflow runs them as "
-        "plain events); model the undo with a gateway and ordinary steps"),
-    "complexGateway": (
-        "complex gateways are not supported by this engine; use exclusive, inclusive or "
-        "parallel gateways"),
-    "transaction": (
-        "transactions are not supported by this engine; use an ordinary sub-process"),
-    "eventBasedGateway": (
-        "event-based gateways are not supported: SpiffWorkflow keeps one due time for all of "
-        "a gateway's timers, the first one's, so a shorter timer listed later never fires; "
-        "and motcua delivers no messages or signals; use a timer boundary event on the step"),
-    "task": (
-        "a plain task waits for a person but has no lane check, form or budget, and stops the "
-        "dossier with an engine incident; make it a user task"),
-    "manualTask": (
-        "manual tasks wait for a person but have no form or budget, and stop the dossier with "
-        "an engine incident; make it a user task"),
-    "receiveTask": (
-        "receive tasks wait for a message, and motcua delivers no messages: the dossier "
-        "would wait forever"),
-}
-_WAITS_FOR_DELIVERY = ("messageEventDefinition", "signalEventDefinition")
 
 
 class HostileXml(DomainError):
@@ -81,28 +64,6 @@ class HostileXml(DomainError):
 
     kind = Kind.INVALID
     code = "hostile_xml"
-
-
-class Severity(StrEnum):
-    """Whether a problem stops publication."""
-
-    ERROR = "error"
-    WARNING = "warning"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing to fix in a model or its metadata, with where to find it."""
-
-    message: str
-    line: int | None = None
-    element: str | None = None
-    severity: Severity = Severity.ERROR
-
-    def as_dict(self) -> dict:
-        """Return the problem as plain JSON-safe data."""
-        return {"message": self.message, "line": self.line, "element": self.element,
-                "severity": str(self.severity)}
 
 
 class FormLookup(Protocol):
@@ -170,8 +131,13 @@ def validate_model(bpmn_xml: bytes, *, meta: dict, forms: FormLookup, department
     meta = meta if isinstance(meta, dict) else {}
     process_id = meta.get("process_id") if isinstance(meta.get("process_id"), str) else None
     model_problems = list(_call_problems(root, process_id))
+    executable = executable_problem(root, process_id) if process_id is not None else None
+    if executable is not None:
+        model_problems.append(executable)
+    process_ids = {p.get("id") for p in root.iterfind("bpmn:process", NSMAP) if p.get("id")}
     for process in _processes_run(root, process_id):
-        model_problems += _unsupported_problems(process)
+        model_problems += construct_problems(process, process_ids)
+        model_problems += timer_problems(process)
         model_problems += _step_problems(process, forms, department_codes)
         model_problems += _end_problems(process)
         model_problems += _expression_problems(process)
@@ -180,8 +146,8 @@ def validate_model(bpmn_xml: bytes, *, meta: dict, forms: FormLookup, department
         if process_id is not None and process.get("id") == process_id:
             model_problems += _budget_problems(process, meta)
     problems += model_problems
-    if process_id is not None:
-        problems += _parser_problem(bpmn_xml, process_id, file_name, model_problems)
+    if process_id is not None and executable is None:
+        problems += _parser_problem(bpmn_xml, root, process_id, file_name, model_problems)
     return problems
 
 
@@ -211,21 +177,39 @@ def unrunnable_problems(bpmn_xml: bytes, process_id: str) -> list[Problem]:
     return list(_call_problems(safe_parse(bpmn_xml), process_id))
 
 
-def _parser_problem(bpmn_xml: bytes, process_id: str, file_name: str,
+def _parser_problem(bpmn_xml: bytes, root, process_id: str, file_name: str,
                     found: list[Problem]) -> list[Problem]:
-    """Run the loader's own checks (XSD, SpiffWorkflow) and keep what they add."""
+    """Run the loader's own checks (XSD, SpiffWorkflow) and keep what they add, located."""
     try:
         parse_model(bpmn_xml, process_id=process_id, file_name=file_name)
     except ModelInvalid as err:
         line, element = err.details.get("line"), err.details.get("element")
+        located = _element(root, element)
+        if located is not None:
+            line, element = line or located.sourceline, located.get("id") or element
         if any((element and p.element == element) or (line and p.line == line) for p in found):
             return []  # the same fault, already described more precisely
-        return [Problem(_bare_message(err), line, element)]
+        if line is None and any(p.severity == Severity.ERROR for p in found):
+            return []  # SpiffWorkflow tripped on something already reported
+        tag = local_name(located) if located is not None else None
+        return [Problem(parser_advice(_bare_message(err), tag), line or root.sourceline or 1,
+                        element)]
     except Exception as err:  # a designer's draft must never become a 500
         if found:
             return []  # SpiffWorkflow tripped on something already reported
-        return [Problem(f"SpiffWorkflow cannot load the model: {type(err).__name__}: {err}")]
+        return [Problem(parser_advice(f"{type(err).__name__}: {err}", None),
+                        root.sourceline or 1)]
     return []
+
+
+def _element(root, ident: str | None):
+    """Return the element SpiffWorkflow names by id, else by tag; None when neither is found."""
+    if not ident:
+        return None
+    found = root.xpath("//*[@id=$ident]", ident=ident)
+    if found:
+        return found[0]
+    return next(root.iter(f"{{{BPMN_NS}}}{ident}"), None) if ident.isidentifier() else None
 
 
 def _bare_message(err: ModelInvalid) -> str:
@@ -279,44 +263,6 @@ def statutory_hours(meta: dict) -> float | None:
 
 # ---- elements
 
-def _local(el) -> str:
-    return etree.QName(el).localname if isinstance(el.tag, str) else ""
-
-
-def _is_bpmn(el) -> bool:
-    return isinstance(el.tag, str) and etree.QName(el).namespace == BPMN_NS
-
-
-def _owner_id(el) -> str | None:
-    while el is not None and not el.get("id"):
-        el = el.getparent()
-    return el.get("id") if el is not None else None
-
-
-def _label(el) -> str:
-    """Name an element the way a designer sees it: its name, else its id."""
-    name, ident = el.get("name"), el.get("id")
-    return f"'{name}' ({ident})" if name and ident else f"'{ident or name or _local(el)}'"
-
-
-def _unsupported_problems(process) -> Iterator[Problem]:
-    for el in process.iter():
-        if not _is_bpmn(el):
-            continue
-        tag = _local(el)
-        if tag in _UNSUPPORTED:
-            owner = el.getparent() if tag.endswith("EventDefinition") else el
-            yield Problem(_UNSUPPORTED[tag], el.sourceline, _owner_id(owner) or tag)
-        elif el.get("isForCompensation", "false").strip().lower() == "true":
-            yield Problem(_UNSUPPORTED["compensateEventDefinition"], el.sourceline,
-                          _owner_id(el))
-        elif tag == "intermediateCatchEvent" and any(
-                el.find(f"bpmn:{d}", NSMAP) is not None for d in _WAITS_FOR_DELIVERY):
-            yield Problem("this event waits for a message or signal, and motcua delivers none: "
-                          "the dossier would wait forever; use a user step or a timer",
-                          el.sourceline, el.get("id"))
-
-
 def _calls(root) -> dict[str, list]:
     """Map each process id to the call activities in it."""
     return {process.get("id"): list(process.iterfind(".//bpmn:callActivity", NSMAP))
@@ -363,7 +309,7 @@ def _call_problems(root, process_id: str | None) -> Iterator[Problem]:
             if called in path:
                 cycle = " → ".join([*path[path.index(called):], called])
                 yield Problem(
-                    f"call activity {_label(call)} calls process '{called}', which is already "
+                    f"call activity {label(call)} calls process '{called}', which is already "
                     f"running it ({cycle}): the first dossier would never start; a procedure "
                     "must not call itself, directly or through other processes",
                     call.sourceline, call.get("id"))
@@ -465,12 +411,16 @@ def _expression_problems(process) -> Iterator[Problem]:
                 code = (el.text or "").strip()
                 if not code:
                     continue
+                leading = el.text[: len(el.text) - len(el.text.lstrip())]
+                line, owner = el.sourceline + leading.count("\n"), owner_id(el.getparent())
+                advice = camunda_expression_advice(code)
+                if advice is not None:
+                    yield Problem(advice, line, owner)
+                    continue
                 try:
                     check(code)
                 except ScriptRejected as err:
-                    leading = el.text[: len(el.text) - len(el.text.lstrip())]
-                    yield Problem(str(err), el.sourceline + leading.count("\n"),
-                                  _owner_id(el.getparent()))
+                    yield Problem(str(err), line, owner)
 
 
 def _gateway_problems(process) -> Iterator[Problem]:
@@ -490,11 +440,11 @@ def _gateway_problems(process) -> Iterator[Problem]:
                 has_condition = condition is not None and (condition.text or "").strip()
                 if flow.get("id") == default:
                     if has_condition:
-                        yield Problem(f"flow {_label(flow)} is the gateway's default, so its "
+                        yield Problem(f"flow {label(flow)} is the gateway's default, so its "
                                       "condition is ignored; remove it", flow.sourceline,
                                       flow.get("id"), Severity.WARNING)
                 elif not has_condition:
-                    yield Problem(f"flow {_label(flow)} leaves the decision {_label(gateway)} "
+                    yield Problem(f"flow {label(flow)} leaves the decision {label(gateway)} "
                                   "without a condition and is not its default: give it a "
                                   "condition or make it the default flow", flow.sourceline,
                                   flow.get("id"))
@@ -504,7 +454,7 @@ def _gateway_problems(process) -> Iterator[Problem]:
 
 def _scopes(process) -> list:
     """Return the process and every sub-process in it: each has its own start and end."""
-    return [process, *(el for el in process.iter() if _is_bpmn(el) and _local(el) in _SCOPES)]
+    return [process, *(el for el in process.iter() if is_bpmn(el) and local_name(el) in _SCOPES)]
 
 
 @dataclass
@@ -518,7 +468,7 @@ class _Graph:
 
 def _graph(scope) -> _Graph:
     nodes = {el.get("id"): el for el in scope
-             if _is_bpmn(el) and _local(el) in _FLOW_NODES and el.get("id")}
+             if is_bpmn(el) and local_name(el) in FLOW_NODES and el.get("id")}
     successors: dict[str, list[str]] = {ident: [] for ident in nodes}
     predecessors: dict[str, list[str]] = {ident: [] for ident in nodes}
 
@@ -530,22 +480,22 @@ def _graph(scope) -> _Graph:
     for flow in scope.iterfind("bpmn:sequenceFlow", NSMAP):
         connect(flow.get("sourceRef"), flow.get("targetRef"))
     for ident, el in nodes.items():
-        if _local(el) == "boundaryEvent":
+        if local_name(el) == "boundaryEvent":
             connect(el.get("attachedToRef"), ident)
     links: dict[str, list[str]] = {}
     for ident, el in nodes.items():
         link = el.find("bpmn:linkEventDefinition", NSMAP)
-        if link is not None and _local(el) == "intermediateCatchEvent":
+        if link is not None and local_name(el) == "intermediateCatchEvent":
             links.setdefault(link.get("name") or el.get("name") or "", []).append(ident)
     for ident, el in nodes.items():
         link = el.find("bpmn:linkEventDefinition", NSMAP)
-        if link is not None and _local(el) == "intermediateThrowEvent":
+        if link is not None and local_name(el) == "intermediateThrowEvent":
             for target in links.get(link.get("name") or el.get("name") or "", []):
                 connect(ident, target)
     entries = [ident for ident, el in nodes.items()
-               if _local(el) == "startEvent"
-               or (_local(el) in _SCOPES and el.get("triggeredByEvent") == "true")]
-    exits = {ident for ident, el in nodes.items() if _local(el) == "endEvent"}
+               if local_name(el) == "startEvent"
+               or (local_name(el) in _SCOPES and el.get("triggeredByEvent") == "true")]
+    exits = {ident for ident, el in nodes.items() if local_name(el) == "endEvent"}
     return _Graph(nodes, successors, predecessors, entries, exits)
 
 
@@ -570,15 +520,15 @@ def _graph_problems(process) -> Iterator[Problem]:
         finishing = _reach(graph.exits, graph.predecessors)
         for ident, el in graph.nodes.items():
             if ident not in reachable:
-                yield Problem(f"{_label(el)} cannot be reached from the start event: connect "
+                yield Problem(f"{label(el)} cannot be reached from the start event: connect "
                               "it or remove it", el.sourceline, ident)
             elif ident not in finishing and not _is_event_subprocess(el):
-                yield Problem(f"{_label(el)} has no way to an end event: a dossier reaching "
+                yield Problem(f"{label(el)} has no way to an end event: a dossier reaching "
                               "it would never finish; connect it onwards", el.sourceline, ident)
 
 
 def _is_event_subprocess(el) -> bool:
-    return _local(el) in _SCOPES and el.get("triggeredByEvent") == "true"
+    return local_name(el) in _SCOPES and el.get("triggeredByEvent") == "true"
 
 
 # ---- budgets against the statutory deadline
@@ -634,7 +584,7 @@ def _longest_path(scope, memo: dict) -> _Longest:
     truncated = False
 
     def weight(el, repeat_after_supplement: bool) -> tuple[float, str]:
-        tag = _local(el)
+        tag = local_name(el)
         if tag == "userTask":
             facts = _step_facts(_properties(el))
             if not facts.counted or repeat_after_supplement:
@@ -664,7 +614,7 @@ def _longest_path(scope, memo: dict) -> _Longest:
         if words:
             described.append(words)
         total += hours
-        if _local(el) == "userTask" and _step_facts(_properties(el)).waits_for_citizen:
+        if local_name(el) == "userTask" and _step_facts(_properties(el)).waits_for_citizen:
             supplement_seen = True
         if ident in graph.exits and total > best.total:
             best = _Longest(total, list(path), list(described))

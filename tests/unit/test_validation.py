@@ -503,7 +503,10 @@ def test_an_element_the_bpmn_schema_does_not_allow_is_reported_by_the_loader():
 def test_a_process_id_the_metadata_names_but_the_file_lacks_is_reported():
     problem = _only(_validate(VALID, meta={**META, "process_id": "other"}))
 
-    assert "no executable process with id 'other'" in problem.message
+    assert problem.message == (
+        "the file has no process with id 'other' (processes: 'probe' (executable)); set "
+        "process_id in procedure.json to one of them, or give the process that id.")
+    assert problem.line == _line_of(VALID, 'id="Definitions_probe"')  # where the tag ends
 
 
 def test_xml_that_is_not_well_formed_gives_one_problem_with_its_line():

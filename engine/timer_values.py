@@ -1,0 +1,70 @@
+"""The values a BPMN timer gives SpiffWorkflow, and ISO-8601 literals written as bpmn.io does.
+
+A timer field is a Python expression (`"P7D"`, `working_days(3)`), but bpmn.io and Camunda
+Modeler write the ISO-8601 text bare (`P7D`, `2026-12-31T17:00:00+07:00`, `R3/PT4H`), which
+Python reads as a name or a syntax error. `iso_literal` recognises such text so the engine
+hands it to SpiffWorkflow as the string it means; `value_problem` tells whether a value is
+one SpiffWorkflow can schedule, with SpiffWorkflow's own parsers, so the check and the
+engine never disagree.
+"""
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+TIME_DATE, TIME_DURATION, TIME_CYCLE = "timeDate", "timeDuration", "timeCycle"
+TIMER_KINDS = (TIME_DATE, TIME_DURATION, TIME_CYCLE)
+_EXAMPLES = {TIME_DATE: "a moment such as 2026-12-31T17:00:00+07:00 or working_days(3)",
+             TIME_DURATION: "a duration such as P7D or PT4H",
+             TIME_CYCLE: "a cycle such as R3/PT4H"}
+# Parts of a duration that count days, so weekends and holidays are counted with them.
+_DAY_DESIGNATORS = ("years", "months", "weeks", "days")
+
+
+def example(kind: str) -> str:
+    """Return what a timer field of this kind expects, in words."""
+    return _EXAMPLES[kind]
+
+
+def iso_literal(text: str) -> str | None:
+    """Return the ISO-8601 date, duration or cycle a bare timer text is, or None.
+
+    Quoted text is a Python string already and is left to the expression engine.
+    """
+    text = text.strip()
+    if not text or text[0] in "\"'" or not text[0].isalnum():
+        return None
+    for kind in TIMER_KINDS:
+        if value_problem(kind, text) is None:
+            return text
+    return None
+
+
+def value_problem(kind: str, value: object) -> str | None:
+    """Return why SpiffWorkflow could not schedule this timer value, or None when it can."""
+    if not isinstance(value, str):
+        return f"it gives {type(value).__name__} {value!r}, not {example(kind)}"
+    try:
+        if kind == TIME_DATE:
+            TimerEventDefinition.get_datetime(value)
+        elif kind == TIME_DURATION:
+            if not value.upper().startswith("P"):
+                raise ValueError(value)
+            TimerEventDefinition.parse_iso_duration(value)
+        else:
+            if not value.upper().startswith("R") or "/" not in value:
+                raise ValueError(value)
+            TimerEventDefinition.parse_iso_recurring_interval(value)
+    except Exception:  # SpiffWorkflow's parsers raise bare Exception, ValueError, TypeError…
+        return f"'{value}' is not {example(kind)}"
+    return None
+
+
+def counts_calendar_days(kind: str, value: str) -> bool:
+    """Tell whether an ISO duration or cycle counts whole days, weekends and holidays included."""
+    if kind == TIME_DATE:
+        return False
+    duration = value.split("/")[-1] if kind == TIME_CYCLE else value
+    try:
+        parsed = TimerEventDefinition.parse_iso_duration(duration)
+    except Exception:  # noqa: BLE001 - a cycle ending in a date has no duration at its end
+        return False
+    return any(parsed.get(part) for part in _DAY_DESIGNATORS)
