@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from engine.calendar import VIETNAM, WorkingCalendar
 from engine.model_advice import camunda_expression_advice
-from engine.model_problems import Problem, Severity, owner_id
+from engine.model_problems import FLOW_NODES, Problem, Severity, local_name, owner_id
 from engine.script_engine import SandboxedEnvironment
 from engine.scripting import ScriptRejected, check_expression
 from engine.specs import NSMAP
@@ -38,7 +38,7 @@ def timer_problems(process) -> Iterator[Problem]:
         for el in process.iterfind(f".//bpmn:{kind}", NSMAP):
             text = el.text or ""
             leading = text[: len(text) - len(text.lstrip())]
-            line, owner = el.sourceline + leading.count("\n"), owner_id(el.getparent())
+            line, owner = el.sourceline + leading.count("\n"), _event_id(el)
             for message, severity in _timer_findings(kind, text.strip()):
                 yield Problem(message, line, owner, severity)
 
@@ -68,12 +68,18 @@ def _timer_findings(kind: str, code: str) -> Iterator[tuple[str, Severity]]:
             return
     problem = value_problem(kind, value)
     if problem is not None:
-        yield (f"the timer would fail on the first dossier: {problem}; a {kind} needs "
+        yield (f"the timer would fail on the first dossier: {problem}; give the {kind} "
                f"{example(kind)}."), Severity.ERROR
     elif counts_calendar_days(kind, value):
         yield (f"'{value}' counts calendar days, weekends and public holidays included, while "
                "the law counts most time limits in working days; if working days were meant, "
                f"write working_days(n) in a timeDate instead."), Severity.WARNING
+
+
+def _event_id(el) -> str | None:
+    """Return the id of the event the timer belongs to, which the designer sees."""
+    event = next((a for a in el.iterancestors() if local_name(a) in FLOW_NODES), None)
+    return owner_id(event if event is not None else el.getparent())
 
 
 def _reads_only_helpers(code: str) -> bool:

@@ -12,6 +12,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 TIME_DATE, TIME_DURATION, TIME_CYCLE = "timeDate", "timeDuration", "timeCycle"
 TIMER_KINDS = (TIME_DATE, TIME_DURATION, TIME_CYCLE)
+_NOUNS = {TIME_DATE: "a moment", TIME_DURATION: "a duration", TIME_CYCLE: "a cycle"}
 _EXAMPLES = {TIME_DATE: "a moment such as 2026-12-31T17:00:00+07:00 or working_days(3)",
              TIME_DURATION: "a duration such as P7D or PT4H",
              TIME_CYCLE: "a cycle such as R3/PT4H"}
@@ -32,30 +33,37 @@ def iso_literal(text: str) -> str | None:
     text = text.strip()
     if not text or text[0] in "\"'" or not text[0].isalnum():
         return None
-    for kind in TIMER_KINDS:
-        if value_problem(kind, text) is None:
-            return text
-    return None
+    return text if any(_readable(kind, text) for kind in TIMER_KINDS) else None
 
 
 def value_problem(kind: str, value: object) -> str | None:
     """Return why SpiffWorkflow could not schedule this timer value, or None when it can."""
     if not isinstance(value, str):
-        return f"it gives {type(value).__name__} {value!r}, not {example(kind)}"
+        return f"it gives {type(value).__name__} {value!r}, not {_NOUNS[kind]}"
+    if _readable(kind, value):
+        return None
+    other = next((k for k in TIMER_KINDS if k != kind and _readable(k, value)), None)
+    if other is not None:
+        return f"'{value}' is {_NOUNS[other]}, which belongs in a {other}, not a {kind}"
+    return f"'{value}' is not {_NOUNS[kind]}"
+
+
+def _readable(kind: str, value: str) -> bool:
+    """Tell whether SpiffWorkflow's parser for this kind of timer reads the value."""
     try:
         if kind == TIME_DATE:
             TimerEventDefinition.get_datetime(value)
         elif kind == TIME_DURATION:
             if not value.upper().startswith("P"):
-                raise ValueError(value)
+                return False
             TimerEventDefinition.parse_iso_duration(value)
         else:
             if not value.upper().startswith("R") or "/" not in value:
-                raise ValueError(value)
+                return False
             TimerEventDefinition.parse_iso_recurring_interval(value)
-    except Exception:  # SpiffWorkflow's parsers raise bare Exception, ValueError, TypeError…
-        return f"'{value}' is not {example(kind)}"
-    return None
+    except Exception:  # noqa: BLE001 - SpiffWorkflow's parsers raise bare Exception and others
+        return False
+    return True
 
 
 def counts_calendar_days(kind: str, value: str) -> bool:
