@@ -62,7 +62,8 @@ EXPECTED = {
         "process 'not_executable' is not marked executable (processes: 'not_executable' (not "
         'executable)); set isExecutable="true" on it (in the modeler: tick "Executable" in the '
         "process's properties).")),
-    "juel_condition": ("${amount &gt; 100}", "f3", f"'${{amount > 100}}' {JUEL.format('amount > 100')}"),
+    "juel_condition": ("${amount &gt; 100}", "f3",
+                       f"'${{amount > 100}}' {JUEL.format('amount > 100')}"),
     "juel_timer": ("${waitingTime}", "x", f"'${{waitingTime}}' {JUEL.format('waitingTime')}"),
     "timer_duration_as_date": ("<bpmn:timeDate", "x", (
         "the timer would fail on the first dossier: 'P7D' is a duration, which belongs in a "
