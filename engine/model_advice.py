@@ -61,12 +61,15 @@ NEVER_FIRES = ("this boundary event waits for a message or signal, and motcua de
                "it never fires; remove it, or use a timer boundary event.")
 SENT_NOWHERE = ("this event sends a message that nothing receives: motcua exchanges no "
                 "messages with other systems; make it a plain event or remove it.")
+CATCHES_NOTHING = ("this event waits for nothing: it has no timer, message or other definition, "
+                   "and the engine cannot run it; give it a timer, or make it an intermediate "
+                   "throw event if it only marks a milestone.")
 DATA_STORE = ("data stores are not supported: motcua keeps a dossier's data in its forms and "
               "task data; remove the data store and its associations, and record what the "
               "step keeps in a field of its form.")
-# Nodes that may split the flow; every other node leaves by one sequence flow.
-_SPLITTERS = {"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway",
-              "complexGateway"}
+# Nodes SpiffWorkflow lets split the flow; every other node leaves by one sequence flow.
+_SPLITTERS = {"startEvent", "exclusiveGateway", "inclusiveGateway", "parallelGateway",
+              "eventBasedGateway", "complexGateway"}
 _CAMUNDA_EXPRESSION = re.compile(r"^\s*[$#]\{(?P<inner>.*)\}\s*$", re.DOTALL)
 _ELEMENT_REPR = re.compile(r"<Element \{[^}]*\}(?P<tag>\w+) at 0x[0-9a-f]+>")
 _NAMESPACE = re.compile(r"\{http://www\.omg\.org/spec/BPMN/20100524/MODEL\}")
@@ -93,11 +96,16 @@ def construct_problems(process, process_ids: set[str]) -> Iterator[Problem]:
             yield from _call_problems(el, process_ids)
         elif tag in ("dataInputAssociation", "dataOutputAssociation"):
             yield from _data_problems(el, process)
-        if tag in FLOW_NODES and tag not in _SPLITTERS and len(outgoing.get(el.get("id"), ())) > 1:
-            yield _split_problem(el, outgoing[el.get("id")])
+        leaving = outgoing.get(el.get("id"), ())
+        if tag in FLOW_NODES and tag not in _SPLITTERS and len(leaving) > 1:
+            yield _split_problem(el, leaving)
 
 
 def _event_problems(event, tag: str) -> Iterator[Problem]:
+    if tag in ("intermediateCatchEvent", "boundaryEvent") and not any(
+            local_name(child).endswith("EventDefinition") for child in event):
+        yield Problem(CATCHES_NOTHING, event.sourceline, event.get("id"))
+        return
     if not any(event.find(f"bpmn:{d}", NSMAP) is not None for d in WAITS_FOR_DELIVERY):
         return
     ident, line = event.get("id"), event.sourceline

@@ -20,7 +20,7 @@ from engine.scripting import ScriptRejected, check_expression
 from engine.specs import NSMAP
 from engine.timer_values import (
     TIMER_KINDS,
-    counts_calendar_days,
+    calendar_days,
     example,
     iso_literal,
     value_problem,
@@ -30,20 +30,28 @@ from engine.timing import TIMER_HELPERS, EngineClock, engine_clock
 # A working Monday morning: what a timer gives then is what it gives on any dossier.
 SAMPLE_NOW = datetime(2026, 3, 2, 9, 0, tzinfo=VIETNAM)
 _KNOWN_NAMES = set(TIMER_HELPERS) | set(dir(builtins))
+# Distinct timer expressions evaluated per process: each is a round trip to a sandbox
+# process, and a hostile model could hold thousands. Past this, they are only compiled.
+MAX_SAMPLED_TIMERS = 50
 
 
 def timer_problems(process) -> Iterator[Problem]:
     """Yield what would stop each timer of the process on the first dossier, and warnings."""
+    findings: dict[tuple[str, str], list[tuple[str, Severity]]] = {}
     for kind in TIMER_KINDS:
         for el in process.iterfind(f".//bpmn:{kind}", NSMAP):
             text = el.text or ""
             leading = text[: len(text) - len(text.lstrip())]
             line, owner = el.sourceline + leading.count("\n"), _event_id(el)
-            for message, severity in _timer_findings(kind, text.strip()):
+            key = (kind, text.strip())
+            if key not in findings:
+                sample = len(findings) < MAX_SAMPLED_TIMERS
+                findings[key] = list(_timer_findings(kind, key[1], sample=sample))
+            for message, severity in findings[key]:
                 yield Problem(message, line, owner, severity)
 
 
-def _timer_findings(kind: str, code: str) -> Iterator[tuple[str, Severity]]:
+def _timer_findings(kind: str, code: str, *, sample: bool) -> Iterator[tuple[str, Severity]]:
     if not code:
         yield f"the timer's {kind} is empty; give it {example(kind)}.", Severity.ERROR
         return
@@ -58,7 +66,7 @@ def _timer_findings(kind: str, code: str) -> Iterator[tuple[str, Severity]]:
         except ScriptRejected as err:
             yield f"{err}; a {kind} is a Python expression giving {example(kind)}.", Severity.ERROR
             return
-        if not _reads_only_helpers(code):
+        if not (sample and _reads_only_helpers(code)):
             return  # it reads the dossier's data: checked when a dossier reaches it
         try:
             value = _sample_value(code)
@@ -70,10 +78,12 @@ def _timer_findings(kind: str, code: str) -> Iterator[tuple[str, Severity]]:
     if problem is not None:
         yield (f"the timer would fail on the first dossier: {problem}; give the {kind} "
                f"{example(kind)}."), Severity.ERROR
-    elif counts_calendar_days(kind, value):
+        return
+    days = calendar_days(kind, value)
+    if days is not None:
         yield (f"'{value}' counts calendar days, weekends and public holidays included, while "
                "the law counts most time limits in working days; if working days were meant, "
-               f"write working_days(n) in a timeDate instead."), Severity.WARNING
+               f"write working_days({days or 'n'}) in a timeDate instead."), Severity.WARNING
 
 
 def _event_id(el) -> str | None:

@@ -66,13 +66,21 @@ def _readable(kind: str, value: str) -> bool:
     return True
 
 
-def counts_calendar_days(kind: str, value: str) -> bool:
-    """Tell whether an ISO duration or cycle counts whole days, weekends and holidays included."""
+def calendar_days(kind: str, value: str) -> int | None:
+    """Return how many whole days an ISO duration or cycle counts, weekends and holidays included.
+
+    None when it counts no days (hours only, or a date); 0 when its days are mixed with other
+    parts, so no single number of working days stands for it.
+    """
     if kind == TIME_DATE:
-        return False
+        return None
     duration = value.split("/")[-1] if kind == TIME_CYCLE else value
     try:
         parsed = TimerEventDefinition.parse_iso_duration(duration)
     except Exception:  # noqa: BLE001 - a cycle ending in a date has no duration at its end
-        return False
-    return any(parsed.get(part) for part in _DAY_DESIGNATORS)
+        return None
+    if not any(parsed.get(part) for part in _DAY_DESIGNATORS):
+        return None
+    days = parsed.get("days")
+    only_days = set(parsed) == {"days"} and isinstance(days, int)
+    return days if only_days else 0

@@ -37,6 +37,10 @@ EXPECTED = {
     "complex_gateway": ('<bpmn:complexGateway id="x"', "x", (
         "complex gateways are not supported by this engine; use exclusive, inclusive or "
         "parallel gateways.")),
+    "catch_nothing": ('<bpmn:intermediateCatchEvent id="x"', "x", (
+        "this event waits for nothing: it has no timer, message or other definition, and the "
+        "engine cannot run it; give it a timer, or make it an intermediate throw event if it "
+        "only marks a milestone.")),
     "message_catch": ('<bpmn:intermediateCatchEvent id="x"', "x", (
         "this event waits for a message or signal, and motcua delivers none: the dossier would "
         "wait forever; use a user step or a timer.")),
@@ -117,7 +121,7 @@ def test_a_bare_iso_duration_is_accepted_with_a_warning_that_it_counts_calendar_
     assert [(p.message, p.line, p.element, p.severity) for p in problems] == [(
         "'P7D' counts calendar days, weekends and public holidays included, while the law "
         "counts most time limits in working days; if working days were meant, write "
-        "working_days(n) in a timeDate instead.", line_of(xml, "<bpmn:timeDuration"), "wait",
+        "working_days(7) in a timeDate instead.", line_of(xml, "<bpmn:timeDuration"), "wait",
         Severity.WARNING)]
 
 
