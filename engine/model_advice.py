@@ -70,6 +70,8 @@ DATA_STORE = ("data stores are not supported: motcua keeps a dossier's data in i
 # Nodes SpiffWorkflow lets split the flow; every other node leaves by one sequence flow.
 _SPLITTERS = {"startEvent", "exclusiveGateway", "inclusiveGateway", "parallelGateway",
               "eventBasedGateway", "complexGateway"}
+_REFERENCES = {"errorRef": "error", "escalationRef": "escalation", "messageRef": "message",
+               "signalRef": "signal"}
 _CAMUNDA_EXPRESSION = re.compile(r"^\s*[$#]\{(?P<inner>.*)\}\s*$", re.DOTALL)
 _ELEMENT_REPR = re.compile(r"<Element \{[^}]*\}(?P<tag>\w+) at 0x[0-9a-f]+>")
 _NAMESPACE = re.compile(r"\{http://www\.omg\.org/spec/BPMN/20100524/MODEL\}")
@@ -106,6 +108,7 @@ def _event_problems(event, tag: str) -> Iterator[Problem]:
             local_name(child).endswith("EventDefinition") for child in event):
         yield Problem(CATCHES_NOTHING, event.sourceline, event.get("id"))
         return
+    yield from _dangling_references(event)
     if not any(event.find(f"bpmn:{d}", NSMAP) is not None for d in WAITS_FOR_DELIVERY):
         return
     ident, line = event.get("id"), event.sourceline
@@ -119,6 +122,22 @@ def _event_problems(event, tag: str) -> Iterator[Problem]:
         yield Problem(NEVER_FIRES, line, ident, Severity.WARNING)
     elif event.find("bpmn:messageEventDefinition", NSMAP) is not None:
         yield Problem(SENT_NOWHERE, line, ident, Severity.WARNING)
+
+
+def _dangling_references(event) -> Iterator[Problem]:
+    """Refuse an event definition naming an error, escalation, message or signal not defined.
+
+    SpiffWorkflow 3.2 trips on its own error path there (a TypeError) instead of saying so.
+    """
+    root = event.getroottree().getroot()
+    for definition in event:
+        for attribute, kind in _REFERENCES.items():
+            ref = definition.get(attribute)
+            if ref and not root.xpath("//*[@id=$ident]", ident=ref):
+                yield Problem(
+                    f"this event refers to {kind} '{ref}', which the file does not define; "
+                    f"define it (a bpmn:{kind} element under bpmn:definitions) or remove the "
+                    "reference.", definition.sourceline, event.get("id"))
 
 
 def _call_problems(call, process_ids: set[str]) -> Iterator[Problem]:
@@ -211,6 +230,11 @@ def parser_advice(message: str, tag: str | None) -> str:
         return ("a data association of this element points to something that is neither a data "
                 "object of this process nor a data store motcua knows; add the data object or "
                 "remove the association.")
+    if message.startswith("No DMN Diagram available"):
+        return ("this business rule task names no decision table the procedure provides; give "
+                "it the id of a DMN decision table kept with the procedure "
+                "(spiffworkflow:calledDecisionId), or use a script task or a gateway with "
+                "conditions.")
     if message.startswith("The process '") and "was not found" in message:
         called = message.split("'")[1]
         return (f"process '{called}' is called but not in this file; put the called process "

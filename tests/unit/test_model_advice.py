@@ -41,6 +41,9 @@ EXPECTED = {
         "this event waits for nothing: it has no timer, message or other definition, and the "
         "engine cannot run it; give it a timer, or make it an intermediate throw event if it "
         "only marks a milestone.")),
+    "undefined_error": ('<bpmn:errorEventDefinition id="failed_error"', "failed", (
+        "this event refers to error 'registry_down', which the file does not define; define it "
+        "(a bpmn:error element under bpmn:definitions) or remove the reference.")),
     "message_catch": ('<bpmn:intermediateCatchEvent id="x"', "x", (
         "this event waits for a message or signal, and motcua delivers none: the dossier would "
         "wait forever; use a user step or a timer.")),
@@ -149,6 +152,10 @@ def test_a_quoted_iso_duration_gets_the_same_warning_as_a_bare_one():
      f"this element has more than one outgoing flow, and a step or event leaves by one; {SPLIT}"
      .replace("after it to choose one path (conditions on the gateway's flows)",
               "after it to choose one path")),
+    ('No DMN Diagram available with id "None", Available DMN ids are', "businessRuleTask",
+     "this business rule task names no decision table the procedure provides; give it the id "
+     "of a DMN decision table kept with the procedure (spiffworkflow:calledDecisionId), or use "
+     "a script task or a gateway with conditions."),
     ("Something new <Element {urn:x}thing at 0x7f00>", None,
      "the BPMN loader refuses this element: Something new 'thing'. Correct it in the modeler, "
      "or remove it if the procedure does not need it."),
