@@ -88,3 +88,4 @@ def test_a_published_form_is_read_by_its_key_and_an_unknown_one_is_not_found(htt
         (FORMS_DIR / "certified_copy/certify.json").read_text(encoding="utf-8"))}
     assert unknown.status_code == 404
     assert unknown.json()["error"]["details"]["reason"] == "unknown_form"
+
