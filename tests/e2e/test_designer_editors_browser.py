@@ -32,6 +32,12 @@ def open_procedure(page: Page, live_server: str, user, code: str) -> None:
     expect(page.get_by_test_id("editors-title")).to_contain_text(code)
 
 
+def shoot(page: Page, panel, path) -> None:
+    """Screenshot the window with the editor panel scrolled into view."""
+    panel.scroll_into_view_if_needed()
+    page.screenshot(path=path)
+
+
 def latest(http, user, code: str) -> dict:
     versions = http.get(f"/api/v1/procedures/{code}/versions", headers=user.headers).json()
     number = max(v["number"] for v in versions)
@@ -65,7 +71,7 @@ def test_a_field_with_a_vietnamese_title_and_choices_is_previewed_and_saved_unde
     expect(preview).to_contain_text("Hình thức nhận bản sao")
     expect(preview).to_contain_text("Gửi qua bưu điện")
     expect(preview.locator('input[type="radio"]')).to_have_count(2)
-    page.get_by_test_id("editor-forms").screenshot(path=tmp_path / "forms-editor.png")
+    shoot(page, page.get_by_test_id("editor-forms"), tmp_path / "forms-editor.png")
     page.get_by_test_id("change-note").fill("Hỏi hình thức nhận bản sao")
     editors.get_by_test_id("save-forms").click()
 
@@ -73,7 +79,7 @@ def test_a_field_with_a_vietnamese_title_and_choices_is_previewed_and_saved_unde
     expect(editors.get_by_test_id(f"form-{CERTIFY}_2")).to_have_class(re.compile("active"))
     page.screenshot(path=tmp_path / "forms-saved.png", full_page=True)
     draft = latest(http, designer, COPY)
-    assert draft["state"] == "draft"
+    assert (draft["state"], draft["change_note"]) == ("draft", "Hỏi hình thức nhận bản sao")
     field = draft["forms"][f"{CERTIFY}_2"]["properties"]["nhan_ban_sao"]
     assert field == {"type": "string", "title": "Hình thức nhận bản sao",
                      "enum": ["tai_quay", "buu_dien"],
@@ -103,7 +109,7 @@ def test_the_statutory_deadline_edited_in_the_metadata_is_saved_with_the_draft(
 
     expect(editors.get_by_test_id("meta-status")).to_contain_text("Đã lưu thông tin thủ tục")
     expect(editors.get_by_test_id("meta-working-days")).to_have_value("5")
-    page.get_by_test_id("editor-meta").screenshot(path=tmp_path / "meta-editor.png")
+    shoot(page, page.get_by_test_id("editor-meta"), tmp_path / "meta-editor.png")
     draft = latest(http, designer, HOUSEHOLD)
     assert draft["state"] == "draft"
     assert (draft["meta"]["deadline"]["working_days"], draft["meta"]["deadline"]["cutoff"]) == \
@@ -147,7 +153,7 @@ def test_the_trial_run_shows_the_path_its_deadlines_and_the_outcome(
     expect(editors.get_by_test_id("trial-outcome")).to_contain_text(
         re.compile("Đúng hạn|Trước hạn|Trễ hạn"))
     expect(editors.get_by_test_id("trial-appointment")).to_contain_text(MOMENT)
-    page.get_by_test_id("editor-trial").screenshot(path=tmp_path / "trial-run.png")
+    shoot(page, page.get_by_test_id("editor-trial"), tmp_path / "trial-run.png")
 
     editors.get_by_test_id("tab-migration").click()
     editors.get_by_test_id("migration-plan").click()

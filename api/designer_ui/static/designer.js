@@ -505,7 +505,7 @@ async function saveForEditors({ meta, forms, change_note: changeNote } = {}) {
   const current = findVersion(state.number);
   const code = state.procedure.code;
   const { xml } = await modeler.saveXML({ format: true });
-  const note = changeNote || ui.changeNote.value.trim();
+  const note = ui.changeNote.value.trim() || changeNote; // what the designer typed comes first
   const body = { bpmn_xml: xml, ...(meta ? { meta } : {}), ...(forms ? { forms } : {}),
     ...(note ? { change_note: note } : {}) };
   const saved = current?.state === 'draft'

@@ -47,7 +47,7 @@ export function createTrialRun(root) {
 
   function show(trial) {
     const outcome = trial.outcome ? OUTCOMES[trial.outcome] || trial.outcome : 'Chưa xử lý xong (not processed)';
-    result.replaceChildren(
+    result.replaceChildren(...[
       el('dl', { class: 'ed-facts' },
         el('dt', {}, ...bilingual('Tiếp nhận', 'received')), el('dd', {}, moment(trial.started_at)),
         el('dt', {}, ...bilingual('Hẹn trả', 'appointment')),
@@ -66,7 +66,8 @@ export function createTrialRun(root) {
         'Hoàn thành (done)', 'Hướng xử lý (variant)'],
       trial.path.map((step, index) => [String(index + 1), `${step.name} (${step.step})`,
         step.department || '—', moment(step.ready_at), moment(step.due_at),
-        moment(step.completed_at), step.variant]), 'trial-path'));
+        moment(step.completed_at), step.variant]), 'trial-path'),
+    ].filter(Boolean));
   }
 
   return {
