@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from engine.fees import fixed_fee_vnd
 from engine.folding import matches
-from engine.models import Department, Procedure
+from engine.models import Department, Procedure, ProcedureVersion
 from engine.online import accepts_online
 from engine.procedures import get_all_procedures, get_procedure_or_raise
 
@@ -37,9 +37,17 @@ class CatalogueEntry:
 def search_catalogue(session: Session, query: str = "") -> list[CatalogueEntry]:
     """Return the procedures whose name or code holds every word of `query`, ignoring accents."""
     departments = {d.code: d for d in session.scalars(select(Department))}
+    posted = posted_codes(session)
     return [catalogue_entry(procedure, departments[procedure.department_code])
             for procedure in get_all_procedures(session)
-            if matches(query, procedure.name_vi, procedure.name_en, procedure.code)]
+            if procedure.code in posted
+            and matches(query, procedure.name_vi, procedure.name_en, procedure.code)]
+
+
+def posted_codes(session: Session) -> set[str]:
+    """Return the codes of the procedures with a published version: those the center posts."""
+    return set(session.scalars(select(ProcedureVersion.procedure_code)
+                               .where(ProcedureVersion.state == "published")))
 
 
 def get_catalogue_entry_or_raise(session: Session, code: str) -> CatalogueEntry:
