@@ -10,13 +10,15 @@ from api.clock import now
 from api.designer import WRITERS_ONLY, DraftSchema
 from api.extensions import db
 from api.schemas import ProcedureSchema, ProcedureSummarySchema
-from engine.procedure_creation import NewProcedure, create_procedure
+from engine.procedure_creation import (
+    MAX_WORKING_DAYS,
+    NAME_MAX,
+    PROCEDURE_CODE,
+    NewProcedure,
+    create_procedure,
+)
 from engine.procedure_patterns import Pattern
 from engine.procedures import get_all_procedures, get_procedure_or_raise
-
-CODE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
-NAME_MAX = 300  # procedures.name_vi / name_en
-MAX_WORKING_DAYS = 365
 
 blp = Blueprint("procedures", __name__, url_prefix="/api/v1/procedures",
                 description="Administrative procedures and their models")
@@ -25,7 +27,7 @@ blp = Blueprint("procedures", __name__, url_prefix="/api/v1/procedures",
 class NewProcedureSchema(Schema):
     """A new procedure drawn from a starting pattern."""
 
-    code = fields.String(required=True, validate=validate.Regexp(CODE), metadata={
+    code = fields.String(required=True, validate=validate.Regexp(PROCEDURE_CODE), metadata={
         "description": "the procedure's code, e.g. 1.001193: letters, digits, '.', '_', '-'"})
     name_vi = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX))
     name_en = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX))

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.fees import fixed_fee_vnd
-from engine.folding import matches
+from engine.folding import fold, matches
 from engine.models import Department, Procedure, ProcedureVersion
 from engine.online import accepts_online
 from engine.procedures import get_all_procedures, get_procedure_or_raise
@@ -32,16 +32,45 @@ class CatalogueEntry:
     deadline_text_vi: str
     deadline_text_en: str
     online: bool  # a citizen may submit it online (engine.online)
+    # The catalogue file's field (lĩnh vực) and level (cấp thực hiện); empty when not loaded.
+    field: str = ""
+    level: str = ""
 
 
-def search_catalogue(session: Session, query: str = "") -> list[CatalogueEntry]:
-    """Return the procedures whose name or code holds every word of `query`, ignoring accents."""
+def search_catalogue(session: Session, query: str = "", *, field: str = ""
+                     ) -> list[CatalogueEntry]:
+    """Return the posted procedures whose name, code or field holds every word of `query`.
+
+    Case and accents are ignored; `field`, when given, keeps the procedures of that field
+    (also ignoring case and accents).
+    """
     departments = {d.code: d for d in session.scalars(select(Department))}
     posted = posted_codes(session)
+    wanted = fold(field)
     return [catalogue_entry(procedure, departments[procedure.department_code])
             for procedure in get_all_procedures(session)
             if procedure.code in posted
-            and matches(query, procedure.name_vi, procedure.name_en, procedure.code)]
+            and (not wanted or fold(field_of(procedure.meta)) == wanted)
+            and matches(query, procedure.name_vi, procedure.name_en, procedure.code,
+                        field_of(procedure.meta))]
+
+
+def catalogue_fields(entries: list[CatalogueEntry]) -> list[tuple[str, int]]:
+    """Return each field of the entries with how many procedures it has, by name."""
+    counts: dict[str, int] = {}
+    for entry in entries:
+        counts[entry.field] = counts.get(entry.field, 0) + 1
+    return sorted(counts.items(), key=lambda item: fold(item[0]))
+
+
+def field_of(meta: dict) -> str:
+    """Return the catalogue field of a procedure's metadata, or '' when it has none."""
+    return _catalogue(meta).get("field", "")
+
+
+def _catalogue(meta: dict) -> dict:
+    catalogue = meta.get("catalogue")
+    return catalogue if isinstance(catalogue, dict) else {}
 
 
 def posted_codes(session: Session) -> set[str]:
@@ -73,4 +102,5 @@ def catalogue_entry(procedure: Procedure, department: Department) -> CatalogueEn
         deadline_working_days=int(deadline.get("working_days", 0)),
         deadline_same_day=bool(deadline.get("same_day")),
         deadline_text_vi=deadline.get("text_vi", ""),
-        deadline_text_en=deadline.get("text_en", ""), online=accepts_online(meta))
+        deadline_text_en=deadline.get("text_en", ""), online=accepts_online(meta),
+        field=field_of(meta), level=_catalogue(meta).get("level", ""))

@@ -28,6 +28,10 @@ from engine.procedures import store_model
 from engine.specs import parse_model
 from engine.versions import Draft, create_draft
 
+PROCEDURE_CODE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"  # procedures.code is 32 characters
+NAME_MAX = 300  # procedures.name_vi / name_en
+MAX_WORKING_DAYS = 365
+
 
 class ProcedureExists(DomainError):
     """A procedure already has this code."""
