@@ -44,15 +44,24 @@ def search_catalogue(session: Session, query: str = "", *, field: str = ""
     Case and accents are ignored; `field`, when given, keeps the procedures of that field
     (also ignoring case and accents).
     """
+    return narrowed(posted_entries(session), query, field=field)
+
+
+def posted_entries(session: Session) -> list[CatalogueEntry]:
+    """Return every procedure with a published version, by code, as the catalogue shows it."""
     departments = {d.code: d for d in session.scalars(select(Department))}
     posted = posted_codes(session)
-    wanted = fold(field)
     return [catalogue_entry(procedure, departments[procedure.department_code])
-            for procedure in get_all_procedures(session)
-            if procedure.code in posted
-            and (not wanted or fold(field_of(procedure.meta)) == wanted)
-            and matches(query, procedure.name_vi, procedure.name_en, procedure.code,
-                        field_of(procedure.meta))]
+            for procedure in get_all_procedures(session) if procedure.code in posted]
+
+
+def narrowed(entries: list[CatalogueEntry], query: str, *, field: str = ""
+             ) -> list[CatalogueEntry]:
+    """Keep the entries of `field` (if given) holding every word of `query`, accents ignored."""
+    wanted = fold(field)
+    return [entry for entry in entries
+            if (not wanted or fold(entry.field) == wanted)
+            and matches(query, entry.name_vi, entry.name_en, entry.code, entry.field)]
 
 
 def catalogue_fields(entries: list[CatalogueEntry]) -> list[tuple[str, int]]:
@@ -61,11 +70,6 @@ def catalogue_fields(entries: list[CatalogueEntry]) -> list[tuple[str, int]]:
     for entry in entries:
         counts[entry.field] = counts.get(entry.field, 0) + 1
     return sorted(counts.items(), key=lambda item: fold(item[0]))
-
-
-def field_of(meta: dict) -> str:
-    """Return the catalogue field of a procedure's metadata, or '' when it has none."""
-    return _catalogue(meta).get("field", "")
 
 
 def _catalogue(meta: dict) -> dict:
@@ -103,4 +107,4 @@ def catalogue_entry(procedure: Procedure, department: Department) -> CatalogueEn
         deadline_same_day=bool(deadline.get("same_day")),
         deadline_text_vi=deadline.get("text_vi", ""),
         deadline_text_en=deadline.get("text_en", ""), online=accepts_online(meta),
-        field=field_of(meta), level=_catalogue(meta).get("level", ""))
+        field=_catalogue(meta).get("field", ""), level=_catalogue(meta).get("level", ""))
