@@ -159,3 +159,49 @@ def test_the_trial_run_shows_the_path_its_deadlines_and_the_outcome(
     editors.get_by_test_id("migration-plan").click()
     expect(editors.get_by_test_id("migration-status")).to_contain_text("hồ sơ đang giải quyết")
     assert script_errors == []
+
+
+def test_a_new_procedure_is_created_from_the_generic_pattern_and_opened(
+        versions_restored, page, script_errors, live_server, staff, http, tmp_path):
+    designer = staff["designer"]
+    open_procedure(page, live_server, designer, HOUSEHOLD)
+    editors = page.get_by_test_id("editors")
+
+    editors.get_by_test_id("new-procedure").click()
+    dialog = page.get_by_test_id("new-procedure-dialog")
+    dialog.get_by_test_id("new-procedure-code").fill("MC.TEST.002")
+    dialog.get_by_test_id("new-procedure-name-vi").fill("Xác nhận thử nghiệm của xã")
+    dialog.get_by_test_id("new-procedure-name-en").fill("Commune test confirmation")
+    dialog.get_by_test_id("new-procedure-department").select_option("CULTURE_SOCIAL")
+    dialog.get_by_test_id("new-procedure-days").fill("4")
+    page.screenshot(path=tmp_path / "new-procedure.png")
+    dialog.get_by_test_id("new-procedure-create").click()
+
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_test_id("procedure-title")).to_contain_text("MC.TEST.002")
+    expect(editors.get_by_test_id("editors-title")).to_contain_text("MC.TEST.002 · v1 (draft)")
+    versions = http.get("/api/v1/procedures/MC.TEST.002/versions",
+                        headers=designer.headers).json()
+    assert [(v["number"], v["state"]) for v in versions] == [(1, "draft")]
+    draft = http.get("/api/v1/procedures/MC.TEST.002/versions/1", headers=designer.headers).json()
+    assert (draft["meta"]["department"], draft["meta"]["deadline"]["working_days"]) == \
+        ("CULTURE_SOCIAL", 4)
+    assert script_errors == []
+
+
+def test_a_code_already_used_is_refused_in_the_dialog_and_nothing_is_created(
+        versions_restored, page, script_errors, live_server, staff, http):
+    open_procedure(page, live_server, staff["designer"], HOUSEHOLD)
+
+    page.get_by_test_id("new-procedure").click()
+    dialog = page.get_by_test_id("new-procedure-dialog")
+    dialog.get_by_test_id("new-procedure-code").fill(HOUSEHOLD)
+    dialog.get_by_test_id("new-procedure-name-vi").fill("Trùng mã")
+    dialog.get_by_test_id("new-procedure-name-en").fill("Same code")
+    dialog.get_by_test_id("new-procedure-create").click()
+
+    expect(dialog.get_by_test_id("new-procedure-status")).to_contain_text("409")
+    expect(dialog).to_be_visible()
+    assert len(http.get(f"/api/v1/procedures/{HOUSEHOLD}/versions",
+                        headers=staff["designer"].headers).json()) == 1
+    assert [e for e in script_errors if "409" not in e] == []
