@@ -112,9 +112,16 @@ export function createFormsEditor(root) {
     }
   }
 
+  /** A box for the preview, styled by the staff pages' own sheet and by nothing else. */
   function previewHost() {
     const host = el('div', { class: 'ed-preview', 'data-testid': 'form-preview-host' });
-    host.attachShadow({ mode: 'open' });
+    const sheet = el('link', { rel: 'stylesheet', href: APP_CSS });
+    host.styled = new Promise((resolve) => {
+      sheet.addEventListener('load', resolve);
+      sheet.addEventListener('error', resolve);
+    });
+    host.attachShadow({ mode: 'open' }).append(sheet,
+      el('div', { class: 'ed-preview-body', style: 'padding:.5rem 1rem' }));
     return host;
   }
 
@@ -173,9 +180,9 @@ export function createFormsEditor(root) {
     const problems = detail.querySelector('.ed-form-problems');
     try {
       const html = await state.ctx.client.request('POST', 'forms/preview', { key, schema });
-      host.shadowRoot.innerHTML = `<link rel="stylesheet" href="${APP_CSS}">`
-        + '<div class="ed-preview-body" style="padding:.5rem 1rem">'
-        + `${html}</div>`;
+      // The server's renderer escaped every title and value (Jinja autoescape).
+      host.shadowRoot.querySelector('.ed-preview-body').innerHTML = html;
+      await host.styled;
       host.dataset.rendered = String(Date.now());
       if (problems) showProblems(problems, state.problems.filter((p) => p.element === `forms.${key}`));
     } catch (err) {
