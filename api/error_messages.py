@@ -222,7 +222,7 @@ DOMAIN_MESSAGES = {
     ("version_not_draft", None):
         "Phiên bản %(number)s của thủ tục %(code)s đang ở trạng thái %(state)s; chỉ bản nháp mới "
         "sửa hoặc công bố được. Hãy tạo một bản nháp mới.",
-    ("invalid_input", "form_invalid"): "Biểu mẫu %(key)s có lỗi: hãy sửa các lỗi được liệt kê.",
+    ("form_invalid", None): "Biểu mẫu %(key)s có lỗi: hãy sửa các lỗi được liệt kê.",
     ("not_found", "unknown_form"):
         "Không có biểu mẫu %(key)s trong forms/ hay trong các phiên bản đã công bố.",
     ("version_invalid", None):

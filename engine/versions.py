@@ -79,12 +79,13 @@ class VersionInvalid(DomainError):
         super().__init__(message, problems=[p.as_dict() for p in problems], **details)
 
 
-class FormInvalid(InvalidInput):
+class FormInvalid(DomainError):
     """A form being drawn has problems that would stop its publication; the details list them."""
 
+    code = "form_invalid"
+
     def __init__(self, message: str, problems: list[Problem], **details):
-        super().__init__(message, problems=[p.as_dict() for p in problems],
-                         reason="form_invalid", **details)
+        super().__init__(message, problems=[p.as_dict() for p in problems], **details)
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def test_a_schema_that_would_stop_publication_is_refused_with_its_problems(http,
 
     assert [r.status_code for r in (refused, not_a_schema, bad_key)] == [422] * 3
     error = refused.json()["error"]
-    assert (error["code"], error["details"]["reason"]) == ("invalid_input", "form_invalid")
+    assert error["code"] == "form_invalid"
     assert error["message"] == f"Biểu mẫu {KEY} có lỗi: hãy sửa các lỗi được liệt kê."
     [problem] = error["details"]["problems"]
     assert problem["element"] == f"forms.{KEY}" and "lookarounds" in problem["message"]
