@@ -7,9 +7,11 @@ from marshmallow import Schema, fields, validate
 
 from api.auth import current_user
 from api.extensions import db
+from api.refusals import refusals
 from api.web.schema_form import form_fields
 from engine.access import check_can_design
-from engine.versions import FORM_KEY_MAX, check_form_or_raise, get_form_or_raise
+from engine.validation import Problem
+from engine.versions import FORM_KEY_MAX, FormInvalid, check_form_or_raise, get_form_or_raise
 
 blp = Blueprint("forms", __name__, url_prefix="/api/v1/forms",
                 description="Step forms: published JSON Schemas and previews of drafts' forms")
@@ -44,6 +46,7 @@ class FormPreview(MethodView):
     @blp.arguments(FormPreviewSchema)
     @blp.response(200, {"type": "string"}, content_type="text/html",
                   description="the form's fields as an HTML fragment")
+    @refusals(blp, 403, 422)
     def post(self, body):
         """Render a form's fields with the staff pages' own renderer (designers and admins).
 
@@ -51,9 +54,18 @@ class FormPreview(MethodView):
         Schema, a pattern RE2 cannot run, a malformed key). Nothing is stored.
         """
         check_can_design(current_user(), "preview forms")
-        check_form_or_raise(body["key"], body["schema"])
-        html = render_template_string(PREVIEW, title=body["schema"].get("title"),
-                                      fields=form_fields(body["schema"]), values={}, errors={})
+        key, schema = body["key"], body["schema"]
+        check_form_or_raise(key, schema)
+        try:
+            fields_ = form_fields(schema)
+        except (AttributeError, TypeError) as err:
+            # Valid JSON Schema the staff pages cannot show, e.g. `true` as a field's schema.
+            raise FormInvalid(f"the staff pages cannot show form '{key}'", [Problem(
+                f"form '{key}' cannot be shown to officers: each field must be an object "
+                f"with a type, choices listed in 'enum' with 'x-enum-titles' ({err})",
+                element=f"forms.{key}")], key=key) from None
+        html = render_template_string(PREVIEW, title=schema.get("title"), fields=fields_,
+                                      values={}, errors={})
         return Response(html, status=200, mimetype="text/html")
 
 
@@ -62,6 +74,7 @@ class FormByKey(MethodView):
     """A published form."""
 
     @blp.response(200, FormSchemaSchema)
+    @refusals(blp, 404)
     def get(self, key):
         """Show the JSON Schema of a form under forms/ or published with a version."""
         return {"key": key, "schema": get_form_or_raise(db.session,

@@ -56,8 +56,11 @@ def test_a_schema_that_would_stop_publication_is_refused_with_its_problems(http,
                              json={"key": KEY, "schema": {"type": "no-such-type"}})
     bad_key = http.post(PREVIEW, headers=staff["designer"].headers,
                         json={"key": "../etc", "schema": SCHEMA})
+    unshowable = http.post(PREVIEW, headers=staff["designer"].headers,
+                           json={"key": KEY, "schema": {"properties": {"a": True}}})
 
-    assert [r.status_code for r in (refused, not_a_schema, bad_key)] == [422] * 3
+    assert [r.status_code for r in (refused, not_a_schema, bad_key, unshowable)] == [422] * 4
+    assert "cannot be shown to officers" in unshowable.text
     error = refused.json()["error"]
     assert error["code"] == "form_invalid"
     assert error["message"] == f"Biểu mẫu {KEY} có lỗi: hãy sửa các lỗi được liệt kê."
