@@ -51,6 +51,7 @@ def test_a_field_with_a_vietnamese_title_and_choices_is_previewed_and_saved_unde
     editors = page.get_by_test_id("editors")
 
     editors.get_by_test_id(f"form-{CERTIFY}").click()
+    expect(editors.get_by_test_id("form-detail").locator("h3")).to_have_text(CERTIFY)
     preview_host = editors.get_by_test_id("form-preview-host")
     expect(preview_host).to_have_attribute("data-rendered", re.compile("."))
     editors.get_by_test_id("copy-form").click()

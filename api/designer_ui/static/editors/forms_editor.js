@@ -44,6 +44,8 @@ export function createFormsEditor(root) {
 
   async function setVersion(ctx) {
     state.ctx = ctx;
+    const announced = (state.announced || 0) + 1;
+    state.announced = announced;
     state.drafts = {};
     state.dirty = false;
     const { version } = ctx;
@@ -65,6 +67,7 @@ export function createFormsEditor(root) {
     } catch (err) {
       status(line, 'error', failure(err));
     }
+    if (state.announced !== announced) return; // a newer version was announced meanwhile
     const intake = version.meta?.intake_form;
     state.keys = [...new Set([...(intake ? [intake] : []), ...used,
       ...Object.keys(state.drafts)])];
@@ -106,6 +109,7 @@ export function createFormsEditor(root) {
         state.published[key] = (await state.ctx.client.request(
           'GET', `forms/${key.split('/').map(encodeURIComponent).join('/')}`)).schema;
       }
+      if (state.selected !== key) return; // the designer picked another form meanwhile
       renderPublished(key);
     } catch (err) {
       detail.replaceChildren(el('p', { class: 'ed-status error' }, failure(err)));
@@ -178,14 +182,19 @@ export function createFormsEditor(root) {
 
   async function preview(key, schema, host) {
     const problems = detail.querySelector('.ed-form-problems');
+    // Answers may come back out of order: only the last request asked for is shown.
+    const asked = (host.asked || 0) + 1;
+    host.asked = asked;
     try {
       const html = await state.ctx.client.request('POST', 'forms/preview', { key, schema });
+      if (host.asked !== asked) return;
       // The server's renderer escaped every title and value (Jinja autoescape).
       host.shadowRoot.querySelector('.ed-preview-body').innerHTML = html;
       await host.styled;
       host.dataset.rendered = String(Date.now());
       if (problems) showProblems(problems, state.problems.filter((p) => p.element === `forms.${key}`));
     } catch (err) {
+      if (host.asked !== asked) return;
       if (err.details && Array.isArray(err.details.problems) && problems) {
         showProblems(problems, err.details.problems);
       } else {
