@@ -15,6 +15,7 @@ from sqlalchemy import select
 from api import cli_users
 from api.cli_audit import audit_group
 from api.cli_calendar import calendar_group
+from api.cli_catalogue import catalogue_group
 from api.cli_documents import documents_group
 from api.cli_pki import pki_group
 from api.cli_reports import report_group
@@ -235,6 +236,7 @@ def workflows_check_command(paths):
 
 
 main.add_command(calendar_group)
+main.add_command(catalogue_group)
 main.add_command(audit_group)
 main.add_command(documents_group)
 main.add_command(report_group)

@@ -2,15 +2,35 @@
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 
 from api.auth import current_user
 from api.extensions import db
 from api.refusals import refusals
 from api.users import UserSchema
-from engine.accounts import get_department_members
+from engine.accounts import get_all_departments, get_department_members
 
 blp = Blueprint("departments", __name__, url_prefix="/api/v1/departments",
                 description="Departments and their members")
+
+
+class DepartmentSchema(Schema):
+    """A department: a lane of the models, the owner of procedures."""
+
+    code = fields.String()
+    name_vi = fields.String()
+    name_en = fields.String()
+    external = fields.Boolean(metadata={"description": "an agency outside the center"})
+
+
+@blp.route("")
+class Departments(MethodView):
+    """The departments."""
+
+    @blp.response(200, DepartmentSchema(many=True))
+    def get(self):
+        """List every department by code, e.g. for a designer picking a lane's or a procedure's."""
+        return get_all_departments(db.session)
 
 
 @blp.route("/<code>/members")

@@ -86,11 +86,16 @@ class DraftSchema(VersionSchema):
     """A stored draft with the problems its model still has."""
 
     problems = fields.List(fields.Nested(ProblemSchema))
+    forms_renamed = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "old key → new key of each form that differed from the form published "
+                       "under its key: published forms never change, so the draft's form was "
+                       "stored under the next free key and its steps pointed at it"})
 
     @pre_dump
     def _flatten(self, draft, **_kwargs):
-        body = {name: getattr(draft.version, name) for name in self.fields if name != "problems"}
-        return {**body, "problems": draft.problems}
+        own = ("problems", "forms_renamed")
+        body = {name: getattr(draft.version, name) for name in self.fields if name not in own}
+        return {**body, "problems": draft.problems, "forms_renamed": draft.forms_renamed}
 
 
 class CreateVersionSchema(Schema):
@@ -201,6 +206,9 @@ class Versions(MethodView):
 
         A draft with problems is stored so it can be fixed with PUT; hostile XML (a DTD,
         entities, or more than MOTCUA_MAX_MODEL_BYTES) is refused with 400 and nothing stored.
+        A form brought under a key published with another schema is stored under the next
+        free key (`…/certify` → `…/certify_2`), the steps naming it are pointed at the new key,
+        and `forms_renamed` says so.
         """
         return create_draft(db.session, _ctx(), code=code, bpmn_xml=body["bpmn_xml"],
                             meta=body.get("meta"), forms=body.get("forms"),
@@ -223,7 +231,10 @@ class VersionByNumber(MethodView):
     @blp.alt_response(403, description=WRITERS_ONLY)
     @blp.alt_response(409, description="the version is not a draft")
     def put(self, body, code, number):
-        """Replace a draft's model, metadata, forms or note; 409 unless it is a draft."""
+        """Replace a draft's model, metadata, forms or note; 409 unless it is a draft.
+
+        Forms changed from their published schema get a new key, as with POST.
+        """
         return update_draft(db.session, _ctx(), code=code, number=number,
                             bpmn_xml=body.get("bpmn_xml"), meta=body.get("meta"),
                             forms=body.get("forms"), change_note=body.get("change_note"),

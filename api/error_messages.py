@@ -222,11 +222,20 @@ DOMAIN_MESSAGES = {
     ("version_not_draft", None):
         "Phiên bản %(number)s của thủ tục %(code)s đang ở trạng thái %(state)s; chỉ bản nháp mới "
         "sửa hoặc công bố được. Hãy tạo một bản nháp mới.",
+    ("form_invalid", None): "Biểu mẫu %(key)s có lỗi: hãy sửa các lỗi được liệt kê.",
+    ("not_found", "unknown_form"):
+        "Không có biểu mẫu %(key)s trong forms/ hay trong các phiên bản đã công bố.",
     ("version_invalid", None):
         "Phiên bản %(number)s của thủ tục %(code)s có lỗi ngăn việc công bố: hãy sửa các lỗi được "
         "liệt kê.",
     ("version_invalid", "unrunnable"):
         "Phiên bản %(number)s không chạy được: hãy sửa các lỗi được liệt kê trước.",
+    ("procedure_exists", None):
+        "Đã có thủ tục mã %(code)s; hãy mở thủ tục đó và tạo phiên bản mới.",
+    ("invalid_input", "not_a_handling_department"):
+        "Phòng ban %(department)s không giải quyết thủ tục; hãy chọn một trong: %(known)s.",
+    ("invalid_input", "deadline_too_short"):
+        "Thời hạn giải quyết phải từ 01 ngày làm việc, hoặc chọn giải quyết trong ngày.",
     ("hostile_xml", None): "Tài liệu bị từ chối mà không đọc.",
     ("hostile_xml", "too_large"): "Mô hình có %(size)s byte, vượt giới hạn %(max_bytes)s byte.",
     ("hostile_xml", "nul_bytes"): "Tài liệu chứa byte NUL, điều không tài liệu XML nào được có.",

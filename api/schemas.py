@@ -524,8 +524,17 @@ class CatalogueQuery(Schema):
     """A search of the public catalogue."""
 
     q = fields.String(load_default="", validate=validate.Length(max=200), metadata={
-        "description": "words of the name or code; case and accents are ignored "
+        "description": "words of the name, code or field; case and accents are ignored "
                        "(`khai sinh` finds `Đăng ký khai sinh`)"})
+    field = fields.String(load_default="", validate=validate.Length(max=200), metadata={
+        "description": "only the procedures of this field (lĩnh vực), case and accents ignored"})
+
+
+class CatalogueFieldSchema(Schema):
+    """A field (lĩnh vực) of the catalogue and how many procedures it has."""
+
+    field = fields.String()
+    count = fields.Integer()
 
 
 class RequiredDocumentSchema(Schema):
@@ -544,6 +553,9 @@ class CatalogueEntrySchema(Schema):
     name_vi = fields.String()
     name_en = fields.String()
     department_code = fields.String(metadata={"description": "the department responsible"})
+    field = fields.String(metadata={"description": "the catalogue's field (lĩnh vực); empty "
+                                                   "for procedures not loaded from it"})
+    level = fields.String(metadata={"description": "the level that handles it (cấp thực hiện)"})
     department_name_vi = fields.String()
     department_name_en = fields.String()
     required_documents = fields.List(fields.Nested(RequiredDocumentSchema))

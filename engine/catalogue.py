@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.fees import fixed_fee_vnd
-from engine.folding import matches
-from engine.models import Department, Procedure
+from engine.folding import fold, matches
+from engine.models import Department, Procedure, ProcedureVersion
 from engine.online import accepts_online
 from engine.procedures import get_all_procedures, get_procedure_or_raise
 
@@ -32,14 +32,55 @@ class CatalogueEntry:
     deadline_text_vi: str
     deadline_text_en: str
     online: bool  # a citizen may submit it online (engine.online)
+    # The catalogue file's field (lĩnh vực) and level (cấp thực hiện); empty when not loaded.
+    field: str = ""
+    level: str = ""
 
 
-def search_catalogue(session: Session, query: str = "") -> list[CatalogueEntry]:
-    """Return the procedures whose name or code holds every word of `query`, ignoring accents."""
+def search_catalogue(session: Session, query: str = "", *, field: str = ""
+                     ) -> list[CatalogueEntry]:
+    """Return the posted procedures whose name, code or field holds every word of `query`.
+
+    Case and accents are ignored; `field`, when given, keeps the procedures of that field
+    (also ignoring case and accents).
+    """
+    return narrowed(posted_entries(session), query, field=field)
+
+
+def posted_entries(session: Session) -> list[CatalogueEntry]:
+    """Return every procedure with a published version, by code, as the catalogue shows it."""
     departments = {d.code: d for d in session.scalars(select(Department))}
+    posted = posted_codes(session)
     return [catalogue_entry(procedure, departments[procedure.department_code])
-            for procedure in get_all_procedures(session)
-            if matches(query, procedure.name_vi, procedure.name_en, procedure.code)]
+            for procedure in get_all_procedures(session) if procedure.code in posted]
+
+
+def narrowed(entries: list[CatalogueEntry], query: str, *, field: str = ""
+             ) -> list[CatalogueEntry]:
+    """Keep the entries of `field` (if given) holding every word of `query`, accents ignored."""
+    wanted = fold(field)
+    return [entry for entry in entries
+            if (not wanted or fold(entry.field) == wanted)
+            and matches(query, entry.name_vi, entry.name_en, entry.code, entry.field)]
+
+
+def catalogue_fields(entries: list[CatalogueEntry]) -> list[tuple[str, int]]:
+    """Return each field of the entries with how many procedures it has, by name."""
+    counts: dict[str, int] = {}
+    for entry in entries:
+        counts[entry.field] = counts.get(entry.field, 0) + 1
+    return sorted(counts.items(), key=lambda item: fold(item[0]))
+
+
+def _catalogue(meta: dict) -> dict:
+    catalogue = meta.get("catalogue")
+    return catalogue if isinstance(catalogue, dict) else {}
+
+
+def posted_codes(session: Session) -> set[str]:
+    """Return the codes of the procedures with a published version: those the center posts."""
+    return set(session.scalars(select(ProcedureVersion.procedure_code)
+                               .where(ProcedureVersion.state == "published")))
 
 
 def get_catalogue_entry_or_raise(session: Session, code: str) -> CatalogueEntry:
@@ -65,4 +106,5 @@ def catalogue_entry(procedure: Procedure, department: Department) -> CatalogueEn
         deadline_working_days=int(deadline.get("working_days", 0)),
         deadline_same_day=bool(deadline.get("same_day")),
         deadline_text_vi=deadline.get("text_vi", ""),
-        deadline_text_en=deadline.get("text_en", ""), online=accepts_online(meta))
+        deadline_text_en=deadline.get("text_en", ""), online=accepts_online(meta),
+        field=_catalogue(meta).get("field", ""), level=_catalogue(meta).get("level", ""))

@@ -24,6 +24,7 @@ from engine import audit
 from engine.access import check_can_design
 from engine.context import EngineContext
 from engine.errors import DomainError, InvalidInput, Kind, NotFound
+from engine.form_renames import RenamedForms, rename_changed_forms
 from engine.models import (
     Department,
     FormSchema,
@@ -78,12 +79,22 @@ class VersionInvalid(DomainError):
         super().__init__(message, problems=[p.as_dict() for p in problems], **details)
 
 
+class FormInvalid(DomainError):
+    """A form being drawn has problems that would stop its publication; the details list them."""
+
+    code = "form_invalid"
+
+    def __init__(self, message: str, problems: list[Problem], **details):
+        super().__init__(message, problems=[p.as_dict() for p in problems], **details)
+
+
 @dataclass(frozen=True)
 class Draft:
     """A stored draft and the problems its model still has."""
 
     version: ProcedureVersion
     problems: list[Problem]
+    forms_renamed: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -146,6 +157,23 @@ def get_version_or_raise(session: Session, code: str, number: int) -> ProcedureV
                               f"GET /api/v1/procedures/{code}/versions lists them.",
                               code=code, number=number)
     return version
+
+
+def get_form_or_raise(session: Session, ctx: EngineContext, key: str) -> dict:
+    """Return the schema of a form under forms/ or published with a version."""
+    schema = _published_form(session, ctx, key) if FORM_KEY.match(key) else None
+    if schema is None:
+        raise NotFound(f"no form '{key}' is under forms/ or published with a version",
+                       reason="unknown_form", key=key)
+    return schema
+
+
+def check_form_or_raise(key: str, schema: dict) -> None:
+    """Raise FormInvalid with what would stop the form's publication, the published aside."""
+    problems = form_schema_problems(key, schema)
+    if problems:
+        raise FormInvalid(f"form '{key}' has problems: fix the problems listed", problems,
+                          key=key)
 
 
 def version_xml(session: Session, code: str, number: int) -> str:
@@ -238,7 +266,8 @@ def create_draft(session: Session, ctx: EngineContext, *, code: str, bpmn_xml: b
     change_note = _checked_note(change_note)
     procedure = _lock_procedure(session, code)
     meta = copy.deepcopy(procedure.meta) if meta is None else _checked_meta(meta, code)
-    forms = _checked_forms(forms)
+    draft = _renamed(session, ctx, xml, meta=meta, forms=_checked_forms(forms))
+    xml, meta, forms = draft.bpmn_xml, draft.meta, draft.forms
     problems = _problems(session, ctx, xml, meta=meta, forms=forms, max_bytes=max_bytes)
     spec_hash = _store_xml(session, xml, meta, now)
     number = (session.scalar(select(func.max(ProcedureVersion.number))
@@ -251,9 +280,10 @@ def create_draft(session: Session, ctx: EngineContext, *, code: str, bpmn_xml: b
     audit.append(session, [audit.Change(
         actor=user.username, action="procedure_version.drafted",
         after={"procedure_code": code, "number": number, "spec_hash": spec_hash,
-               "change_note": change_note, "problems": len(problems)})], now=now)
+               "change_note": change_note, "problems": len(problems),
+               "forms_renamed": draft.renamed})], now=now)
     session.commit()
-    return Draft(version, problems)
+    return Draft(version, problems, draft.renamed)
 
 
 def update_draft(session: Session, ctx: EngineContext, *, code: str, number: int,
@@ -274,6 +304,8 @@ def update_draft(session: Session, ctx: EngineContext, *, code: str, number: int
         xml = session.get(WorkflowSpec, version.spec_hash).bpmn_xml.encode("utf-8")
     new_meta = version.meta if meta is None else _checked_meta(meta, code)
     new_forms = version.forms if forms is None else _checked_forms(forms)
+    draft = _renamed(session, ctx, xml, meta=new_meta, forms=new_forms)
+    xml, new_meta, new_forms = draft.bpmn_xml, draft.meta, draft.forms
     problems = _problems(session, ctx, xml, meta=new_meta, forms=new_forms, max_bytes=max_bytes)
     version.spec_hash = _store_xml(session, xml, new_meta, now)
     version.meta, version.forms = copy.deepcopy(new_meta), copy.deepcopy(new_forms)
@@ -283,9 +315,10 @@ def update_draft(session: Session, ctx: EngineContext, *, code: str, number: int
     audit.append(session, [audit.Change(
         actor=user.username, action="procedure_version.updated", before=before,
         after={"procedure_code": code, "number": number, "spec_hash": version.spec_hash,
-               "change_note": version.change_note, "problems": len(problems)})], now=now)
+               "change_note": version.change_note, "problems": len(problems),
+               "forms_renamed": draft.renamed})], now=now)
     session.commit()
-    return Draft(version, problems)
+    return Draft(version, problems, draft.renamed)
 
 
 def publish(session: Session, ctx: EngineContext, *, code: str, number: int, user: User,
@@ -467,6 +500,14 @@ def _checked_forms(forms: dict | None) -> dict:
     return copy.deepcopy(forms)
 
 
+def _renamed(session: Session, ctx: EngineContext, xml: bytes, *, meta: dict, forms: dict
+             ) -> RenamedForms:
+    """Give each form changed from its published schema the next free key."""
+    return rename_changed_forms(
+        xml, meta=meta, forms=forms, published=lambda key: _published_form(session, ctx, key),
+        key_allowed=lambda key: len(key) <= FORM_KEY_MAX and bool(FORM_KEY.match(key)))
+
+
 def _problems(session: Session, ctx: EngineContext, xml: bytes, *, meta: dict, forms: dict,
               max_bytes: int) -> list[Problem]:
     def exists(key: str) -> bool:
@@ -483,24 +524,30 @@ def _problems(session: Session, ctx: EngineContext, xml: bytes, *, meta: dict, f
     return problems + _form_problems(session, ctx, forms)
 
 
+def form_schema_problems(key: str, schema: dict) -> list[Problem]:
+    """Return what stops a form from being published, the published forms aside.
+
+    The key's shape, the JSON Schema itself and its patterns (RE2 must run them).
+    """
+    where = f"forms.{key}"
+    if len(key) > FORM_KEY_MAX or not FORM_KEY.match(key):
+        return [Problem(f"form key '{key}' must be folder/name made of letters, digits, '_' "
+                        "and '-', e.g. certified_copy/certify_v2", element=where)]
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as err:
+        return [Problem(f"form '{key}' is not a valid JSON Schema: {err.message}",
+                        element=where)]
+    return [Problem(problem, element=where) for problem in pattern_problems(key, schema)]
+
+
 def _form_problems(session: Session, ctx: EngineContext, forms: dict) -> list[Problem]:
     problems = []
     for key, schema in forms.items():
         where = f"forms.{key}"
-        if len(key) > FORM_KEY_MAX or not FORM_KEY.match(key):
-            problems.append(Problem(f"form key '{key}' must be folder/name made of letters, "
-                                    "digits, '_' and '-', e.g. certified_copy/certify_v2",
-                                    element=where))
-            continue
-        try:
-            Draft202012Validator.check_schema(schema)
-        except SchemaError as err:
-            problems.append(Problem(f"form '{key}' is not a valid JSON Schema: {err.message}",
-                                    element=where))
-            continue
-        problems.extend(Problem(problem, element=where)
-                        for problem in pattern_problems(key, schema))
-        published = _published_form(session, ctx, key)
+        problems.extend(form_schema_problems(key, schema))
+        # Only left when the key could not be numbered (see _renamed).
+        published = _published_form(session, ctx, key) if FORM_KEY.match(key) else None
         if published is not None and published != schema:
             problems.append(Problem(
                 f"form '{key}' already exists with another schema, and dossiers may be using "

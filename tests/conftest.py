@@ -257,6 +257,10 @@ def versions_restored(session):
     session.execute(delete(ProcedureVersion).where(ProcedureVersion.id.not_in(versions)))
     for version in session.scalars(select(ProcedureVersion)):
         version.state, version.published_at, version.retired_at = versions[version.id]
+    # Procedures a test created (from a pattern, from a catalogue) go with their versions.
+    session.execute(delete(ProcedureVersion).where(
+        ProcedureVersion.procedure_code.not_in(procedures)))
+    session.execute(delete(Procedure).where(Procedure.code.not_in(procedures)))
     for procedure in session.scalars(select(Procedure)):
         procedure.spec_hash, procedure.meta, procedure.updated_at = procedures[procedure.code]
     session.flush()

@@ -31,12 +31,13 @@ from api.document_uploads import document_store
 from api.error_messages import message_of
 from api.extensions import db
 from api.lookup_limits import count_lookup, count_submission
+from api.paging import page_of
 from api.payments import due_for_citizen
 from api.public import citizen_dossier, citizen_view
 from api.results import citizen_result
 from api.web.applicant_form import APPLICANT_FIELDS, APPLICANT_PREFIX, posted_applicant
 from api.web.schema_form import coerce, field_messages, form_fields, posted_values
-from engine.catalogue import search_catalogue
+from engine.catalogue import catalogue_fields, narrowed, posted_entries
 from engine.errors import (
     DossierDecided,
     DossierNotFound,
@@ -177,10 +178,14 @@ def result_download():
 @blp.get("/thu-tuc")
 @public
 def catalogue():
-    """Show the procedures, narrowed by `?q=` (case and accents ignored)."""
+    """Show the procedures a page at a time, narrowed by `?q=` and `?field=` (accents ignored)."""
     query = request.args.get("q", "").strip()[:200]
+    field = request.args.get("field", "").strip()[:200]
+    everything = posted_entries(db.session)
+    found = narrowed(everything, query, field=field)
     response = make_response(render_template(
-        "citizen/catalogue.html", query=query, entries=search_catalogue(db.session, query),
+        "citizen/catalogue.html", query=query, field=field, entries=found,
+        page=page_of(found, request.args.get("page")), fields=catalogue_fields(everything),
         lang=str(get_locale())))
     return _secured(response)
 

@@ -16,11 +16,17 @@ from flask_babel import lazy_gettext as _l
 
 from api.clock import now
 from api.extensions import db
+from api.paging import page_of
 from api.web import blp, sessions
 from api.web.applicant_form import APPLICANT_FIELDS, APPLICANT_PREFIX, posted_applicant
 from api.web.schema_form import coerce, field_messages, form_fields, posted_values
 from engine.access import check_can_receive
-from engine.catalogue import get_catalogue_entry_or_raise, search_catalogue
+from engine.catalogue import (
+    catalogue_fields,
+    get_catalogue_entry_or_raise,
+    narrowed,
+    posted_entries,
+)
 from engine.dossier_versions import required_documents
 from engine.dossiers import Components, receive_dossier_once
 from engine.errors import InvalidFormData
@@ -55,11 +61,18 @@ def _ctx():
 
 @blp.get("/tiep-nhan")
 def reception():
-    """Find a procedure by name or code, accents ignored; each leads to its intake page."""
+    """Find a procedure by name, code or field, accents ignored, a page at a time.
+
+    Each procedure leads to its intake page.
+    """
     check_can_receive(sessions.signed_in_user())
     query = request.args.get("q", "").strip()[:200]
-    return render_template("web/reception.html", query=query,
-                           entries=search_catalogue(db.session, query))
+    field = request.args.get("field", "").strip()[:200]
+    everything = posted_entries(db.session)
+    found = narrowed(everything, query, field=field)
+    return render_template("web/reception.html", query=query, field=field, entries=found,
+                           page=page_of(found, request.args.get("page")),
+                           fields=catalogue_fields(everything))
 
 
 @blp.get("/tiep-nhan/<string:procedure_code>")

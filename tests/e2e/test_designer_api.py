@@ -276,17 +276,6 @@ def test_a_version_brings_a_new_form_that_new_dossiers_use_and_other_processes_f
         db.engine.dispose()
 
 
-def test_a_changed_schema_under_a_published_form_key_is_a_problem(http, staff, versions_restored):
-    designer = staff["designer"]
-    _, xml = published_xml(http, designer)
-
-    created = draft(http, designer, xml, note="retitle the form",
-                    forms={"certified_copy/certify": {"type": "object"}})
-
-    assert created.status_code == 201
-    assert [p["element"] for p in created.json()["problems"]] == ["forms.certified_copy/certify"]
-
-
 def test_a_form_pattern_re2_cannot_run_stops_publication_and_nothing_changes(
         http, staff, session, versions_restored):
     designer = staff["designer"]

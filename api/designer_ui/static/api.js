@@ -47,6 +47,7 @@ export function createClient(getToken) {
   const version = (code, number) => `${procedure(code)}/versions/${encodeURIComponent(number)}`;
 
   return {
+    request, // the editors' way in (PAGE_CONTRACT.md): a path relative to /api/v1/
     listProcedures: () => request('GET', 'procedures'),
     getProcedure: (code) => request('GET', procedure(code)),
     listVersions: (code) => request('GET', `${procedure(code)}/versions`),

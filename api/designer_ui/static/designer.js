@@ -195,6 +195,10 @@ function showProblems(problems, { number }) {
       el('span', { class: 'severity' }, severity === 'error' ? 'Lỗi (error)' : 'Cảnh báo (warning)'),
       where ? el('span', { class: 'where' }, where) : null,
       el('span', { class: 'message' }, problem.message));
+    if (/^(meta|forms)\./.test(problem.element || '')) {
+      item.classList.add('linked');
+      item.addEventListener('click', () => focusEditors(problem.element));
+    }
     if (element) {
       item.classList.add('linked');
       item.title = 'Bấm để xem trên sơ đồ (click to show on the diagram)';
@@ -381,6 +385,7 @@ async function openVersion(number) {
   setStatus('info', ...bilingual(`Đã mở ${state.procedure.code} ${label}`, 'opened'),
     warnings.length ? ` — ${warnings.length} cảnh báo khi đọc (import warnings)` : '');
   if (warnings.length) console.warn('bpmn-js import warnings', warnings);
+  await announceVersion();
 }
 
 async function openProcedure(procedure) {
@@ -436,6 +441,7 @@ async function saveDraft() {
     await refreshVersions();
     showProblems(saved.problems || [], { number });
     setStatus('ok', ...bilingual(`Đã lưu nháp v${number}`, `draft v${number} saved`));
+    await announceVersion();
   });
 }
 
@@ -478,8 +484,54 @@ async function publish() {
     ui.changeNote.value = '';
     setStatus('ok', ...bilingual(`Đã công bố phiên bản v${number}`, `published version ${number}`));
     ui.status.dataset.published = String(number);
+    await announceVersion();
   });
 }
+
+// ---- editors: formsmeta's stand-in for the page side of PAGE_CONTRACT.md (panel's page
+// replaces it at merge). Announces each version opened, saved or published, saves for the
+// editors, and hands them clicks on problems about the metadata and forms.
+
+async function announceVersion() {
+  const { code } = state.procedure;
+  const version = state.number === null ? null : await api.request(
+    'GET', `procedures/${encodeURIComponent(code)}/versions/${state.number}`);
+  document.dispatchEvent(new CustomEvent('motcua:version', {
+    detail: { client: api, code, version, save: saveForEditors },
+  }));
+}
+
+async function saveForEditors({ meta, forms, change_note: changeNote } = {}) {
+  const current = findVersion(state.number);
+  const code = state.procedure.code;
+  const { xml } = await modeler.saveXML({ format: true });
+  const note = ui.changeNote.value.trim() || changeNote; // what the designer typed comes first
+  const body = { bpmn_xml: xml, ...(meta ? { meta } : {}), ...(forms ? { forms } : {}),
+    ...(note ? { change_note: note } : {}) };
+  const saved = current?.state === 'draft'
+    ? await api.updateDraft(code, current.number, body) : await api.createDraft(code, body);
+  state.number = saved.number;
+  await refreshVersions();
+  if (Object.keys(saved.forms_renamed || {}).length) {
+    // The server pointed the steps at the renamed forms: show the model it stored.
+    await modeler.importXML(await api.getBpmn(code, saved.number));
+  }
+  state.dirty = false;
+  updateButtons();
+  showProblems(saved.problems || [], { number: saved.number });
+  setStatus('ok', ...bilingual(`Đã lưu nháp v${saved.number}`, `draft v${saved.number} saved`));
+  await announceVersion();
+  return saved;
+}
+
+function focusEditors(element) {
+  document.dispatchEvent(new CustomEvent('motcua:focus', { detail: { element } }));
+}
+
+document.addEventListener('motcua:open-procedure', async (event) => {
+  await busy(loadProcedures);
+  ui.procedureList.querySelector(`button[data-code="${CSS.escape(event.detail.code)}"]`)?.click();
+});
 
 // ---- wiring
 
