@@ -157,11 +157,16 @@ def test_a_missing_column_is_named(app, session, tmp_path):
     assert snapshot(session) == before
 
 
+@pytest.mark.parametrize("code", [
+    "TEST.0003",  # Culture-Social department, 3 working days, free
+    "TEST.0002",  # Economic department, 2 working days, 50.000 đồng at receipt
+    "TEST.0010",  # Office, the same working day, 50.000 đồng
+])
 def test_a_dossier_received_on_a_catalogue_entry_runs_to_its_end(app, http, staff, tmp_path,
-                                                                 versions_restored):
-    load(app, write_csv(tmp_path / "three.csv", catalogue_rows(3)))
+                                                                 versions_restored, code):
+    load(app, write_csv(tmp_path / "ten.csv", catalogue_rows(10)))
 
-    dossier = run_generic_dossier(http, staff, "TEST.0003")  # CULTURE_SOCIAL, 3 days
+    dossier = run_generic_dossier(http, staff, code)
 
     assert dossier["status"] == 10
     assert dossier["finished_at"] is not None
