@@ -4,12 +4,14 @@ import pytest
 from sqlalchemy import func, select
 
 from api.cli_catalogue import catalogue_group
+from api.config import PROJECT_ROOT
 from engine.models import Procedure, ProcedureVersion
 from tests.catalogue_files import HEADER, catalogue_rows, write_csv, write_xlsx
 from tests.conftest import snapshot
 from tests.e2e.test_procedures_from_patterns import run_generic_dossier
 
 COMMUNE_SIZE = 432  # Xuân Hòa posts 432 procedures (DOMAIN.md)
+EXAMPLE = PROJECT_ROOT / "docs" / "catalogue-example.csv"
 
 
 def load(app, path, *extra):
@@ -155,11 +157,26 @@ def test_a_missing_column_is_named(app, session, tmp_path):
     assert snapshot(session) == before
 
 
+@pytest.mark.parametrize("code", [
+    "TEST.0003",  # Culture-Social department, 3 working days, free
+    "TEST.0002",  # Economic department, 2 working days, 50.000 đồng at receipt
+    "TEST.0010",  # Office, the same working day, 50.000 đồng
+])
 def test_a_dossier_received_on_a_catalogue_entry_runs_to_its_end(app, http, staff, tmp_path,
-                                                                 versions_restored):
-    load(app, write_csv(tmp_path / "three.csv", catalogue_rows(3)))
+                                                                 versions_restored, code):
+    load(app, write_csv(tmp_path / "ten.csv", catalogue_rows(10)))
 
-    dossier = run_generic_dossier(http, staff, "TEST.0003")  # CULTURE_SOCIAL, 3 days
+    dossier = run_generic_dossier(http, staff, code)
 
     assert dossier["status"] == 10
     assert dossier["finished_at"] is not None
+
+
+def test_the_example_catalogue_checks_and_keeps_the_shipped_models(app, session):
+    before = snapshot(session)
+
+    result = load(app, EXAMPLE, "--dry-run")
+
+    assert result.exit_code == 0, result.output
+    assert "Would load 5 procedures" in result.output and "5 kept" in result.output
+    assert snapshot(session) == before
