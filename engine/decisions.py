@@ -15,12 +15,14 @@ from pathlib import Path
 
 from lxml import etree
 
-from engine.errors import ModelInvalid
+from engine.errors import InvalidInput, ModelInvalid
 from engine.scripting import ScriptRejected, check_expression
 from engine.specs import NSMAP
 
 DMN_SUFFIX = ".dmn"
-DMN_FILE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.dmn$")
+DMN_FILE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,95}\.dmn$")
+# More tables than any procedure needs; each is bounded like a model (MOTCUA_MAX_MODEL_BYTES).
+MAX_DECISION_FILES = 50
 # The DMN versions SpiffWorkflow reads; dmn-js writes 1.3.
 DMN_NAMESPACES = ("http://www.omg.org/spec/DMN/20151101/dmn.xsd",
                   "http://www.omg.org/spec/DMN/20180521/MODEL/",
@@ -39,6 +41,21 @@ def read_decisions(folder: Path) -> dict[str, str]:
         except (OSError, UnicodeDecodeError) as err:
             raise ModelInvalid(f"cannot read the decision table: {err}", file=str(path)) from None
     return decisions
+
+
+def checked_decisions(decisions: dict) -> dict[str, str]:
+    """Return the decision tables a draft brings, or raise InvalidInput for a bad shape.
+
+    Each file name must be a plain .dmn name, since export writes the file under it; what
+    the tables say is checked with the model (`decision_problems`).
+    """
+    if not isinstance(decisions, dict) or not all(
+            isinstance(name, str) and DMN_FILE.match(name) and isinstance(xml, str)
+            for name, xml in decisions.items()) or len(decisions) > MAX_DECISION_FILES:
+        raise InvalidInput(f"decisions must map at most {MAX_DECISION_FILES} plain file names "
+                           "ending in .dmn to DMN XML text", field="decisions",
+                           reason="decisions_not_tables", max_files=MAX_DECISION_FILES)
+    return dict(decisions)
 
 
 def called_decisions(root) -> list[tuple[str | None, object]]:
