@@ -127,6 +127,13 @@ class UpdateVersionSchema(Schema):
                                   "change_note")
 
 
+class DecisionTablesSchema(Schema):
+    """The decision tables of a version, byte for byte as stored."""
+
+    decisions = fields.Dict(keys=fields.String(), values=fields.String(),
+                            metadata={"description": DECISIONS})
+
+
 class ValidationResultSchema(Schema):
     """Whether a version can be published, and everything to fix."""
 
@@ -259,11 +266,10 @@ class VersionBpmn(MethodView):
 class VersionDecisions(MethodView):
     """The decision tables of a version."""
 
-    @blp.response(200, {"type": "object", "additionalProperties": {"type": "string"}},
-                  description="DMN file name → DMN XML, byte for byte as stored")
+    @blp.response(200, DecisionTablesSchema)
     def get(self, code, number):
         """Show the decision tables the version's business rule tasks read."""
-        return version_decisions(db.session, code, number)
+        return {"decisions": version_decisions(db.session, code, number)}
 
 
 @blp.route(f"/<string:code>/versions/<{NUMBER}:number>/validate")
