@@ -8,7 +8,7 @@ a published version, which the designer then validates, trial-runs and publishes
 
 from pathlib import Path
 
-from flask import current_app, redirect, render_template, request, send_from_directory, url_for
+from flask import current_app, g, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 
 from api.clock import now
@@ -17,7 +17,7 @@ from api.web import blp, sessions
 from engine.access import check_can_design
 from engine.decisions import DMN_FILE
 from engine.models import ProcedureVersion
-from engine.procedures import get_procedure_or_raise
+from engine.procedures import get_all_procedures, get_procedure_or_raise, stored_decisions
 from engine.validation import HostileXml
 from engine.versions import (
     create_draft,
@@ -31,6 +31,11 @@ from engine.versions import (
 STATIC_DIR = Path(__file__).resolve().parent.parent / "decisions_ui" / "static"
 VENDOR_FILE = "vendor/dmn-js/dmn-modeler.production.min.js"
 CHANGE_NOTE_MAX = 2000
+# dmn-js sets style attributes as it draws: the page allows inline styles, and still runs
+# only its own scripts, without eval.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+                           "form-action 'self'; frame-ancestors 'none'")
 
 
 def _designer():
@@ -59,6 +64,7 @@ def decision_tables(code: str):
         chosen = next(iter(sorted(tables)), None)
     problems = (validate_version(db.session, _ctx(), code=code, number=version.number)
                 if version.state == "draft" else [])
+    g.content_security_policy = CONTENT_SECURITY_POLICY
     return render_template(
         "web/decisions.html", procedure=procedure, version=version, tables=sorted(tables),
         chosen=chosen, xml=tables.get(chosen, ""), problems=problems,
@@ -96,7 +102,16 @@ def save_decision_table(code: str):
     return redirect(url_for("web.decision_tables", code=code, bang=name, da_luu="1"))
 
 
-@blp.get("/thiet-ke/bang-quyet-dinh/<path:filename>")
+@blp.get("/thiet-ke/bang-quyet-dinh")
+def decision_procedures():
+    """List the procedures with the decision tables of their current version."""
+    _designer()
+    procedures = [(procedure, sorted(stored_decisions(db.session, procedure.spec_hash)))
+                  for procedure in get_all_procedures(db.session)]
+    return render_template("web/decision_procedures.html", procedures=procedures)
+
+
+@blp.get("/thiet-ke/tep/<path:filename>")
 def decisions_asset(filename: str):
     """Serve the editor's script, style and the vendored dmn-js files."""
     return send_from_directory(STATIC_DIR, filename)

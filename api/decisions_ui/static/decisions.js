@@ -21,7 +21,7 @@
       const message = document.createElement('p');
       message.className = 'alert';
       message.setAttribute('role', 'alert');
-      message.textContent = container.dataset.failed.replace('%(reason)s', error.message);
+      message.textContent = `${container.dataset.failed} ${error.message}`;
       container.replaceChildren(message);
     }
   }
