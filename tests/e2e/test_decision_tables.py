@@ -8,6 +8,7 @@ from engine.models import WorkflowSpec
 from engine.specs import content_hash
 from tests.conftest import snapshot
 from tests.e2e.helpers import APPLICANT
+from tests.e2e.staff_app import csrf_token, data_rows, name_staff, sign_in
 from tests.e2e.test_designer_api import work
 from tests.scenarios import PROCEDURE_CODES, SCENARIOS
 
@@ -137,3 +138,31 @@ def test_bad_decision_tables_are_refused_with_nothing_changed(
     assert response.status_code == status, response.text
     assert response.json()["error"]["code"] == code
     assert snapshot(session) == before
+
+
+PAGE = f"/thiet-ke/{LAND}/bang-quyet-dinh"
+
+
+def signed_in(http, session, staff, username: str):
+    name_staff(session, staff, {username: username})
+    assert sign_in(http, username).status_code == 302
+    return http
+
+
+@pytest.mark.parametrize("username, form, status", [
+    ("designer", {"bang": TABLE, "xml": "<definitions/>"}, 400),  # no CSRF token
+    ("designer", {"bang": "other.dmn", "xml": "<definitions/>", "with_token": True}, 400),
+    ("reception", {"bang": TABLE, "xml": "<definitions/>", "with_token": True}, 403),
+])
+def test_the_pages_save_refuses_a_bad_form_with_nothing_changed(
+        http, staff, session, versions_restored, username, form, status):
+    signed_in(http, session, staff, username)
+    form = dict(form)
+    if form.pop("with_token", False):
+        form["csrf_token"] = csrf_token(http.get("/"))
+    before = data_rows(session)
+
+    response = http.post(PAGE, data=form)
+
+    assert response.status_code == status, response.text
+    assert data_rows(session) == before
