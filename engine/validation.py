@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Protocol
 
 from lxml import etree
@@ -210,6 +211,9 @@ def check_model(bpmn_xml: bytes, *, meta: dict, forms: FormLookup, department_co
     if error is not None:
         if (error.element or "").startswith("meta") and meta_file:
             raise ModelInvalid(error.message, file=meta_file)
+        if (error.element or "").startswith("decisions."):
+            table = str(Path(file_name).with_name(error.element.removeprefix("decisions.")))
+            raise ModelInvalid(error.message, file=table, line=error.line)
         raise ModelInvalid(error.message, file=file_name, line=error.line,
                            element=error.element)
     return parse_model(bpmn_xml, process_id=meta["process_id"], file_name=file_name,

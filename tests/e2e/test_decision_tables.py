@@ -1,10 +1,14 @@
 """Decision tables: the land registration routes its review through one, drafts carry them."""
 
+import shutil
+
 import pytest
 from sqlalchemy import select
 
 from api.config import PROJECT_ROOT
+from engine.errors import ModelInvalid
 from engine.models import WorkflowSpec
+from engine.procedures import load_departments, load_procedure
 from engine.specs import content_hash
 from tests.conftest import snapshot
 from tests.e2e.helpers import APPLICANT
@@ -166,3 +170,20 @@ def test_the_pages_save_refuses_a_bad_form_with_nothing_changed(
 
     assert response.status_code == status, response.text
     assert data_rows(session) == before
+
+
+def test_loading_a_folder_names_the_table_file_and_line_of_a_refused_cell(app, tmp_path):
+    folder = tmp_path / "first_land_registration"
+    shutil.copytree(FOLDER, folder)
+    (folder / TABLE).write_text(shipped_table().replace(POSTING, '<text>__import__("os")</text>'),
+                                encoding="utf-8")
+    line = next(n for n, text in enumerate((folder / TABLE).read_text().splitlines(), start=1)
+                if "__import__" in text)
+
+    with pytest.raises(ModelInvalid) as refused:
+        load_procedure(folder, forms=app.extensions["motcua"].forms,
+                       department_codes={d["code"] for d in load_departments()})
+
+    assert refused.value.details["file"] == str(folder / TABLE)
+    assert refused.value.details["line"] == line
+    assert "rule 1: expression rejected" in refused.value.message
