@@ -109,7 +109,8 @@ class WorkflowSpec(Base):
     bpmn_xml: Mapped[str] = mapped_column(Text)
     # DMN file name → XML of the decision tables the model's business rule tasks read; part
     # of the hash, so a dossier keeps the tables it started with.
-    decisions: Mapped[dict | None] = mapped_column(JSON, nullable=True, default=dict)
+    # Deferred: read only where tables are needed, not with every model looked up.
+    decisions: Mapped[dict | None] = mapped_column(JSON, nullable=True, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

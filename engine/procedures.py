@@ -126,9 +126,13 @@ def _already_stored(session: Session, definition: ProcedureDefinition) -> bool:
 def store_model(session: Session, model: ParsedModel, *, now: datetime) -> None:
     """Store a model's XML and decision tables once under their content hash."""
     if session.get(WorkflowSpec, model.hash) is None:
-        session.add(WorkflowSpec(hash=model.hash, process_id=model.process_id,
-                                 bpmn_xml=model.bpmn_xml, decisions=model.decisions,
-                                 created_at=now))
+        spec = WorkflowSpec(hash=model.hash, process_id=model.process_id,
+                            bpmn_xml=model.bpmn_xml, created_at=now)
+        # A model without tables leaves the column out, as every model stored before it
+        # existed: code that stores models keeps working on a database not yet upgraded.
+        if model.decisions:
+            spec.decisions = model.decisions
+        session.add(spec)
         session.flush()
 
 

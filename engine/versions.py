@@ -552,7 +552,7 @@ def _store_xml(session: Session, xml: bytes, meta: dict, decisions: dict[str, st
         spec_hash = content_hash(xml, decisions)
         if session.get(WorkflowSpec, spec_hash) is None:
             session.add(WorkflowSpec(hash=spec_hash, process_id=process_id[:100],
-                                     bpmn_xml=xml.decode("utf-8"), decisions=decisions,
+                                     bpmn_xml=xml.decode("utf-8"), decisions=decisions or None,
                                      created_at=now))
             session.flush()
         return spec_hash

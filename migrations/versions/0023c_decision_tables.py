@@ -19,11 +19,12 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE, no batch copy: on SQLite a copy of workflow_specs would have to drop the
+# table that dossiers and versions reference. SQLite adds and (since 3.35) drops a column in
+# place.
 def upgrade():
-    with op.batch_alter_table('workflow_specs', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('decisions', sa.JSON(), nullable=True))
+    op.add_column('workflow_specs', sa.Column('decisions', sa.JSON(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('workflow_specs', schema=None) as batch_op:
-        batch_op.drop_column('decisions')
+    op.execute('ALTER TABLE workflow_specs DROP COLUMN decisions')
