@@ -81,13 +81,7 @@ def parse_model(bpmn_xml: bytes, *, process_id: str, file_name: str,
     refuse is refused here: check a model that is not yet trusted with
     `engine.validation.check_model`.
     """
-    try:
-        tree = etree.fromstring(bpmn_xml, parser=_safe_xml_parser())
-    except etree.XMLSyntaxError as err:
-        raise ModelInvalid(f"not well-formed XML: {err.msg}", file=file_name,
-                           line=err.lineno) from None
-    if tree.getroottree().docinfo.internalDTD is not None or b"<!DOCTYPE" in bpmn_xml[:4096]:
-        raise ModelInvalid("DTDs are not allowed in BPMN models", file=file_name)
+    tree = _parsed(bpmn_xml, file_name, "BPMN models")
     for process in tree.iterfind(".//bpmn:process", NSMAP):
         if not process.get("id"):
             raise ModelInvalid("every process needs an id; the procedure names it as process_id",
@@ -122,17 +116,22 @@ def parse_model(bpmn_xml: bytes, *, process_id: str, file_name: str,
     return model
 
 
+def _parsed(xml: bytes, file_name: str, kind: str):
+    """Return the document's root, parsed safely; raise ModelInvalid if malformed or a DTD."""
+    try:
+        tree = etree.fromstring(xml, parser=_safe_xml_parser())
+    except etree.XMLSyntaxError as err:
+        raise ModelInvalid(f"not well-formed XML: {err.msg}", file=file_name,
+                           line=err.lineno) from None
+    if tree.getroottree().docinfo.internalDTD is not None or b"<!DOCTYPE" in xml[:4096]:
+        raise ModelInvalid(f"DTDs are not allowed in {kind}", file=file_name)
+    return tree
+
+
 def _add_decisions(parser: SpiffBpmnParser, decisions: dict[str, str]) -> None:
     """Give the parser each decision table file, parsed as safely as the BPMN."""
     for name in sorted(decisions):
-        xml = decisions[name].encode("utf-8")
-        try:
-            tree = etree.fromstring(xml, parser=_safe_xml_parser())
-        except etree.XMLSyntaxError as err:
-            raise ModelInvalid(f"not well-formed XML: {err.msg}", file=name,
-                               line=err.lineno) from None
-        if tree.getroottree().docinfo.internalDTD is not None or b"<!DOCTYPE" in xml[:4096]:
-            raise ModelInvalid("DTDs are not allowed in decision tables", file=name)
+        tree = _parsed(decisions[name].encode("utf-8"), name, "decision tables")
         try:
             parser.add_dmn_xml(tree, filename=name)
         except ValidationException as err:

@@ -81,12 +81,13 @@ def test_a_hostile_cell_is_refused_when_the_dossier_reaches_it(app, tmp_path, in
     assert not marker.exists()
 
 
-def test_a_runaway_cell_is_stopped_by_the_sandboxs_cpu_limit(app):
+def test_a_runaway_cell_is_stopped_by_the_sandboxs_limits(app):
     with pytest.raises(WorkflowTaskException) as raised:
         run(app, table("&gt; 3", "sum(range(10**11))"))
 
+    # The CPU limit, or on a busy machine the wall-clock one, whichever comes first.
     assert type(raised.value.__context__) is ScriptStopped
-    assert "CPU" in str(raised.value)
+    assert "was stopped" in str(raised.value)
 
 
 def test_a_hostile_cell_is_a_located_problem_before_publication():
