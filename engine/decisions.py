@@ -142,12 +142,12 @@ def _cell_problems(name: str, table, ns: dict) -> Iterator[tuple]:
             yield (f"{name}: output column {output.get('id')} needs a name: the task data "
                    "variable its value is stored in", output.sourceline, where)
     for column in inputs:
-        text = column.findtext("dmn:inputExpression/dmn:text", namespaces=ns)
-        if not (text or "").strip():
+        cell = column.find("dmn:inputExpression/dmn:text", ns)
+        if cell is None or not (cell.text or "").strip():
             yield (f"{name}: input column {column.get('id')} needs an expression, e.g. "
                    "the form field it reads", column.sourceline, where)
             continue
-        yield from _expression_problem(text, column, name)
+        yield from _expression_problem(cell.text, cell, name)
     for number, rule in enumerate(table.findall("dmn:rule", ns), start=1):
         if not rule.get("id"):
             yield (f"{name}: rule {number} needs an id", rule.sourceline, where)
@@ -159,14 +159,15 @@ def _cell_problems(name: str, table, ns: dict) -> Iterator[tuple]:
                    "columns", rule.sourceline, where)
             continue
         for entry in entries:
-            text = (entry.findtext("dmn:text", namespaces=ns) or "").strip()
+            cell = entry.find("dmn:text", ns)
+            text = ("" if cell is None else cell.text or "").strip()
             if text and text != "-":
-                yield from _expression_problem(_as_test(text), entry, name,
-                                               rule=number)
+                yield from _expression_problem(_as_test(text), cell, name, rule=number)
         for result in results:
-            text = (result.findtext("dmn:text", namespaces=ns) or "").strip()
+            cell = result.find("dmn:text", ns)
+            text = ("" if cell is None else cell.text or "").strip()
             if text:
-                yield from _expression_problem(text, result, name, rule=number)
+                yield from _expression_problem(text, cell, name, rule=number)
 
 
 def _as_test(text: str) -> str:
