@@ -18,9 +18,12 @@ ASSETS := $(DESIGNER)/static/vendor/bpmn-js/bpmn-modeler.production.min.js
 # diagram), the same way, into api/web/static/vendor/; the viewer, copied last, stands for both.
 STAFF_UI := api/web/ui
 STAFF_ASSETS := api/web/static/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js
+# The decision tables editor's dmn-js, the same way, into api/decisions_ui/static/vendor/.
+DECISIONS_UI := api/decisions_ui
+DECISIONS_ASSETS := $(DECISIONS_UI)/static/vendor/dmn-js/dmn-modeler.production.min.js
 
 # Built before the install stamp, but rebuilding them does not reinstall the Python packages.
-$(STAMP): pyproject.toml | $(ASSETS) $(STAFF_ASSETS)
+$(STAMP): pyproject.toml | $(ASSETS) $(STAFF_ASSETS) $(DECISIONS_ASSETS)
 	$(CHECK_PREREQUISITES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -46,7 +49,12 @@ $(STAFF_ASSETS): $(STAFF_UI)/package.json $(STAFF_UI)/package-lock.json $(STAFF_
 	cd $(STAFF_UI) && npm ci --no-audit --no-fund && npm run build
 	touch $@
 
-assets: $(ASSETS) $(STAFF_ASSETS)
+$(DECISIONS_ASSETS): $(DECISIONS_UI)/package.json $(DECISIONS_UI)/package-lock.json $(DECISIONS_UI)/copy-assets.mjs
+	$(CHECK_PREREQUISITES)
+	cd $(DECISIONS_UI) && npm ci --no-audit --no-fund && npm run build
+	touch $@
+
+assets: $(ASSETS) $(STAFF_ASSETS) $(DECISIONS_ASSETS)
 
 serve: install
 	$(BIN)/motcua serve
@@ -69,7 +77,8 @@ lint: install
 
 clean:
 	rm -rf $(VENV) var $(DESIGNER)/node_modules $(DESIGNER)/static/vendor \
-		$(STAFF_UI)/node_modules api/web/static/vendor $(CATALOGUES)
+		$(STAFF_UI)/node_modules api/web/static/vendor $(DECISIONS_UI)/node_modules \
+		$(DECISIONS_UI)/static/vendor $(CATALOGUES)
 
 # The benchmark against a fresh PostgreSQL database (MOTCUA_BENCH_DATABASE_URL, default the
 # local server): `make bench` for the full run (1,000,000 dossiers, ~10-15 min on 2 cores),

@@ -21,6 +21,7 @@ from engine.versions import (
     publish,
     update_draft,
     validate_version,
+    version_decisions,
     version_xml,
 )
 
@@ -30,6 +31,8 @@ NUMBER_MAX = 2**31 - 1
 NUMBER = f"int(min=1, max={NUMBER_MAX})"
 HOSTILE = "hostile XML (a DTD, entities, or over MOTCUA_MAX_MODEL_BYTES): nothing stored"
 WRITERS_ONLY = "only designers and admins change procedure models"
+DECISIONS = ("decision tables: DMN file name (e.g. review_routing.dmn) → DMN XML; "
+             "default: the published version's")
 
 blp = Blueprint("designer", __name__, url_prefix="/api/v1/procedures",
                 description="Versions of procedure models: drafts, validation, diff, publication")
@@ -106,6 +109,8 @@ class CreateVersionSchema(Schema):
     meta = fields.Dict(metadata={"description": "procedure.json; default: the published one"})
     forms = fields.Dict(keys=fields.String(), values=fields.Dict(), metadata={
         "description": "new step forms: form key → JSON Schema"})
+    decisions = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": DECISIONS})
     change_note = fields.String(required=True,
                                 validate=validate.Length(min=1, max=CHANGE_NOTE_MAX))
 
@@ -116,12 +121,22 @@ class UpdateVersionSchema(Schema):
     bpmn_xml = fields.String(validate=validate.Length(min=1))
     meta = fields.Dict()
     forms = fields.Dict(keys=fields.String(), values=fields.Dict())
+    decisions = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": DECISIONS})
     change_note = fields.String(validate=validate.Length(min=1, max=CHANGE_NOTE_MAX))
 
     @validates_schema
     def _something(self, data, **_kwargs):
         if not data:
-            raise ValidationError("give at least one of bpmn_xml, meta, forms, change_note")
+            raise ValidationError("give at least one of bpmn_xml, meta, forms, decisions, "
+                                  "change_note")
+
+
+class DecisionTablesSchema(Schema):
+    """The decision tables of a version, byte for byte as stored."""
+
+    decisions = fields.Dict(keys=fields.String(), values=fields.String(),
+                            metadata={"description": DECISIONS})
 
 
 class ValidationResultSchema(Schema):
@@ -177,6 +192,9 @@ class VersionDiffSchema(Schema):
     forms_added = fields.List(fields.String())
     forms_removed = fields.List(fields.String())
     forms_changed = fields.List(fields.String())
+    decisions_added = fields.List(fields.String())
+    decisions_removed = fields.List(fields.String())
+    decisions_changed = fields.List(fields.String())
     meta_changed = fields.List(fields.String())
 
 
@@ -212,6 +230,7 @@ class Versions(MethodView):
         """
         return create_draft(db.session, _ctx(), code=code, bpmn_xml=body["bpmn_xml"],
                             meta=body.get("meta"), forms=body.get("forms"),
+                            decisions=body.get("decisions"),
                             change_note=body["change_note"], user=current_user(), now=now(),
                             max_bytes=_max_bytes())
 
@@ -237,7 +256,8 @@ class VersionByNumber(MethodView):
         """
         return update_draft(db.session, _ctx(), code=code, number=number,
                             bpmn_xml=body.get("bpmn_xml"), meta=body.get("meta"),
-                            forms=body.get("forms"), change_note=body.get("change_note"),
+                            forms=body.get("forms"), decisions=body.get("decisions"),
+                            change_note=body.get("change_note"),
                             user=current_user(), now=now(), max_bytes=_max_bytes())
 
 
@@ -251,6 +271,16 @@ class VersionBpmn(MethodView):
         """Download the BPMN XML of a version, for the modeler."""
         xml = version_xml(db.session, code, number)
         return Response(xml.encode("utf-8"), status=200, mimetype="application/xml")
+
+
+@blp.route(f"/<string:code>/versions/<{NUMBER}:number>/decisions")
+class VersionDecisions(MethodView):
+    """The decision tables of a version."""
+
+    @blp.response(200, DecisionTablesSchema)
+    def get(self, code, number):
+        """Show the decision tables the version's business rule tasks read."""
+        return {"decisions": version_decisions(db.session, code, number)}
 
 
 @blp.route(f"/<string:code>/versions/<{NUMBER}:number>/validate")
@@ -290,5 +320,5 @@ class VersionDiff(MethodView):
     @blp.arguments(DiffQuery, location="query")
     @blp.response(200, VersionDiffSchema)
     def get(self, query, code):
-        """Show the steps, lanes, forms and metadata keys that differ from `from` to `to`."""
+        """Show the steps, lanes, forms, decision tables and metadata keys that differ."""
         return diff_versions(db.session, _ctx(), code, query["from_number"], query["to_number"])

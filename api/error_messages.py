@@ -144,6 +144,9 @@ DOMAIN_MESSAGES = {
         "Mã %(meta_code)s trong siêu dữ liệu khác mã thủ tục %(code)s.",
     ("invalid_input", "forms_not_schemas"):
         "forms phải gán cho mỗi mã biểu mẫu một JSON Schema (đối tượng).",
+    ("invalid_input", "decisions_not_tables"):
+        "decisions phải gán tối đa %(max_files)s tên tệp đơn giản có đuôi .dmn cho nội dung "
+        "XML của bảng quyết định.",
     ("invalid_input", "path_escapes"): "%(name)s sẽ được ghi ra ngoài thư mục đích.",
     ("invalid_input", "not_a_date"):
         "%(text)s không phải là ngày: hãy viết dạng YYYY-MM-DD, ví dụ 2026-08-22.",

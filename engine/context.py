@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from engine.calendar import WorkingCalendar
 from engine.calendar_store import CalendarSource
 from engine.deadlines import DeadlineRules
-from engine.procedures import stored_model_xml
+from engine.procedures import stored_decisions, stored_model_xml
 from engine.runtime import ProcessRuntime
 from engine.specs import ParsedModel
 from forms import FormCatalog
@@ -28,7 +28,8 @@ class EngineContext:
 
     def model(self, session: Session, spec_hash: str) -> ParsedModel:
         """Return the parsed model a dossier runs on."""
-        return self.runtime.model(spec_hash, lambda h: stored_model_xml(session, h))
+        return self.runtime.model(spec_hash, lambda h: (*stored_model_xml(session, h),
+                                                        stored_decisions(session, h)))
 
     def calendar(self, session: Session) -> WorkingCalendar:
         """Return the working calendar in force."""

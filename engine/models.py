@@ -100,13 +100,17 @@ class WebSession(Base):
 
 
 class WorkflowSpec(Base):
-    """A BPMN model stored once per content hash; dossiers name the hash they run on."""
+    """A BPMN model and its decision tables, stored once per hash; dossiers name the hash."""
 
     __tablename__ = "workflow_specs"
 
     hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     process_id: Mapped[str] = mapped_column(String(100))
     bpmn_xml: Mapped[str] = mapped_column(Text)
+    # DMN file name → XML of the decision tables the model's business rule tasks read; part
+    # of the hash, so a dossier keeps the tables it started with.
+    # Deferred: read only where tables are needed, not with every model looked up.
+    decisions: Mapped[dict | None] = mapped_column(JSON, nullable=True, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.decisions import read_decisions
 from engine.errors import ModelInvalid, ProcedureNotFound
 from engine.models import Department, Procedure, ProcedureVersion, WorkflowSpec
 from engine.specs import ParsedModel
@@ -21,7 +22,7 @@ DEPARTMENTS_FILE = "departments.json"
 
 @dataclass
 class ProcedureDefinition:
-    """A procedure folder: its metadata and its checked BPMN model."""
+    """A procedure folder: its metadata and its checked BPMN model with its decision tables."""
 
     folder: str
     meta: dict
@@ -66,7 +67,7 @@ def load_procedure(folder: Path, *, forms: FormCatalog, department_codes: set[st
     known_forms = set(forms.keys())
     model = check_model(xml, meta=meta, forms=known_forms.__contains__,
                         department_codes=department_codes, file_name=str(bpmn_path),
-                        meta_file=str(meta_path))
+                        meta_file=str(meta_path), decisions=read_decisions(folder))
     return ProcedureDefinition(folder=folder.name, meta=meta, model=model)
 
 
@@ -123,10 +124,15 @@ def _already_stored(session: Session, definition: ProcedureDefinition) -> bool:
 
 
 def store_model(session: Session, model: ParsedModel, *, now: datetime) -> None:
-    """Store a model's XML once under its content hash."""
+    """Store a model's XML and decision tables once under their content hash."""
     if session.get(WorkflowSpec, model.hash) is None:
-        session.add(WorkflowSpec(hash=model.hash, process_id=model.process_id,
-                                 bpmn_xml=model.bpmn_xml, created_at=now))
+        spec = WorkflowSpec(hash=model.hash, process_id=model.process_id,
+                            bpmn_xml=model.bpmn_xml, created_at=now)
+        # A model without tables leaves the column out, as every model stored before it
+        # existed: code that stores models keeps working on a database not yet upgraded.
+        if model.decisions:
+            spec.decisions = model.decisions
+        session.add(spec)
         session.flush()
 
 
@@ -172,3 +178,8 @@ def stored_model_xml(session: Session, spec_hash: str) -> tuple[str, str]:
     """Return the BPMN XML and process id stored under a model hash."""
     spec = session.get(WorkflowSpec, spec_hash)
     return spec.bpmn_xml, spec.process_id
+
+
+def stored_decisions(session: Session, spec_hash: str) -> dict[str, str]:
+    """Return the decision tables stored with a model hash: DMN file name → XML."""
+    return dict(session.get(WorkflowSpec, spec_hash).decisions or {})

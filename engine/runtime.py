@@ -77,12 +77,15 @@ class ProcessRuntime:
         self._models[model.hash] = model
 
     def model(self, spec_hash: str, load_xml) -> ParsedModel:
-        """Return the model with this hash, parsing the stored XML the first time it is needed."""
+        """Return the model with this hash, parsing the stored XML the first time it is needed.
+
+        `load_xml` returns the stored BPMN XML, process id and decision tables.
+        """
         model = self._models.get(spec_hash)
         if model is None:
-            xml, process_id = load_xml(spec_hash)
+            xml, process_id, decisions = load_xml(spec_hash)
             model = parse_model(xml.encode("utf-8"), process_id=process_id,
-                                file_name=f"stored model {spec_hash[:12]}")
+                                file_name=f"stored model {spec_hash[:12]}", decisions=decisions)
             self._models[spec_hash] = model
         return model
 

@@ -51,6 +51,8 @@ class ParsedModel:
     spec: object
     subprocess_specs: dict
     steps: dict[str, Step] = field(default_factory=dict)
+    # DMN file name → XML of the decision tables its business rule tasks read.
+    decisions: dict[str, str] = field(default_factory=dict)
     end_statuses: dict[str, DossierStatus] = field(default_factory=dict)
 
     def step(self, bpmn_id: str) -> Step:
@@ -58,29 +60,35 @@ class ParsedModel:
         return self.steps[bpmn_id]
 
 
-def content_hash(bpmn_xml: bytes) -> str:
-    """Return the hash that identifies a model version."""
-    return hashlib.sha256(bpmn_xml).hexdigest()
+def content_hash(bpmn_xml: bytes, decisions: dict[str, str] | None = None) -> str:
+    """Return the hash that identifies a model version: its BPMN and its decision tables.
 
-
-def parse_model(bpmn_xml: bytes, *, process_id: str, file_name: str) -> ParsedModel:
-    """Parse a BPMN document; raise ModelInvalid naming file, line and element.
-
-    Only what SpiffWorkflow and the XML schema refuse is refused here: check a model that is
-    not yet trusted with `engine.validation.check_model`.
+    A model without decision tables keeps the plain SHA-256 of its BPMN file. With tables,
+    each file's name and text are hashed after the BPMN, in name order, so a dossier pinned
+    to the hash keeps the tables it started with.
     """
-    try:
-        tree = etree.fromstring(bpmn_xml, parser=_safe_xml_parser())
-    except etree.XMLSyntaxError as err:
-        raise ModelInvalid(f"not well-formed XML: {err.msg}", file=file_name,
-                           line=err.lineno) from None
-    if tree.getroottree().docinfo.internalDTD is not None or b"<!DOCTYPE" in bpmn_xml[:4096]:
-        raise ModelInvalid("DTDs are not allowed in BPMN models", file=file_name)
+    digest = hashlib.sha256(bpmn_xml)
+    for name in sorted(decisions or {}):
+        digest.update(b"\0" + name.encode("utf-8") + b"\0" + decisions[name].encode("utf-8"))
+    return digest.hexdigest()
+
+
+def parse_model(bpmn_xml: bytes, *, process_id: str, file_name: str,
+                decisions: dict[str, str] | None = None) -> ParsedModel:
+    """Parse a BPMN model and its DMN tables; raise ModelInvalid naming file, line, element.
+
+    `decisions` maps DMN file names to their XML. Only what SpiffWorkflow and the XML schemas
+    refuse is refused here: check a model that is not yet trusted with
+    `engine.validation.check_model`.
+    """
+    tree = _parsed(bpmn_xml, file_name, "BPMN models")
     for process in tree.iterfind(".//bpmn:process", NSMAP):
         if not process.get("id"):
             raise ModelInvalid("every process needs an id; the procedure names it as process_id",
                                file=file_name, line=process.sourceline, element="process")
     parser = SpiffBpmnParser(validator=VALIDATOR)
+    decisions = dict(decisions or {})
+    _add_decisions(parser, decisions)
     try:
         parser.add_bpmn_xml(tree, filename=file_name)
         if process_id not in parser.get_process_ids():
@@ -96,15 +104,43 @@ def parse_model(bpmn_xml: bytes, *, process_id: str, file_name: str) -> ParsedMo
                            line=err.line_number or None,
                            element=err.id or err.tag or None) from None
     model = ParsedModel(
-        hash=content_hash(bpmn_xml),
+        hash=content_hash(bpmn_xml, decisions),
         process_id=process_id,
         bpmn_xml=bpmn_xml.decode("utf-8"),
         spec=spec,
         subprocess_specs=subprocess_specs,
+        decisions=decisions,
     )
     lines = {el.get("id"): el.sourceline for el in tree.iter() if el.get("id")}
     _describe_steps(model, [spec, *subprocess_specs.values()], lines, file_name)
     return model
+
+
+def _parsed(xml: bytes, file_name: str, kind: str):
+    """Return the document's root, parsed safely; raise ModelInvalid if malformed or a DTD."""
+    try:
+        tree = etree.fromstring(xml, parser=_safe_xml_parser())
+    except etree.XMLSyntaxError as err:
+        raise ModelInvalid(f"not well-formed XML: {err.msg}", file=file_name,
+                           line=err.lineno) from None
+    if tree.getroottree().docinfo.internalDTD is not None or b"<!DOCTYPE" in xml[:4096]:
+        raise ModelInvalid(f"DTDs are not allowed in {kind}", file=file_name)
+    return tree
+
+
+def _add_decisions(parser: SpiffBpmnParser, decisions: dict[str, str]) -> None:
+    """Give the parser each decision table file, parsed as safely as the BPMN."""
+    for name in sorted(decisions):
+        tree = _parsed(decisions[name].encode("utf-8"), name, "decision tables")
+        try:
+            parser.add_dmn_xml(tree, filename=name)
+        except ValidationException as err:
+            raise ModelInvalid(str(err.args[0] if err.args else err), file=name,
+                               line=err.line_number or None,
+                               element=err.id or err.tag or None) from None
+        except (KeyError, IndexError, TypeError) as err:  # SpiffWorkflow reads ids unchecked
+            raise ModelInvalid(f"SpiffWorkflow cannot read the decision table: "
+                               f"{type(err).__name__}: {err}", file=name) from None
 
 
 def _describe_steps(model: ParsedModel, specs: list, lines: dict, file_name: str) -> None:

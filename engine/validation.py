@@ -10,11 +10,13 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from lxml import etree
 
 from engine.deadlines import WAITING_FOR_CITIZEN, StatutoryDeadline
+from engine.decisions import decision_problems
 from engine.errors import DomainError, Kind, ModelInvalid
 from engine.fee_rules import fee_rule_problems
 from engine.model_advice import (
@@ -116,13 +118,17 @@ def safe_parse(bpmn_xml: bytes):
 
 
 def validate_model(bpmn_xml: bytes, *, meta: dict, forms: FormLookup, department_codes: set[str],
-                   file_name: str, max_bytes: int = DEFAULT_MAX_MODEL_BYTES) -> list[Problem]:
-    """Return every problem of a model and its metadata; empty when it can be published.
+                   file_name: str, max_bytes: int = DEFAULT_MAX_MODEL_BYTES,
+                   decisions: dict[str, str] | None = None) -> list[Problem]:
+    """Return every problem of a model, its metadata and its decision tables; empty if none.
 
     Raises:
         HostileXml: for documents that are refused unread (see `refuse_hostile`).
     """
     refuse_hostile(bpmn_xml, max_bytes=max_bytes)
+    decisions = decisions or {}
+    for dmn_xml in decisions.values():
+        refuse_hostile(dmn_xml.encode("utf-8"), max_bytes=max_bytes)
     problems = list(_meta_problems(meta, forms, department_codes))
     try:
         root = safe_parse(bpmn_xml)
@@ -145,14 +151,18 @@ def validate_model(bpmn_xml: bytes, *, meta: dict, forms: FormLookup, department
         model_problems += _graph_problems(process)
         if process_id is not None and process.get("id") == process_id:
             model_problems += _budget_problems(process, meta)
+    model_problems += [Problem(*found) for found in
+                       decision_problems(decisions, root, parse=safe_parse)]
     problems += model_problems
     if process_id is not None and executable is None:
-        problems += _parser_problem(bpmn_xml, root, process_id, file_name, model_problems)
+        problems += _parser_problem(bpmn_xml, root, process_id, file_name, model_problems,
+                                    decisions)
     return problems
 
 
 def check_model(bpmn_xml: bytes, *, meta: dict, forms: FormLookup, department_codes: set[str],
-                file_name: str, meta_file: str | None = None) -> ParsedModel:
+                file_name: str, meta_file: str | None = None,
+                decisions: dict[str, str] | None = None) -> ParsedModel:
     """Return the parsed model of a procedure; raise ModelInvalid on the first error.
 
     The verdict is `validate_model`'s, so the CLI, `motcua init` and the designer agree; the
@@ -160,16 +170,21 @@ def check_model(bpmn_xml: bytes, *, meta: dict, forms: FormLookup, department_co
     """
     try:
         problems = validate_model(bpmn_xml, meta=meta, forms=forms,
-                                  department_codes=department_codes, file_name=file_name)
+                                  department_codes=department_codes, file_name=file_name,
+                                  decisions=decisions)
     except HostileXml as err:
         raise ModelInvalid(err.message, file=file_name) from None
     error = next((p for p in problems if p.severity == Severity.ERROR), None)
     if error is not None:
         if (error.element or "").startswith("meta") and meta_file:
             raise ModelInvalid(error.message, file=meta_file)
+        if (error.element or "").startswith("decisions."):
+            table = str(Path(file_name).with_name(error.element.removeprefix("decisions.")))
+            raise ModelInvalid(error.message, file=table, line=error.line)
         raise ModelInvalid(error.message, file=file_name, line=error.line,
                            element=error.element)
-    return parse_model(bpmn_xml, process_id=meta["process_id"], file_name=file_name)
+    return parse_model(bpmn_xml, process_id=meta["process_id"], file_name=file_name,
+                       decisions=decisions)
 
 
 def unrunnable_problems(bpmn_xml: bytes, process_id: str) -> list[Problem]:
@@ -178,10 +193,10 @@ def unrunnable_problems(bpmn_xml: bytes, process_id: str) -> list[Problem]:
 
 
 def _parser_problem(bpmn_xml: bytes, root, process_id: str, file_name: str,
-                    found: list[Problem]) -> list[Problem]:
+                    found: list[Problem], decisions: dict[str, str]) -> list[Problem]:
     """Run the loader's own checks (XSD, SpiffWorkflow) and keep what they add, located."""
     try:
-        parse_model(bpmn_xml, process_id=process_id, file_name=file_name)
+        parse_model(bpmn_xml, process_id=process_id, file_name=file_name, decisions=decisions)
     except ModelInvalid as err:
         line, element = err.details.get("line"), err.details.get("element")
         located = _element(root, element)

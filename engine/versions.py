@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from engine import audit
 from engine.access import check_can_design
 from engine.context import EngineContext
+from engine.decisions import checked_decisions
 from engine.errors import DomainError, InvalidInput, Kind, NotFound
 from engine.form_renames import RenamedForms, rename_changed_forms
 from engine.models import (
@@ -39,6 +40,7 @@ from engine.procedures import (
     get_procedure_or_raise,
     publish_version,
     store_model,
+    stored_decisions,
 )
 from engine.specs import ParsedModel, content_hash, parse_model
 from engine.validation import (
@@ -122,6 +124,9 @@ class VersionDiff:
     forms_added: list[str] = field(default_factory=list)
     forms_removed: list[str] = field(default_factory=list)
     forms_changed: list[str] = field(default_factory=list)
+    decisions_added: list[str] = field(default_factory=list)
+    decisions_removed: list[str] = field(default_factory=list)
+    decisions_changed: list[str] = field(default_factory=list)
     meta_changed: list[str] = field(default_factory=list)
 
 
@@ -182,12 +187,19 @@ def version_xml(session: Session, code: str, number: int) -> str:
     return session.get(WorkflowSpec, version.spec_hash).bpmn_xml
 
 
+def version_decisions(session: Session, code: str, number: int) -> dict[str, str]:
+    """Return the decision tables of a version: DMN file name → XML."""
+    version = get_version_or_raise(session, code, number)
+    return stored_decisions(session, version.spec_hash)
+
+
 def validate_version(session: Session, ctx: EngineContext, *, code: str, number: int,
                      max_bytes: int = DEFAULT_MAX_MODEL_BYTES) -> list[Problem]:
     """Return every problem of a stored version; empty when it can be published."""
     version = get_version_or_raise(session, code, number)
     xml = session.get(WorkflowSpec, version.spec_hash).bpmn_xml.encode("utf-8")
     return _problems(session, ctx, xml, meta=version.meta, forms=version.forms,
+                     decisions=stored_decisions(session, version.spec_hash),
                      max_bytes=max_bytes)
 
 
@@ -206,6 +218,7 @@ def diff_versions(session: Session, ctx: EngineContext, code: str, a: int, b: in
     old_lanes = {s["lane"] for s in old_steps.values()}
     new_lanes = {s["lane"] for s in new_steps.values()}
     old_forms, new_forms = _form_keys(old, old_model), _form_keys(new, new_model)
+    old_tables, new_tables = old_model.decisions, new_model.decisions
     return VersionDiff(
         code=code, from_number=a, to_number=b, from_hash=old.spec_hash, to_hash=new.spec_hash,
         steps_added=[new_steps[i] for i in new_steps if i not in old_steps],
@@ -218,6 +231,10 @@ def diff_versions(session: Session, ctx: EngineContext, code: str, a: int, b: in
         forms_changed=sorted(key for key in old_forms & new_forms
                              if _effective_form(session, ctx, old, key)
                              != _effective_form(session, ctx, new, key)),
+        decisions_added=sorted(new_tables.keys() - old_tables.keys()),
+        decisions_removed=sorted(old_tables.keys() - new_tables.keys()),
+        decisions_changed=sorted(name for name in old_tables.keys() & new_tables.keys()
+                                 if old_tables[name] != new_tables[name]),
         meta_changed=sorted(key for key in old.meta.keys() | new.meta.keys()
                             if old.meta.get(key) != new.meta.get(key)),
     )
@@ -253,12 +270,14 @@ def _published_form(session: Session, ctx: EngineContext, key: str) -> dict | No
 # ---- writes
 
 def create_draft(session: Session, ctx: EngineContext, *, code: str, bpmn_xml: bytes | str,
-                 meta: dict | None = None, forms: dict | None = None, change_note: str,
-                 user: User, now: datetime, max_bytes: int = DEFAULT_MAX_MODEL_BYTES) -> Draft:
+                 meta: dict | None = None, forms: dict | None = None,
+                 decisions: dict | None = None, change_note: str, user: User, now: datetime,
+                 max_bytes: int = DEFAULT_MAX_MODEL_BYTES) -> Draft:
     """Store a new draft version of a procedure and return it with its problems.
 
-    The metadata defaults to the procedure's current one. A draft whose model has problems
-    is stored anyway, so the designer can fix it; hostile XML is refused with nothing stored.
+    The metadata and decision tables default to the procedure's current ones. A draft whose
+    model has problems is stored anyway, so the designer can fix it; hostile XML is refused
+    with nothing stored.
     """
     check_can_design(user, "change procedure models")
     xml = _as_bytes(bpmn_xml)
@@ -268,8 +287,11 @@ def create_draft(session: Session, ctx: EngineContext, *, code: str, bpmn_xml: b
     meta = copy.deepcopy(procedure.meta) if meta is None else _checked_meta(meta, code)
     draft = _renamed(session, ctx, xml, meta=meta, forms=_checked_forms(forms))
     xml, meta, forms = draft.bpmn_xml, draft.meta, draft.forms
-    problems = _problems(session, ctx, xml, meta=meta, forms=forms, max_bytes=max_bytes)
-    spec_hash = _store_xml(session, xml, meta, now)
+    decisions = (stored_decisions(session, procedure.spec_hash) if decisions is None
+                 else checked_decisions(decisions))
+    problems = _problems(session, ctx, xml, meta=meta, forms=forms, decisions=decisions,
+                         max_bytes=max_bytes)
+    spec_hash = _store_xml(session, xml, meta, decisions, now)
     number = (session.scalar(select(func.max(ProcedureVersion.number))
                              .where(ProcedureVersion.procedure_code == code)) or 0) + 1
     version = ProcedureVersion(procedure_code=code, number=number, state="draft",
@@ -288,15 +310,18 @@ def create_draft(session: Session, ctx: EngineContext, *, code: str, bpmn_xml: b
 
 def update_draft(session: Session, ctx: EngineContext, *, code: str, number: int,
                  bpmn_xml: bytes | str | None = None, meta: dict | None = None,
-                 forms: dict | None = None, change_note: str | None = None, user: User,
-                 now: datetime, max_bytes: int = DEFAULT_MAX_MODEL_BYTES) -> Draft:
-    """Replace what is given of a draft (model, metadata, forms, note); return its problems."""
+                 forms: dict | None = None, decisions: dict | None = None,
+                 change_note: str | None = None, user: User, now: datetime,
+                 max_bytes: int = DEFAULT_MAX_MODEL_BYTES) -> Draft:
+    """Replace what is given of a draft (model, metadata, forms, tables, note); list problems."""
     check_can_design(user, "change procedure models")
     xml = None if bpmn_xml is None else _as_bytes(bpmn_xml)
     if xml is not None:
         refuse_hostile(xml, max_bytes=max_bytes)
     if change_note is not None:
         change_note = _checked_note(change_note)
+    if decisions is not None:
+        decisions = checked_decisions(decisions)
     _lock_procedure(session, code)
     version = _draft_or_raise(session, code, number, doing="changed")
     before = {"spec_hash": version.spec_hash, "change_note": version.change_note}
@@ -306,8 +331,11 @@ def update_draft(session: Session, ctx: EngineContext, *, code: str, number: int
     new_forms = version.forms if forms is None else _checked_forms(forms)
     draft = _renamed(session, ctx, xml, meta=new_meta, forms=new_forms)
     xml, new_meta, new_forms = draft.bpmn_xml, draft.meta, draft.forms
-    problems = _problems(session, ctx, xml, meta=new_meta, forms=new_forms, max_bytes=max_bytes)
-    version.spec_hash = _store_xml(session, xml, new_meta, now)
+    if decisions is None:
+        decisions = stored_decisions(session, version.spec_hash)
+    problems = _problems(session, ctx, xml, meta=new_meta, forms=new_forms, decisions=decisions,
+                         max_bytes=max_bytes)
+    version.spec_hash = _store_xml(session, xml, new_meta, decisions, now)
     version.meta, version.forms = copy.deepcopy(new_meta), copy.deepcopy(new_forms)
     if change_note is not None:
         version.change_note = change_note
@@ -328,14 +356,15 @@ def publish(session: Session, ctx: EngineContext, *, code: str, number: int, use
     procedure = _lock_procedure(session, code)
     version = _draft_or_raise(session, code, number, doing="published")
     xml = session.get(WorkflowSpec, version.spec_hash).bpmn_xml.encode("utf-8")
+    decisions = stored_decisions(session, version.spec_hash)
     problems = _problems(session, ctx, xml, meta=version.meta, forms=version.forms,
-                         max_bytes=max_bytes)
+                         decisions=decisions, max_bytes=max_bytes)
     if not is_valid(problems):
         raise VersionInvalid(f"Version {number} of '{code}' has problems that stop its "
                              "publication: fix the problems listed.", problems, code=code,
                              number=number)
     model = parse_model(xml, process_id=version.meta["process_id"],
-                        file_name=f"{code} version {number}")
+                        file_name=f"{code} version {number}", decisions=decisions)
     store_model(session, model, now=now)
     previous = procedure.spec_hash
     publish_version(session, folder=procedure.folder, meta=version.meta,
@@ -393,9 +422,10 @@ class PublishedForms:
 
 
 def export_published(session: Session, directory: Path) -> list[ExportedProcedure]:
-    """Write each published version as a workflows/-style folder, with departments and forms.
+    """Write each published version as a workflows/-style folder, with forms and tables.
 
-    The BPMN files are written byte for byte as stored, so their hashes are the versions'.
+    Departments are written too. The BPMN and DMN files are written byte for byte as stored,
+    so loading the folder again gives the versions' hashes.
     """
     directory.mkdir(parents=True, exist_ok=True)
     departments = session.scalars(select(Department).order_by(Department.code))
@@ -413,10 +443,12 @@ def export_published(session: Session, directory: Path) -> list[ExportedProcedur
         folder.mkdir(parents=True, exist_ok=True)
         bpmn_path = _inside(folder, version.meta["bpmn"])
         bpmn_path.write_bytes(spec.bpmn_xml.encode("utf-8"))
+        for name, dmn_xml in (spec.decisions or {}).items():
+            _inside(folder, name).write_bytes(dmn_xml.encode("utf-8"))
         _write_json(folder / METADATA_FILE, version.meta)
         forms.update(version.forms)
         model = parse_model(spec.bpmn_xml.encode("utf-8"), process_id=spec.process_id,
-                            file_name=str(bpmn_path))
+                            file_name=str(bpmn_path), decisions=spec.decisions)
         for key in {s.form_key for s in model.steps.values()} | {version.meta["intake_form"]}:
             row = session.get(FormSchema, key)
             if row is not None:
@@ -509,13 +541,14 @@ def _renamed(session: Session, ctx: EngineContext, xml: bytes, *, meta: dict, fo
 
 
 def _problems(session: Session, ctx: EngineContext, xml: bytes, *, meta: dict, forms: dict,
-              max_bytes: int) -> list[Problem]:
+              decisions: dict[str, str], max_bytes: int) -> list[Problem]:
     def exists(key: str) -> bool:
         return key in forms or key in ctx.forms or session.get(FormSchema, key) is not None
 
     departments = set(session.scalars(select(Department.code)))
     problems = validate_model(xml, meta=meta, forms=exists, department_codes=departments,
-                              file_name=meta.get("bpmn") or "model.bpmn", max_bytes=max_bytes)
+                              file_name=meta.get("bpmn") or "model.bpmn", max_bytes=max_bytes,
+                              decisions=decisions)
     bpmn = meta.get("bpmn")
     if "bpmn" in meta and not (isinstance(bpmn, str) and BPMN_FILE.match(bpmn)):
         # Export writes the model under this name: it must stay inside the folder.
@@ -556,16 +589,18 @@ def _form_problems(session: Session, ctx: EngineContext, forms: dict) -> list[Pr
     return problems
 
 
-def _store_xml(session: Session, xml: bytes, meta: dict, now: datetime) -> str:
-    """Store the model under its hash: parsed when it parses, as text so a draft can be fixed."""
+def _store_xml(session: Session, xml: bytes, meta: dict, decisions: dict[str, str],
+               now: datetime) -> str:
+    """Store the model and its tables under their hash; a draft that does not parse as text."""
     process_id = meta.get("process_id") if isinstance(meta.get("process_id"), str) else ""
     try:
-        model = parse_model(xml, process_id=process_id, file_name="draft")
+        model = parse_model(xml, process_id=process_id, file_name="draft", decisions=decisions)
     except Exception:  # the problems were reported; a broken draft is still kept
-        spec_hash = content_hash(xml)
+        spec_hash = content_hash(xml, decisions)
         if session.get(WorkflowSpec, spec_hash) is None:
             session.add(WorkflowSpec(hash=spec_hash, process_id=process_id[:100],
-                                     bpmn_xml=xml.decode("utf-8"), created_at=now))
+                                     bpmn_xml=xml.decode("utf-8"), decisions=decisions or None,
+                                     created_at=now))
             session.flush()
         return spec_hash
     store_model(session, model, now=now)

@@ -147,6 +147,7 @@ def _refused(err):
 from api.web import (  # noqa: E402, F401
     apologies,
     bottlenecks,
+    decisions,
     dossiers,
     inbox,
     online,

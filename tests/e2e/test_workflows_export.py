@@ -1,6 +1,5 @@
 """`motcua workflows export` writes the published versions back as checkable procedure folders."""
 
-import hashlib
 import json
 import os
 import subprocess
@@ -11,7 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from api.config import PROJECT_ROOT
+from engine.decisions import read_decisions
 from engine.models import Procedure, ProcedureVersion, User
+from engine.specs import content_hash
 from engine.versions import create_draft, publish
 from tests.conftest import NOW
 from tests.scenarios import PROCEDURE_CODES
@@ -69,7 +70,7 @@ def test_export_writes_each_published_version_under_its_hash_and_check_accepts_i
         meta = json.loads((folder / "procedure.json").read_text(encoding="utf-8"))
         assert meta == version.meta
         bpmn = (folder / meta["bpmn"]).read_bytes()
-        assert hashlib.sha256(bpmn).hexdigest() == version.spec_hash
+        assert content_hash(bpmn, read_decisions(folder)) == version.spec_hash
     assert json.loads((out / "forms" / f"{NEW_FORM}.json").read_text(encoding="utf-8")) == \
         NEW_SCHEMA
     assert (out / "departments.json").is_file() and (out / "calendar.json").is_file()

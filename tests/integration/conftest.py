@@ -5,6 +5,7 @@ import pytest
 from api import create_app
 from api.config import database_url
 from api.extensions import db
+from engine.procedures import load_procedures
 from tests.conftest import PG_URL, SECRET_KEY
 from tests.scratch_database import ScratchDatabase
 
@@ -26,3 +27,13 @@ def empty_app(request, tmp_path):
         db.engine.dispose()
     if drop:
         drop()
+
+
+def procedures_before_decision_tables(forms) -> tuple[list[dict], list]:
+    """Read workflows/ as a database from before 0023c can store it: no decision tables.
+
+    Upgrade tests publish the procedures with today's code on an older schema; a model with
+    decision tables needs the column 0023c adds, so those procedures are left out.
+    """
+    departments, definitions = load_procedures(forms=forms)
+    return departments, [d for d in definitions if not d.model.decisions]

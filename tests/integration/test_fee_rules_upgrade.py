@@ -12,9 +12,10 @@ from engine.calendar import VIETNAM
 from engine.dossiers import receive_dossier
 from engine.fee_rules import fee_rule_problems
 from engine.models import Procedure, ProcedureVersion
-from engine.procedures import load_procedures, publish_procedures
+from engine.procedures import publish_procedures
 from engine.statuses import Channel
 from tests.e2e.helpers import APPLICANT
+from tests.integration.conftest import procedures_before_decision_tables
 from tests.scenarios import PROCEDURE_CODES, SCENARIOS
 
 BEFORE = "0015"
@@ -46,7 +47,7 @@ DECEMBER = datetime(2026, 12, 7, 9, tzinfo=VIETNAM)
 def store_old_rules() -> None:
     """Publish the shipped procedures, then give their rows and versions the old rules."""
     ctx = current_app.extensions["motcua"]
-    departments, definitions = load_procedures(forms=ctx.forms)
+    departments, definitions = procedures_before_decision_tables(ctx.forms)
     publish_procedures(db.session, departments=departments, definitions=definitions,
                        now=DECEMBER)
     for folder, rule in OLD_RULES.items():

@@ -12,8 +12,9 @@ from sqlalchemy import text
 from api.extensions import db
 from engine.dossiers import public_lookup
 from engine.errors import DossierNotFound
-from engine.procedures import load_procedures, publish_procedures
+from engine.procedures import publish_procedures
 from tests.conftest import SECRET_KEY
+from tests.integration.conftest import procedures_before_decision_tables
 
 BEFORE = "0009"  # the revision before keyed PINs (0010)
 RECEIVED_AT = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -22,7 +23,8 @@ CODE, PIN = "000.00.00.H00-260302-0001", "482913"
 
 def write_old_dossier() -> str:
     """Write a dossier as revisions before 0010 did: its PIN as a plain sha256(code:pin)."""
-    departments, definitions = load_procedures(forms=current_app.extensions["motcua"].forms)
+    departments, definitions = procedures_before_decision_tables(
+        current_app.extensions["motcua"].forms)
     publish_procedures(db.session, departments=departments, definitions=definitions,
                        now=RECEIVED_AT)
     spec_hash = db.session.scalar(text("SELECT spec_hash FROM procedures WHERE code = '1.001193'"))

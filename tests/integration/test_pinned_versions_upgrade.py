@@ -17,6 +17,7 @@ from engine.procedures import load_procedures, publish_procedures, publish_versi
 from engine.specs import parse_model
 from engine.statuses import Channel
 from tests.e2e.helpers import APPLICANT
+from tests.integration.conftest import procedures_before_decision_tables
 from tests.integration.test_migration import with_step_after_head_approval
 from tests.scenarios import PROCEDURE_CODES, SCENARIOS
 
@@ -115,7 +116,8 @@ def write_dossier(code: str, spec_hash: str) -> None:
 def test_procedures_and_models_no_version_holds_get_versions_of_their_own(empty_app):
     directory = empty_app.extensions["migrate"].directory
     upgrade(directory=directory, revision=BEFORE)
-    departments, definitions = load_procedures(forms=current_app.extensions["motcua"].forms)
+    departments, definitions = procedures_before_decision_tables(
+        current_app.extensions["motcua"].forms)
     publish_procedures(db.session, departments=departments, definitions=definitions,
                        now=at(2, 8))
     # As a database from before 0005, never imported again, has it: no version at all.

@@ -7,6 +7,7 @@ import pytest
 from SpiffWorkflow.util.task import TaskState as SpiffTaskState
 
 from engine.calendar import WorkingCalendar
+from engine.decisions import read_decisions
 from engine.procedures import WORKFLOWS_DIR, load_departments
 from engine.runtime import ProcessRuntime
 from engine.script_engine import create_script_engine
@@ -141,7 +142,8 @@ def test_every_real_procedure_has_no_problems(folder):
 
     problems = validate_model(xml, meta=meta, forms=forms.__contains__,
                               department_codes=departments, file_name=folder,
-                              max_bytes=MAX_BYTES)
+                              max_bytes=MAX_BYTES,
+                              decisions=read_decisions(WORKFLOWS_DIR / folder))
 
     assert problems == []
 
