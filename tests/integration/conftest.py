@@ -30,10 +30,10 @@ def empty_app(request, tmp_path):
 
 
 def procedures_before_decision_tables(forms) -> tuple[list[dict], list]:
-    """Read workflows/ as a database from before 0023c can store it: no decision tables.
+    """Read workflows/ as a database from before 0023 can store it: no decision tables.
 
     Upgrade tests publish the procedures with today's code on an older schema; a model with
-    decision tables needs the column 0023c adds, so those procedures are left out.
+    decision tables needs the column 0023 adds, so those procedures are left out.
     """
     departments, definitions = load_procedures(forms=forms)
     return departments, [d for d in definitions if not d.model.decisions]

@@ -1,6 +1,6 @@
 """decision tables stored with each model version
 
-Revision ID: 0023c
+Revision ID: 0023
 Revises: 0022
 Create Date: 2026-12-07 18:40:00
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0023c'
+revision = '0023'
 down_revision = '0022'
 branch_labels = None
 depends_on = None
