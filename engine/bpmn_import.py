@@ -17,8 +17,8 @@ from engine.import_forms import empty_form, form_key_of, intake_form, slug
 from engine.import_lanes import assign_lanes, department_of
 from engine.import_report import EntryKind, ReportEntry
 from engine.import_timers import convert_timer
-from engine.juel import JuelRefused, is_juel, translate
 from engine.iso_durations import parse_duration
+from engine.juel import JuelRefused, is_juel, translate
 from engine.scripting import ScriptRejected, check_expression
 from engine.specs import BPMN_NS, NSMAP, SPIFF_NS
 from engine.validation import refuse_hostile, safe_parse

@@ -122,6 +122,6 @@ def _text(schema: dict) -> str:
 
 
 def _repeated_digits(pattern: str) -> str | None:
-    """Answer the common `^[0-9]{n}$` / `^\\d{n,m}$` patterns (ID and phone numbers)."""
+    """Answer the common digit-run patterns (ID and phone numbers)."""
     match = re.fullmatch(r"\^?(?:\\d|\[0-9\])\{(\d+)(?:,\d*)?\}\$?", pattern)
     return "1" * int(match.group(1)) if match else None
