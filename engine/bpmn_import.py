@@ -13,6 +13,7 @@ from enum import StrEnum
 from lxml import etree
 
 from engine.errors import DomainError, Kind
+from engine.import_flows import make_flow_explicit
 from engine.import_forms import empty_form, form_key_of, intake_form, slug
 from engine.import_lanes import assign_lanes, department_of
 from engine.import_report import EntryKind, ReportEntry
@@ -131,6 +132,7 @@ class _Conversion:
                 self.note(EntryKind.CHANGED, process, "marked executable (isExecutable=true)")
             self._convert_elements(process, folder)
             self._convert_gateways(process)
+            self.entries += make_flow_explicit(process)
         for process in run:
             steps = {t.get("id"): self._asked_department(t)
                      for t in process.iterfind(".//bpmn:userTask", NSMAP)}
@@ -139,6 +141,9 @@ class _Conversion:
             self.entries += assign_lanes(process, steps, lines=lines,
                                          mapping=self.options.group_departments,
                                          codes=self.codes, default=self.department)
+        for store in self.root.iterfind("bpmn:dataStore", NSMAP):
+            self._remove(store, "the data store was removed: motcua keeps case data in the "
+                                "forms and its own database")
         self._strip_vendor(run)
         self._drop_diagram_of_removed()
         etree.cleanup_namespaces(self.root, top_nsmap={"spiffworkflow": SPIFF_NS})

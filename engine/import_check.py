@@ -4,6 +4,7 @@ The check's problems name lines of the converted model (the file the designer wi
 a problem SpiffWorkflow raised without a line gets its element's line here.
 """
 
+import re
 from dataclasses import replace
 from datetime import datetime
 
@@ -15,6 +16,8 @@ from engine.specs import parse_model
 from engine.trial_run import TrialRun, trial_run
 from engine.validation import FormLookup, Problem, safe_parse, validate_model
 
+_QUOTED = re.compile(r"'([^']+)'")
+
 
 def check_imported(imported: ImportedModel, *, known_forms: FormLookup,
                    department_codes: set[str]) -> list[Problem]:
@@ -25,10 +28,26 @@ def check_imported(imported: ImportedModel, *, known_forms: FormLookup,
     problems = validate_model(imported.bpmn_xml, meta=imported.meta, forms=forms,
                               department_codes=department_codes,
                               file_name=imported.meta["bpmn"])
-    lines = {el.get("id"): el.sourceline for el in safe_parse(imported.bpmn_xml).iter()
-             if isinstance(el.tag, str) and el.get("id")}
-    return [replace(p, line=lines.get(p.element)) if p.line is None and p.element in lines
-            else p for p in problems]
+    root = safe_parse(imported.bpmn_xml)
+    return [_located(p, root) for p in problems]
+
+
+def _located(problem: Problem, root) -> Problem:
+    """Find the line of a problem that names its element, or an element only in words."""
+    if problem.line is not None:
+        return problem
+    names = [problem.element] if problem.element else _QUOTED.findall(problem.message)
+    for name in names:
+        for el in root.iter():
+            if isinstance(el.tag, str) and name in (el.get("id"), *el.attrib.values()):
+                return replace(problem, line=el.sourceline, element=_owner_id(el))
+    return problem
+
+
+def _owner_id(el) -> str | None:
+    while el is not None and not el.get("id"):
+        el = el.getparent()
+    return el.get("id") if el is not None else None
 
 
 def trial_imported(ctx: EngineContext, imported: ImportedModel, *, calendar: WorkingCalendar,
