@@ -99,11 +99,12 @@ def import_model(bpmn_xml: bytes, *, options: ImportOptions, department_codes: s
         root = safe_parse(bpmn_xml)
     except etree.XMLSyntaxError as err:
         raise ModelUnreadable(f"line {err.lineno}: not well-formed XML: {err.msg}",
-                              line=err.lineno, reason="not_xml") from None
+                              line=err.lineno, reason="not_xml", problem=err.msg) from None
     if etree.QName(root).namespace != BPMN_NS or etree.QName(root).localname != "definitions":
         raise ModelUnreadable("the file is not a BPMN 2.0 model: its root element is "
                               f"'{etree.QName(root).localname}', not bpmn:definitions",
-                              line=root.sourceline, reason="not_bpmn")
+                              line=root.sourceline, reason="not_bpmn",
+                              root=etree.QName(root).localname)
     department = options.department or sorted(department_codes)[0]
     return _Conversion(root, options, department_codes, department).run()
 
