@@ -59,8 +59,10 @@ def assign_lanes(process, steps: dict[str, str | None], *, lines: dict[str, int 
         lane_departments[lane] = department
     placed: dict[str, etree._Element] = {}
     for step, asked in steps.items():
-        lane = lane_of.get(step)
+        lane = _enclosing_lane(process, step, lane_of)
         if lane is not None and lane_departments.get(lane):
+            if step not in lane_of:  # drawn inside a sub-process that sits in the lane
+                etree.SubElement(lane, f"{{{BPMN_NS}}}flowNodeRef").text = step
             if asked and asked != lane_departments[lane]:
                 entries.append(ReportEntry(
                     EntryKind.DECIDE, lines.get(step), step,
@@ -86,6 +88,16 @@ def assign_lanes(process, steps: dict[str, str | None], *, lines: dict[str, int 
                 f"lane '{department}' was created for the steps of that department; the "
                 "diagram has no shape for it yet", "draw the lane in the designer"))
     return entries
+
+
+def _enclosing_lane(process, step: str, lane_of: dict):
+    """Return the lane of a step, or of the sub-process it is drawn in."""
+    element = next((el for el in process.iter() if el.get("id") == step), None)
+    while element is not None:
+        if element.get("id") in lane_of:
+            return lane_of[element.get("id")]
+        element = element.getparent()
+    return None
 
 
 def _lane_named(process, department: str):
