@@ -42,6 +42,7 @@ _REMOVED_CHILDREN = ("ioSpecification", "dataInputAssociation", "dataOutputAssoc
 _LOOPS = ("multiInstanceLoopCharacteristics", "standardLoopCharacteristics")
 _START_TRIGGERS = ("timerEventDefinition", "messageEventDefinition", "signalEventDefinition",
                    "conditionalEventDefinition")
+_NEVER_DELIVERED = ("messageEventDefinition", "signalEventDefinition")
 _GATEWAY_VARIABLE = "route_{}"
 
 
@@ -218,6 +219,11 @@ class _Conversion:
                                  "received")
             elif tag == "timerEventDefinition":
                 self._convert_timer(el)
+            elif tag in _NEVER_DELIVERED and _local(el.getparent()) == "boundaryEvent":
+                self.note(EntryKind.DECIDE, el.getparent(),
+                          f"this boundary event waits for a {tag[:-len('EventDefinition')]}, "
+                          "which motcua never delivers: the path after it never runs",
+                          "remove it, or use a timer boundary event")
             elif tag == "conditionExpression":
                 self._convert_condition(el)
             if el.tag == f"{{{BPMN_NS}}}userTask":
