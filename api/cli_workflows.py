@@ -69,7 +69,7 @@ def _group_mapping(ctx, param, values) -> dict[str, str]:
 @click.option("--code", help="procedure code (default: the process id)")
 @click.option("--name-vi", help="the procedure's Vietnamese name (default: the process name)")
 @click.option("--department", help="the responsible department's code, given the steps "
-              "nothing else maps (default: the first in departments.json)")
+              "nothing else maps (default: the first code in alphabetical order)")
 @click.option("--map", "mapping", multiple=True, callback=_group_mapping, metavar="GROUP=DEPT",
               help="a Camunda candidate group, assignee or lane name → department code; "
                    "repeatable")
