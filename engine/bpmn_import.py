@@ -44,6 +44,11 @@ _START_TRIGGERS = ("timerEventDefinition", "messageEventDefinition", "signalEven
                    "conditionalEventDefinition")
 _NEVER_DELIVERED = ("messageEventDefinition", "signalEventDefinition")
 _GATEWAY_VARIABLE = "route_{}"
+# What a sub-process holds that is not something happening inside it.
+_NOT_INSIDE = {"documentation", "extensionElements", "incoming", "outgoing", "ioSpecification",
+               "property", "dataInputAssociation", "dataOutputAssociation",
+               "multiInstanceLoopCharacteristics", "standardLoopCharacteristics",
+               "textAnnotation", "association", "group"}
 
 
 class TimerMode(StrEnum):
@@ -195,9 +200,10 @@ class _Conversion:
             if not _is_bpmn(el) or el.getroottree().getroot() is not self.root:
                 continue  # not BPMN, or inside something removed already
             tag = etree.QName(el).localname
-            if tag in _TO_USER_STEP:
+            if tag in _TO_USER_STEP or (tag == "subProcess" and _is_collapsed(el)):
                 el.tag = f"{{{BPMN_NS}}}userTask"
-                self.note(EntryKind.CHANGED, el, f"{tag} became a user step (userTask)")
+                said = "an empty sub-process" if tag == "subProcess" else tag
+                self.note(EntryKind.CHANGED, el, f"{said} became a user step (userTask)")
             if tag in _REFUSED_TASKS:
                 self.note(EntryKind.REFUSED, el, _REFUSED_TASKS[tag],
                           "make it a user step, or a script task that computes the value")
@@ -428,6 +434,11 @@ def _distance_to_end(scope, start: str | None) -> int:
         seen.update(frontier)
         distance += 1
     return 1_000_000
+
+
+def _is_collapsed(sub_process) -> bool:
+    """Tell whether a sub-process was drawn as a box with nothing inside: one step."""
+    return not any(_is_bpmn(child) and _local(child) not in _NOT_INSIDE for child in sub_process)
 
 
 def _is_bpmn(el) -> bool:

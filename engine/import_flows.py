@@ -50,8 +50,9 @@ def _split_gateways(scope) -> list[ReportEntry]:
                           for f in outgoing)
         kind = "inclusiveGateway" if conditional else "parallelGateway"
         gateway = _add_node(scope, kind, f"{node.get('id')}_split")
-        if node.get("default"):
-            gateway.set("default", node.attrib.pop("default"))
+        default = node.attrib.pop("default", None)
+        if default and conditional:
+            gateway.set("default", default)
         for flow in outgoing:
             flow.set("sourceRef", gateway.get("id"))
             _move_reference(node, gateway, "outgoing", flow.get("id"))
@@ -96,9 +97,19 @@ def _start_and_end(scope) -> list[ReportEntry]:
     return entries
 
 
+def fresh_id(anchor, base: str) -> str:
+    """Return `base`, or `base_2`, `base_3`…: an id no element of the document has yet."""
+    taken = {el.get("id") for el in anchor.getroottree().iter() if isinstance(el.tag, str)}
+    ident, number = base, 1
+    while ident in taken:
+        number += 1
+        ident = f"{base}_{number}"
+    return ident
+
+
 def _add_node(scope, kind: str, ident: str, **attributes):
     """Add a flow element where the XSD allows it: before the scope's artifacts."""
-    node = etree.Element(f"{{{BPMN_NS}}}{kind}", id=ident, **attributes)
+    node = etree.Element(f"{{{BPMN_NS}}}{kind}", id=fresh_id(scope, ident), **attributes)
     after = next((i for i, child in enumerate(scope) if isinstance(child.tag, str)
                   and etree.QName(child).localname in _AFTER_FLOW_ELEMENTS), len(scope))
     scope.insert(after, node)
@@ -106,9 +117,9 @@ def _add_node(scope, kind: str, ident: str, **attributes):
 
 
 def _connect(scope, source, target) -> None:
-    ident = f"{source.get('id')}_to_{target.get('id')}"
-    _add_node(scope, "sequenceFlow", ident, sourceRef=source.get("id"),
-              targetRef=target.get("id"))
+    flow = _add_node(scope, "sequenceFlow", f"{source.get('id')}_to_{target.get('id')}",
+                     sourceRef=source.get("id"), targetRef=target.get("id"))
+    ident = flow.get("id")
     _reference(source, "outgoing", ident)
     _reference(target, "incoming", ident)
 

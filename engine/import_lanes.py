@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from lxml import etree
 
+from engine.import_flows import fresh_id
 from engine.import_report import EntryKind, ReportEntry
 from engine.specs import BPMN_NS, NSMAP
 
@@ -106,10 +107,11 @@ def _lane_named(process, department: str):
             return lane
     lane_set = process.find("bpmn:laneSet", NSMAP)
     if lane_set is None:
-        lane_set = etree.Element(f"{{{BPMN_NS}}}laneSet", id=f"LaneSet_{process.get('id')}")
+        lane_set = etree.Element(f"{{{BPMN_NS}}}laneSet",
+                                 id=fresh_id(process, f"LaneSet_{process.get('id')}"))
         process.insert(_after_extensions(process), lane_set)
-    return etree.SubElement(lane_set, f"{{{BPMN_NS}}}lane", id=f"Lane_{department}",
-                            name=department)
+    return etree.SubElement(lane_set, f"{{{BPMN_NS}}}lane",
+                            id=fresh_id(process, f"Lane_{department}"), name=department)
 
 
 def _after_extensions(process) -> int:
