@@ -202,6 +202,7 @@ class _Conversion:
             tag = etree.QName(el).localname
             if tag in _TO_USER_STEP or (tag == "subProcess" and _is_collapsed(el)):
                 el.tag = f"{{{BPMN_NS}}}userTask"
+                el.attrib.pop("triggeredByEvent", None)  # a sub-process's, not a task's
                 said = "an empty sub-process" if tag == "subProcess" else tag
                 self.note(EntryKind.CHANGED, el, f"{said} became a user step (userTask)")
             if tag in _REFUSED_TASKS:

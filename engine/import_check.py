@@ -35,6 +35,11 @@ def check_imported(imported: ImportedModel, *, known_forms: FormLookup,
 def _located(problem: Problem, root) -> Problem:
     """Find the line of a problem that names its element, or an element only in words."""
     if problem.line is not None:
+        if problem.element is None:  # the XML schema names the line only
+            at_line = next((el for el in root.iter() if isinstance(el.tag, str)
+                            and el.sourceline == problem.line and el.get("id")), None)
+            return replace(problem, element=at_line.get("id")) if at_line is not None \
+                else problem
         return problem
     names = [problem.element] if problem.element else _QUOTED.findall(problem.message)
     for name in names:

@@ -129,3 +129,13 @@ def test_hostile_xml_is_refused_unread():
     with pytest.raises(HostileXml):
         import_model(b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
                      options=LEAVE, department_codes=CODES)
+
+
+def test_a_collapsed_sub_process_becomes_one_user_step_and_added_ids_never_clash():
+    result = imported("simple_flow.bpmn", ImportOptions(department="OFFICE"))
+    root = tree(result)
+
+    archive = root.find(".//bpmn:userTask[@id='archive']", NSMAP)
+    assert archive is not None and archive.get("triggeredByEvent") is None
+    ids = [el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")]
+    assert len(ids) == len(set(ids))
