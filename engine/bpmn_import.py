@@ -13,14 +13,13 @@ from enum import StrEnum
 from lxml import etree
 
 from engine.errors import DomainError, Kind
+from engine.import_conditions import convert_condition, route_bare_branches
 from engine.import_flows import make_flow_explicit
 from engine.import_forms import empty_form, form_key_of, intake_form, slug
 from engine.import_lanes import assign_lanes, department_of
-from engine.import_report import EntryKind, ReportEntry
+from engine.import_report import EntryKind, ReportEntry, entry_at
 from engine.import_timers import convert_timer
 from engine.iso_durations import parse_duration
-from engine.juel import JuelRefused, is_juel, translate
-from engine.scripting import ScriptRejected, check_expression
 from engine.specs import BPMN_NS, NSMAP, SPIFF_NS
 from engine.validation import refuse_hostile, safe_parse
 
@@ -43,7 +42,6 @@ _LOOPS = ("multiInstanceLoopCharacteristics", "standardLoopCharacteristics")
 _START_TRIGGERS = ("timerEventDefinition", "messageEventDefinition", "signalEventDefinition",
                    "conditionalEventDefinition")
 _NEVER_DELIVERED = ("messageEventDefinition", "signalEventDefinition")
-_GATEWAY_VARIABLE = "route_{}"
 # What a sub-process holds that is not something happening inside it.
 _NOT_INSIDE = {"documentation", "extensionElements", "incoming", "outgoing", "ioSpecification",
                "property", "dataInputAssociation", "dataOutputAssociation",
@@ -127,7 +125,7 @@ class _Conversion:
         self.budgets: list[float] = []
 
     def note(self, kind: EntryKind, el, message: str, action: str = "") -> None:
-        self.entries.append(ReportEntry(kind, el.sourceline, _owner_id(el), message, action))
+        self.entries.append(entry_at(kind, el, message, action))
 
     def run(self) -> ImportedModel:
         main, run = self._processes()
@@ -138,7 +136,7 @@ class _Conversion:
                 process.set("isExecutable", "true")
                 self.note(EntryKind.CHANGED, process, "marked executable (isExecutable=true)")
             self._convert_elements(process, folder)
-            self._convert_gateways(process)
+            self.entries += route_bare_branches(process, self.variables)
             self.entries += make_flow_explicit(process)
         for process in run:
             steps = {t.get("id"): self._asked_department(t)
@@ -166,8 +164,6 @@ class _Conversion:
         return ImportedModel(bpmn_xml=xml, folder=folder, meta=meta, forms=self.forms,
                              entries=sorted(self.entries, key=lambda e: e.line or 0))
 
-    # ---- processes
-
     def _processes(self):
         processes = {p.get("id"): p for p in self.root.iterfind("bpmn:process", NSMAP)}
         with_start = [p for p in processes.values()
@@ -191,8 +187,6 @@ class _Conversion:
                           "between pools are not run",
                           "draw what this pool does as steps of the main process if it matters")
         return main, run
-
-    # ---- elements
 
     def _convert_elements(self, process, folder: str) -> None:
         calls = {p.get("id") for p in self.root.iterfind("bpmn:process", NSMAP)}
@@ -232,7 +226,7 @@ class _Conversion:
                           "which motcua never delivers: the path after it never runs",
                           "remove it, or use a timer boundary event")
             elif tag == "conditionExpression":
-                self._convert_condition(el)
+                self.entries += convert_condition(el, self.variables)
             if el.tag == f"{{{BPMN_NS}}}userTask":
                 self._user_step(el, folder)
 
@@ -292,67 +286,9 @@ class _Conversion:
                               f"add --map {name.strip()}=DEPT")
         return None
 
-    # ---- expressions
-
     def _convert_timer(self, definition) -> None:
         for entry in convert_timer(definition, self.options.timers == TimerMode.WORKING):
             self.entries.append(entry)
-
-    def _convert_condition(self, el) -> None:
-        text = (el.text or "").strip()
-        flow = el.getparent()
-        if not text:
-            flow.remove(el)
-            self.note(EntryKind.CHANGED, flow, "an empty condition was removed")
-            return
-        body = text if is_juel(text) else f"${{{text}}}"
-        try:
-            translation = translate(body)
-            check_expression(translation.python)
-        except (JuelRefused, ScriptRejected) as err:
-            suggestion = getattr(err, "suggestion", "write it as a Python comparison")
-            self.note(EntryKind.REFUSED, flow, f"the condition '{text}' cannot be translated: "
-                      f"{getattr(err, 'message', err)}", suggestion)
-            return
-        for name, literals in translation.variables.items():
-            known = self.variables.setdefault(name, [])
-            known += [v for v in literals if v not in known]
-        if translation.python != text:
-            el.text = translation.python
-            for name in list(el.attrib):
-                if name != "id" and etree.QName(name).localname != "type":
-                    del el.attrib[name]
-            self.note(EntryKind.CHANGED, flow, f"the condition '{text}' became the Python "
-                      f"'{translation.python}'")
-
-    def _convert_gateways(self, process) -> None:
-        """Give unconditioned branches of a decision a choice the intake form asks for."""
-        for gateway in process.iterfind(".//bpmn:exclusiveGateway", NSMAP):
-            scope = gateway.getparent()
-            outgoing = [f for f in scope.iterfind("bpmn:sequenceFlow", NSMAP)
-                        if f.get("sourceRef") == gateway.get("id")]
-            bare = [f for f in outgoing if f.find("bpmn:conditionExpression", NSMAP) is None
-                    and f.get("id") != gateway.get("default")]
-            if len(outgoing) < 2 or not bare:
-                continue
-            variable = _GATEWAY_VARIABLE.format(slug(gateway.get("id")))
-            if not gateway.get("default"):
-                nearest = min(bare, key=lambda f: _distance_to_end(scope, f.get("targetRef")))
-                gateway.set("default", nearest.get("id"))
-                bare.remove(nearest)
-                self.variables.setdefault(variable, []).append(
-                    nearest.get("name") or nearest.get("id"))
-            for flow in bare:
-                value = flow.get("name") or flow.get("id")
-                condition = etree.SubElement(flow, f"{{{BPMN_NS}}}conditionExpression")
-                condition.text = f"{variable} == {value!r}"
-                self.variables.setdefault(variable, []).append(value)
-            self.note(EntryKind.DECIDE, gateway,
-                      f"the decision had branches without conditions: '{variable}' in the "
-                      f"intake form now chooses the branch, and flow '{gateway.get('default')}' "
-                      "is the default", "write each branch's condition on the case data")
-
-    # ---- output
 
     def _strip_vendor(self, run) -> None:
         for process in run:
@@ -421,22 +357,6 @@ def _participant_name(root, process) -> str | None:
     return None
 
 
-def _distance_to_end(scope, start: str | None) -> int:
-    """Count the flows from a node to the nearest end event: the branch to default to."""
-    successors: dict[str, list[str]] = {}
-    for flow in scope.iterfind("bpmn:sequenceFlow", NSMAP):
-        successors.setdefault(flow.get("sourceRef"), []).append(flow.get("targetRef"))
-    ends = {e.get("id") for e in scope.iterfind("bpmn:endEvent", NSMAP)}
-    seen, frontier, distance = {start}, [start], 0
-    while frontier:
-        if any(node in ends for node in frontier):
-            return distance
-        frontier = [n for node in frontier for n in successors.get(node, []) if n not in seen]
-        seen.update(frontier)
-        distance += 1
-    return 1_000_000
-
-
 def _is_collapsed(sub_process) -> bool:
     """Tell whether a sub-process was drawn as a box with nothing inside: one step."""
     return not any(_is_bpmn(child) and _local(child) not in _NOT_INSIDE for child in sub_process)
@@ -448,10 +368,3 @@ def _is_bpmn(el) -> bool:
 
 def _local(el) -> str:
     return etree.QName(el).localname if isinstance(el.tag, str) else ""
-
-
-def _owner_id(el) -> str | None:
-    while el is not None and not el.get("id"):
-        el = el.getparent()
-    return el.get("id") if el is not None else None
-

@@ -28,6 +28,15 @@ class ReportEntry:
                 "message": self.message, "action": self.action}
 
 
+def entry_at(kind: EntryKind, el, message: str, action: str = "") -> ReportEntry:
+    """Return an entry located at an element: its line, and its id or its owner's."""
+    owner = el
+    while owner is not None and not owner.get("id"):
+        owner = owner.getparent()
+    return ReportEntry(kind, el.sourceline, owner.get("id") if owner is not None else None,
+                       message, action)
+
+
 _HEADINGS = {
     EntryKind.REFUSED: "Bị từ chối: phải sửa trước khi chạy (refused: fix before it runs)",
     EntryKind.DECIDE: "Cần quyết định (to decide)",

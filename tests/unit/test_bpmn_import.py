@@ -1,6 +1,7 @@
 """A model drawn in Camunda Modeler becomes a motcua model, every change located in a report."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -99,7 +100,7 @@ def test_every_entry_has_a_line_and_element_and_lists_what_is_left_to_decide():
     (TimerMode.WORKING, "timeDate", "working_days(3)"),
 ])
 def test_timer_durations_stay_calendar_time_unless_working_time_is_chosen(mode, element, text):
-    options = ImportOptions(**{**LEAVE.__dict__, "timers": mode})
+    options = replace(LEAVE, timers=mode)
 
     root = tree(imported("camunda_leave.bpmn", options))
 
