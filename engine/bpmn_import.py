@@ -41,6 +41,8 @@ _REMOVED_CHILDREN = ("ioSpecification", "dataInputAssociation", "dataOutputAssoc
 _LOOPS = ("multiInstanceLoopCharacteristics", "standardLoopCharacteristics")
 _START_TRIGGERS = ("timerEventDefinition", "messageEventDefinition", "signalEventDefinition",
                    "conditionalEventDefinition")
+# Camunda attributes the import turns into motcua's and reports as it does.
+_CONVERTED_ATTRIBUTES = {"formKey", "candidateGroups", "assignee", "dueDate"}
 _NEVER_DELIVERED = ("messageEventDefinition", "signalEventDefinition")
 # What a sub-process holds that is not something happening inside it.
 _NOT_INSIDE = {"documentation", "extensionElements", "incoming", "outgoing", "ioSpecification",
@@ -307,6 +309,11 @@ class _Conversion:
                            if etree.QName(name).namespace in CAMUNDA_NAMESPACES]
                 for name in dropped:
                     del el.attrib[name]
+                unreported = sorted(etree.QName(n).localname for n in dropped
+                                    if etree.QName(n).localname not in _CONVERTED_ATTRIBUTES)
+                if unreported:
+                    self.note(EntryKind.CHANGED, el, "Camunda settings motcua does not use were "
+                              f"removed: {', '.join(unreported)}")
             for extensions in list(process.iter(f"{{{BPMN_NS}}}extensionElements")):
                 if len(extensions) == 0:
                     extensions.getparent().remove(extensions)
