@@ -126,6 +126,7 @@ def _register_api(app: Flask) -> None:
         online,
         payments,
         personal_data,
+        procedure_import,
         procedures,
         public,
         reports,
@@ -137,7 +138,8 @@ def _register_api(app: Flask) -> None:
     api = _Api(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
     for module in (procedures, dossiers, documents, tasks, notifications, public, catalogue,
                    calendar, control_sheets, audit, personal_data, users, migrations, reports,
-                   designer, forms, departments, slips, payments, online):
+                   designer, forms, procedure_import, departments, slips, payments,
+                   online):
         api.register_blueprint(module.blp)
 
 

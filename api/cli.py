@@ -20,7 +20,7 @@ from api.cli_documents import documents_group
 from api.cli_pki import pki_group
 from api.cli_reports import report_group
 from api.cli_simulate import simulate_command
-from api.cli_workflows import export_command
+from api.cli_workflows import export_command, import_command
 from api.clock import now
 from api.config import PROJECT_ROOT
 from api.extensions import db
@@ -244,3 +244,4 @@ main.add_command(pki_group)
 main.add_command(simulate_command)
 cli_users.register(user_group)
 workflows_group.add_command(export_command)
+workflows_group.add_command(import_command)

@@ -137,6 +137,8 @@ DOMAIN_MESSAGES = {
     ("invalid_input", "decision_not_variants"):
         "Quyết định cho bước %(step)s phải là tên một phương án hoặc một danh sách tên.",
     ("invalid_input", "model_not_text"): "Mô hình BPMN phải là văn bản UTF-8.",
+    ("invalid_input", "unknown_departments"):
+        "Không có phòng ban mã %(codes)s; các mã đã có: %(known)s.",
     ("invalid_input", "change_note_required"):
         "Hãy ghi điều gì thay đổi và vì sao, bằng văn bản thường.",
     ("invalid_input", "meta_not_object"): "Siêu dữ liệu phải là một đối tượng JSON.",
@@ -170,6 +172,12 @@ DOMAIN_MESSAGES = {
     ("samples_missing", "unknown_variant"):
         "Bước %(step)s không có phương án mẫu %(variant)s; samples.json có: %(known)s.",
     ("model_invalid", None): "Mô hình quy trình không hợp lệ: %(problem)s",
+    ("model_unreadable", None): "Tệp không phải là mô hình BPMN nhập được.",
+    ("model_unreadable", "not_xml"): "Dòng %(line)s: tệp không phải XML hợp lệ: %(problem)s",
+    ("model_unreadable", "not_bpmn"):
+        "Tệp không phải mô hình BPMN 2.0: phần tử gốc là %(root)s, không phải bpmn:definitions.",
+    ("model_unreadable", "no_process"):
+        "Tệp không có quy trình nào có sự kiện bắt đầu: không có gì để nhập.",
     ("engine_incident", None):
         "Bộ máy quy trình gặp lỗi ở bước %(step)s: %(error)s. Sự cố %(incident)s đã được ghi "
         "lại; hồ sơ không thay đổi.",

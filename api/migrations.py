@@ -149,12 +149,13 @@ class TrialRun(MethodView):
     def post(self, body, code, number):
         """Run a version (draft or published) with the sample data of its procedure's folder.
 
-        Each step takes its whole budget in working hours and is completed with the
-        `approve` or `default` sample unless `decisions` chooses another. Nothing is
-        written. Only designers and admins may run it: it runs the version's scripts
-        (403 for other roles). 422 when a step reached has no sample data. A run that
-        loops, gets stuck or whose script is stopped at its limits answers 200 with
-        `finished: false` and `error`.
+        A procedure without samples.json (imported, or new) runs with data generated from
+        its forms: required fields, each choice's first value. Each step takes its whole
+        budget in working hours and is completed with the `approve` or `default` sample
+        unless `decisions` chooses another. Nothing is written. Only designers and admins
+        may run it: it runs the version's scripts (403 for other roles). 422 when a step
+        reached has no sample data. A run that loops, gets stuck or whose script is
+        stopped at its limits answers 200 with `finished: false` and `error`.
         """
         return trial_run_version(db.session, current_app.extensions["motcua"], code=code,
                                  number=number, user=current_user(),

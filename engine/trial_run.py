@@ -20,6 +20,7 @@ from engine.calendar import WorkingCalendar
 from engine.context import EngineContext
 from engine.deadlines import StatutoryDeadline, Verdict
 from engine.errors import InvalidFormData, InvalidInput
+from engine.form_samples import generate_samples
 from engine.memory_unit_of_work import InMemoryUnitOfWork
 from engine.models import HumanTask, User
 from engine.procedures import get_procedure_or_raise
@@ -94,10 +95,37 @@ def load_samples(workflows_dir: Path, folder: str | None) -> dict:
     return samples
 
 
+def samples_or_generated(ctx: EngineContext, workflows_dir: Path, folder: str | None, *,
+                         model: ParsedModel, meta: dict) -> dict:
+    """Return the folder's samples.json, or data generated from the forms when it has none.
+
+    Imported and new procedures have no samples yet; their forms say what valid data is.
+    """
+    try:
+        return load_samples(workflows_dir, folder)
+    except SamplesMissing as err:
+        if err.details.get("reason") not in ("no_folder", "no_samples_file"):
+            raise
+    return generate_samples(_schema_or_none(ctx), intake_form=meta["intake_form"],
+                            step_forms={step.bpmn_id: step.form_key
+                                        for step in model.steps.values()})
+
+
+def _schema_or_none(ctx: EngineContext):
+    def schema_of(key: str) -> dict | None:
+        try:
+            return ctx.forms.schema(key)
+        except UnknownForm:
+            return None
+    return schema_of
+
+
 def trial_run_version(session: Session, ctx: EngineContext, *, code: str, number: int,
                       user: User, workflows_dir: Path, decisions: dict | None,
                       start_at: datetime, max_steps: int = 200) -> TrialRun:
     """Test-run version `number` of a procedure with the samples of its workflows/ folder.
+
+    Without samples.json (or without a folder) the samples are generated from the forms.
 
     Only reads: the version's model and metadata, the procedure's folder and the calendar.
     A draft's scripts are code nobody has reviewed yet: only designers and admins run them.
@@ -112,7 +140,8 @@ def trial_run_version(session: Session, ctx: EngineContext, *, code: str, number
     if problems:
         raise VersionInvalid(f"version {number} cannot run: fix the problems listed first",
                              problems, reason="unrunnable", number=number)
-    samples = load_samples(workflows_dir, procedure.folder)
+    samples = samples_or_generated(ctx, workflows_dir, procedure.folder, model=model,
+                                   meta=version.meta)
     return trial_run(ctx, model=model, meta=version.meta, samples=samples, decisions=decisions,
                      start_at=start_at, calendar=ctx.calendar(session), max_steps=max_steps)
 
