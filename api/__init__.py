@@ -120,6 +120,7 @@ def _register_api(app: Flask) -> None:
         designer,
         documents,
         dossiers,
+        form_list,
         migrations,
         notifications,
         online,
@@ -136,7 +137,7 @@ def _register_api(app: Flask) -> None:
     api = _Api(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
     for module in (procedures, dossiers, documents, tasks, notifications, public, catalogue,
                    calendar, control_sheets, audit, personal_data, users, migrations, reports,
-                   designer, departments, slips, payments, online):
+                   designer, departments, form_list, slips, payments, online):
         api.register_blueprint(module.blp)
 
 

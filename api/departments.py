@@ -1,16 +1,36 @@
-"""Departments over HTTP: who works in one, for its head to hand steps to."""
+"""Departments over HTTP: the list (the designer's lanes), and who works in one."""
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 
 from api.auth import current_user
 from api.extensions import db
 from api.refusals import refusals
 from api.users import UserSchema
-from engine.accounts import get_department_members
+from engine.accounts import get_department_members, list_departments
 
 blp = Blueprint("departments", __name__, url_prefix="/api/v1/departments",
                 description="Departments and their members")
+
+
+class DepartmentSchema(Schema):
+    """A department: its code names the lanes of its steps in a model."""
+
+    code = fields.String()
+    name_vi = fields.String()
+    name_en = fields.String()
+    external = fields.Boolean(metadata={"description": "an agency outside the center"})
+
+
+@blp.route("")
+class Departments(MethodView):
+    """Every department."""
+
+    @blp.response(200, DepartmentSchema(many=True))
+    def get(self):
+        """List every department by code (any staff member): a model's lanes are named so."""
+        return list_departments(db.session)
 
 
 @blp.route("/<code>/members")

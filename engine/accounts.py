@@ -117,6 +117,11 @@ def get_all_users(session: Session, *, where: UserFilter, page: int = 1,
     return list(session.scalars(query))
 
 
+def list_departments(session: Session) -> list[Department]:
+    """Return every department by code: the lanes a model may have."""
+    return list(session.scalars(select(Department).order_by(Department.code)))
+
+
 def get_department_members(session: Session, *, department_code: str,
                            user: User) -> list[User]:
     """Return a department's active members by username, for its head to hand steps to."""
