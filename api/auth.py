@@ -13,11 +13,11 @@ from flask import current_app, g, request
 from api.error_messages import say
 from api.errors import error_response
 from api.extensions import db
-from api.web.sessions import CSRF_HEADER, SESSION_COOKIE, request_session, tokens_match
 from engine.accounts import authenticate
 from engine.models import User
 
 PUBLIC_ATTR = "_motcua_public"
+SESSION_COOKIE = "motcua_session"  # api.web.sessions sets it
 COOKIE_BLUEPRINTS = ("web",)
 
 
@@ -60,6 +60,9 @@ def _authenticate_request():
 
 
 def _authenticate_session():
+    # Imported here: the staff app's modules import this one for current_user.
+    from api.web.sessions import CSRF_HEADER, request_session, tokens_match
+
     found = request_session()
     if found is None:
         return _unauthenticated(say("unauthenticated", "unknown_session"))

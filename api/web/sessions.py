@@ -12,13 +12,14 @@ from datetime import timedelta
 
 from flask import current_app, g, redirect, render_template, request, url_for
 
+from api.auth import SESSION_COOKIE
 from api.clock import now
 from api.extensions import db
 from engine.models import User, WebSession
 from engine.passwords import Lockout
 from engine.web_sessions import Lifetime, find_session
 
-SESSION_COOKIE = "motcua_session"
+SESSION_COOKIE = SESSION_COOKIE  # the name api.auth looks for, to authenticate API calls
 SIGN_IN_CSRF_COOKIE = "motcua_sign_in_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
