@@ -37,6 +37,13 @@ def sign_in_to_designer(page: Page, live_server: str) -> None:
     expect(page.get_by_test_id("greeting")).to_contain_text("Trần Thị Thiết Kế")
 
 
+def open_certified_copy(page: Page, live_server: str) -> None:
+    """Sign in to the designer and open the certified copy's model."""
+    sign_in_to_designer(page, live_server)
+    page.get_by_test_id(f"procedure-{CERTIFIED_COPY}").click()
+    expect(page.get_by_test_id("status")).to_contain_text("Đã mở")
+
+
 @pytest.fixture
 def page(new_page):
     """A fresh page on a wide screen, where the modeller and its panels fit."""
@@ -58,9 +65,7 @@ def test_a_step_renamed_and_published_in_the_designer_names_the_step_of_new_doss
         versions_restored, page, script_errors, live_server, people, http, tmp_path):
     staff = people
     designer = staff["designer"]
-    sign_in_to_designer(page, live_server)
-    page.get_by_test_id(f"procedure-{CERTIFIED_COPY}").click()
-    expect(page.get_by_test_id("status")).to_contain_text("Đã mở")
+    open_certified_copy(page, live_server)
 
     rename_step(page, "certify", NEW_NAME)
     expect(page.locator("#dirty-flag")).to_be_visible()
@@ -93,9 +98,7 @@ def test_a_step_renamed_and_published_in_the_designer_names_the_step_of_new_doss
 def test_a_draft_with_an_unreachable_step_shows_its_problems_on_the_diagram_and_stays_a_draft(
         versions_restored, page, script_errors, live_server, people, http):
     designer = people["designer"]
-    sign_in_to_designer(page, live_server)
-    page.get_by_test_id(f"procedure-{CERTIFIED_COPY}").click()
-    expect(page.get_by_test_id("status")).to_contain_text("Đã mở")
+    open_certified_copy(page, live_server)
 
     # Cut the approval flow, so signing can no longer be reached.
     page.evaluate("""() => {
@@ -132,17 +135,13 @@ def context_pad(page: Page, action: str):
 def test_a_step_added_in_the_designer_with_its_form_and_budget_opens_on_new_dossiers(
         versions_restored, page, script_errors, live_server, people, http, tmp_path):
     designer = people["designer"]
-    sign_in_to_designer(page, live_server)
-    page.get_by_test_id(f"procedure-{CERTIFIED_COPY}").click()
-    expect(page.get_by_test_id("status")).to_contain_text("Đã mở")
+    open_certified_copy(page, live_server)
 
     # Put a step between the start and the certification: cut the flow, append a task to
     # the start, make it a user task, connect it to the join before certification.
     # A flow's box is mostly the lane under it: select the flow itself, then use its pad.
-    page.evaluate("""() => {
-        const modeler = window.motcuaDesigner.modeler;
-        modeler.get('selection').select(modeler.get('elementRegistry').get('Flow_start'));
-    }""")
+    page.evaluate("""() => window.motcuaDesigner.modeler.get('selection').select(
+        window.motcuaDesigner.modeler.get('elementRegistry').get('Flow_start'))""")
     context_pad(page, "delete").click()
     page.locator('.djs-element[data-element-id="start"]').click()
     context_pad(page, "append.append-task").click()
@@ -192,4 +191,38 @@ def test_a_step_added_in_the_designer_with_its_form_and_budget_opens_on_new_doss
     [first_step] = response.json()["open_steps"]
     assert (first_step["step"], first_step["step_name"]) == (new_step, NEW_STEP_NAME)
     assert (first_step["form"], first_step["budget_hours"]) == (NEW_STEP_FORM, 2)
+    assert script_errors == []
+
+
+def test_the_page_tells_the_editors_of_each_version_saves_for_them_and_opens_what_they_ask(
+        versions_restored, page, script_errors, live_server, people, http):
+    sign_in_to_designer(page, live_server)
+    page.evaluate("""() => {
+        window.heard = [];
+        document.addEventListener('motcua:version', (event) => window.heard.push(event.detail));
+    }""")
+    page.get_by_test_id(f"procedure-{CERTIFIED_COPY}").click()
+    expect(page.get_by_test_id("status")).to_contain_text("Đã mở")
+
+    opened = page.evaluate("""async () => {
+        const { client, code, version } = window.heard.at(-1);
+        const forms = await client.request('GET', 'forms');
+        return { code, number: version.number, state: version.state, forms: forms.length };
+    }""")
+    assert opened["code"] == CERTIFIED_COPY and opened["state"] == "published"
+    assert opened["forms"] > 0
+    saved = page.evaluate("""async () => {
+        const { save, version } = window.heard.at(-1);
+        const draft = await save({ meta: version.meta, change_note: 'Từ trình soạn thảo' });
+        const last = window.heard.at(-1).version;
+        return { number: draft.number, heard: [last.number, last.state], note: last.change_note };
+    }""")
+    assert saved == {"number": opened["number"] + 1, "heard": [opened["number"] + 1, "draft"],
+                     "note": "Từ trình soạn thảo"}
+    expect(page.get_by_test_id("validation-result")).to_have_attribute("data-valid", "true")
+
+    page.evaluate("""() => document.dispatchEvent(
+        new CustomEvent('motcua:open-procedure', { detail: { code: '1.001193' } }))""")
+    expect(page.get_by_test_id("procedure-title")).to_contain_text("1.001193")
+    page.wait_for_function("() => window.heard.at(-1).code === '1.001193'")
     assert script_errors == []
