@@ -17,8 +17,8 @@ CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 
 @pytest.fixture
-def people(staff, session):
-    """The test's designer and officer, with names and passwords for the app."""
+def people(staff, session, versions_restored):
+    """The test's designer and officer, with names and passwords; drafts undone after."""
     return name_staff(session, staff, {"designer": "Trần Thị Thiết Kế",
                                        "office": "Lê Văn Cán Bộ"})
 
