@@ -17,7 +17,7 @@ from engine.accounts import authenticate
 from engine.models import User
 
 PUBLIC_ATTR = "_motcua_public"
-SESSION_COOKIE = "motcua_session"  # api.web.sessions sets it
+SESSION_COOKIE = "motcua_session"  # the staff app's session (api.web.sessions sets it)
 COOKIE_BLUEPRINTS = ("web",)
 
 

@@ -19,7 +19,6 @@ from engine.models import User, WebSession
 from engine.passwords import Lockout
 from engine.web_sessions import Lifetime, find_session
 
-SESSION_COOKIE = SESSION_COOKIE  # the name api.auth looks for, to authenticate API calls
 SIGN_IN_CSRF_COOKIE = "motcua_sign_in_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
