@@ -226,3 +226,27 @@ def test_the_page_tells_the_editors_of_each_version_saves_for_them_and_opens_wha
     expect(page.get_by_test_id("procedure-title")).to_contain_text("1.001193")
     page.wait_for_function("() => window.heard.at(-1).code === '1.001193'")
     assert script_errors == []
+
+
+def test_a_lane_problem_leads_to_the_lanes_department_and_picking_one_fixes_it(
+        versions_restored, page, script_errors, live_server, people, tmp_path):
+    open_certified_copy(page, live_server)
+    page.evaluate("""() => {
+        const modeler = window.motcuaDesigner.modeler;
+        const lane = modeler.get('elementRegistry').get('Lane_OFFICE');
+        modeler.get('modeling').updateProperties(lane, { name: 'Phòng Tư pháp' });
+    }""")
+    page.get_by_test_id("change-note").fill("Đổi tên làn")
+    page.get_by_test_id("save-draft").click()
+    expect(page.get_by_test_id("validation-result")).to_have_attribute("data-valid", "false")
+
+    page.get_by_test_id("problem-list").locator('li[data-element="certify"]').filter(
+        has_text="not a department code").click()
+    department = page.locator("#bio-properties-panel-motcua-department")
+    expect(department).to_be_focused()
+    department.select_option("OFFICE")
+    page.get_by_test_id("properties").screenshot(path=tmp_path / "designer-lane.png")
+    page.get_by_test_id("save-draft").click()
+
+    expect(page.get_by_test_id("validation-result")).to_have_attribute("data-valid", "true")
+    assert script_errors == []

@@ -124,7 +124,7 @@ function DepartmentEntry({ element }) {
     getValue: () => getBusinessObject(element).name || '',
     setValue: (code) => modeling.updateProperties(element, { name: code || undefined }),
     getOptions: () => {
-      const options = lists.departments.map((d) => ({ value: d.code, label: `${d.name_vi} (${d.code})` }));
+      const options = lists.departments.map((d) => ({ value: d.code, label: `${d.code} — ${d.name_vi}` }));
       const current = getBusinessObject(element).name;
       if (current && !options.some((o) => o.value === current)) {
         options.push({ value: current, label: `${current} (không phải mã phòng ban — not a department)` });
