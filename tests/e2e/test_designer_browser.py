@@ -250,3 +250,27 @@ def test_a_lane_problem_leads_to_the_lanes_department_and_picking_one_fixes_it(
 
     expect(page.get_by_test_id("validation-result")).to_have_attribute("data-valid", "true")
     assert script_errors == []
+
+
+def test_a_timer_is_given_a_working_time_expression_from_the_panels_suggestions(
+        versions_restored, page, script_errors, live_server, people):
+    open_certified_copy(page, live_server)
+    timer = page.evaluate("""() => {
+        const modeler = window.motcuaDesigner.modeler;
+        const registry = modeler.get('elementRegistry');
+        const shape = modeler.get('elementFactory').createShape({
+            type: 'bpmn:IntermediateCatchEvent', eventDefinitionType: 'bpmn:TimerEventDefinition'});
+        const created = modeler.get('modeling').createShape(
+            shape, { x: 700, y: 560 }, registry.get('Lane_LEADERSHIP'));
+        modeler.get('selection').select(created);
+        return created.id;
+    }""")
+
+    page.locator("#bio-properties-panel-motcua-timer-helper").select_option("working_days(3)")
+
+    expect(page.locator("#bio-properties-panel-motcua-timer")).to_have_value("working_days(3)")
+    xml = page.evaluate("async () => (await window.motcuaDesigner.modeler.saveXML()).xml")
+    assert re.search(rf'<bpmn:intermediateCatchEvent id="{timer}">.*?<bpmn:timeDate '
+                     r'xsi:type="bpmn:tFormalExpression">working_days\(3\)</bpmn:timeDate>',
+                     xml, re.S)
+    assert script_errors == []
