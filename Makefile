@@ -11,9 +11,10 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 CHECK_PREREQUISITES = @PYTHON='$(PYTHON)' bin/check-prerequisites \
 	$(if $(filter test screenshots,$(MAKECMDGOALS)),--browser)
 
-# The designer page's bpmn-js, installed with npm and copied into static/vendor/ (not committed).
+# The designer page: bpmn-js, its properties panel and src/, bundled by esbuild into
+# static/build/ (not committed).
 DESIGNER := api/designer_ui
-ASSETS := $(DESIGNER)/static/vendor/bpmn-js/bpmn-modeler.production.min.js
+ASSETS := $(DESIGNER)/static/build/designer.js
 # The staff app's Chart.js (the supervisor's charts) and bpmn-js's viewer (the bottleneck
 # diagram), the same way, into api/web/static/vendor/; the viewer, copied last, stands for both.
 STAFF_UI := api/web/ui
@@ -39,7 +40,8 @@ $(CATALOGUES): %.mo: %.po $(STAMP)
 
 install: $(STAMP) $(CATALOGUES)
 
-$(ASSETS): $(DESIGNER)/package.json $(DESIGNER)/package-lock.json $(DESIGNER)/copy-assets.mjs
+$(ASSETS): $(DESIGNER)/package.json $(DESIGNER)/package-lock.json $(DESIGNER)/build.mjs \
+		$(wildcard $(DESIGNER)/src/*)
 	$(CHECK_PREREQUISITES)
 	cd $(DESIGNER) && npm ci --no-audit --no-fund && npm run build
 	touch $@
@@ -76,7 +78,7 @@ lint: install
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) var $(DESIGNER)/node_modules $(DESIGNER)/static/vendor \
+	rm -rf $(VENV) var $(DESIGNER)/node_modules $(DESIGNER)/static/build \
 		$(STAFF_UI)/node_modules api/web/static/vendor $(DECISIONS_UI)/node_modules \
 		$(DECISIONS_UI)/static/vendor $(CATALOGUES)
 

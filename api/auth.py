@@ -1,7 +1,11 @@
-"""Bearer-token authentication: every endpoint needs a token unless marked public.
+"""Authentication of the JSON API: a bearer token, or the staff app's session cookie.
 
-The staff app's pages (the `web` blueprint) never read a token: api.web.sessions signs
-them in with a session cookie instead.
+Every endpoint needs one unless marked public. Scripts and the CLI send a bearer token; the
+designer page, a staff app page, sends the session cookie with the session's CSRF token in
+the `X-CSRF-Token` header. A request with the cookie but without the right token is refused
+(403) before its body is read, whatever its method: another site's page can make the browser
+send the cookie, never the token. The staff app's pages (the `web` blueprint) never read a
+token: api.web.sessions signs them in with the cookie alone.
 """
 
 from flask import current_app, g, request
@@ -13,6 +17,7 @@ from engine.accounts import authenticate
 from engine.models import User
 
 PUBLIC_ATTR = "_motcua_public"
+SESSION_COOKIE = "motcua_session"  # the staff app's session (api.web.sessions sets it)
 COOKIE_BLUEPRINTS = ("web",)
 
 
@@ -42,12 +47,31 @@ def _authenticate_request():
         return None
     if request.blueprint in COOKIE_BLUEPRINTS:
         return None
+    if "Authorization" not in request.headers and request.cookies.get(SESSION_COOKIE):
+        return _authenticate_session()
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return _unauthenticated(say("unauthenticated", "no_token"))
     user = authenticate(db.session, token.strip())
     if user is None:
         return _unauthenticated(say("unauthenticated", "unknown_token"))
+    g.user = user
+    return None
+
+
+def _authenticate_session():
+    # Imported here: the staff app's modules import this one for current_user.
+    from api.web.sessions import CSRF_HEADER, request_session, tokens_match
+
+    found = request_session()
+    if found is None:
+        return _unauthenticated(say("unauthenticated", "unknown_session"))
+    web_session, user = found
+    if not tokens_match(web_session.csrf_token, request.headers.get(CSRF_HEADER)):
+        response, status = error_response(403, "csrf_refused",
+                                          say("csrf_refused", header=CSRF_HEADER))
+        response.headers["Connection"] = "close"  # the body is left unread, as below
+        return response, status
     g.user = user
     return None
 
@@ -61,5 +85,5 @@ def _unauthenticated(message: str):
 
 
 def init_app(app) -> None:
-    """Check the token before every request."""
+    """Check the token, or the session cookie and its CSRF token, before every request."""
     app.before_request(_authenticate_request)

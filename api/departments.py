@@ -1,4 +1,4 @@
-"""Departments over HTTP: who works in one, for its head to hand steps to."""
+"""Departments over HTTP: the list (the designer's lanes), and who works in one."""
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -25,11 +25,11 @@ class DepartmentSchema(Schema):
 
 @blp.route("")
 class Departments(MethodView):
-    """The departments."""
+    """Every department."""
 
     @blp.response(200, DepartmentSchema(many=True))
     def get(self):
-        """List every department by code, e.g. for a designer picking a lane's or a procedure's."""
+        """List every department by code (any staff member): a model's lanes are named so."""
         return get_all_departments(db.session)
 
 

@@ -327,6 +327,11 @@ EDGE_MESSAGES = {
     ("unauthenticated", "no_token"):
         "Hãy gửi 'Authorization: Bearer <token>'; lệnh `motcua user add` in ra token.",
     ("unauthenticated", "unknown_token"): "Token không tồn tại hoặc đã bị thu hồi.",
+    ("unauthenticated", "unknown_session"):
+        "Phiên đăng nhập đã hết hạn hoặc đã đăng xuất; hãy đăng nhập lại.",
+    ("csrf_refused", None):
+        "Yêu cầu dùng phiên đăng nhập phải gửi kèm mã chống giả mạo của phiên trong tiêu đề "
+        "%(header)s; hãy tải lại trang.",
     ("unauthenticated", "bad_signature"):
         "Chữ ký X-Motcua-Signature của thông báo thanh toán thiếu hoặc không đúng.",
     ("not_found", "no_route"): "Không có địa chỉ này; tài liệu OpenAPI liệt kê các địa chỉ.",

@@ -1,4 +1,4 @@
-"""Step forms for the designer: the published schemas, and a preview as the officer sees it."""
+"""Step forms for the designer: the list, published schemas, a preview as officers see it."""
 
 from flask import Response, current_app, render_template_string
 from flask.views import MethodView
@@ -32,11 +32,33 @@ class FormPreviewSchema(Schema):
     schema = fields.Dict(required=True, metadata={"description": "the form's JSON Schema"})
 
 
+class FormSummarySchema(Schema):
+    """A form's key, as a step's `form` property names it, and its title."""
+
+    key = fields.String(metadata={"example": "birth_registration/review"})
+    title = fields.String(allow_none=True)
+
+
 class FormSchemaSchema(Schema):
     """A form and its JSON Schema."""
 
     key = fields.String()
     schema = fields.Dict()
+
+
+@blp.route("")
+class Forms(MethodView):
+    """Every form known to the application."""
+
+    @blp.response(200, FormSummarySchema(many=True))
+    def get(self):
+        """List every form by key (any staff member): files first, then published forms.
+
+        A draft's own forms are in its version (`GET .../versions/{number}`), not here.
+        """
+        catalog = current_app.extensions["motcua"].forms
+        return [{"key": key, "title": catalog.schema(key).get("title")}
+                for key in catalog.keys()]
 
 
 @blp.route("/preview")

@@ -67,11 +67,17 @@ def home():
 
 @blp.route("/dang-nhap", methods=["GET", "POST"])
 def sign_in_page():
-    """Show the sign-in form, or sign in: a session cookie, then the home page."""
+    """Show the sign-in form, or sign in: a session cookie, then the page asked for (`next`).
+
+    `next` is a path on this site (the designer sends people here with it); anything else,
+    or nothing, leads to the home page.
+    """
+    next_path = request.values.get("next", "")
+    next_path = next_path if sessions.is_local_path(next_path) else url_for("web.home")
     if sessions.signed_in_user() is not None:
-        return redirect(url_for("web.home"))
+        return redirect(next_path)
     if request.method == "GET":
-        return render_template("web/sign_in.html")
+        return render_template("web/sign_in.html", next_path=next_path)
     username = request.form.get("username", "").strip()
     try:
         if "\x00" in username:
@@ -82,12 +88,14 @@ def sign_in_page():
     except AccountLocked as err:
         error = _("Tài khoản tạm khóa vì nhập sai mật khẩu nhiều lần. "
                   "Hãy thử lại sau %(time)s.", time=local_moment(err.until))
-        return render_template("web/sign_in.html", error=error, username=username), 429
+        return render_template("web/sign_in.html", error=error, username=username,
+                               next_path=next_path), 429
     except SignInRefused:
         error = _("Tên đăng nhập hoặc mật khẩu không đúng.")
-        return render_template("web/sign_in.html", error=error, username=username), 422
+        return render_template("web/sign_in.html", error=error, username=username,
+                               next_path=next_path), 422
     session_id, _row = open_session(db.session, user, now=now(), lifetime=sessions.lifetime())
-    response = redirect(url_for("web.home"))
+    response = redirect(next_path)
     sessions.set_cookie(response, sessions.SESSION_COOKIE, session_id)
     sessions.clear_cookie(response, sessions.SIGN_IN_CSRF_COOKIE)
     return response

@@ -12,13 +12,13 @@ from datetime import timedelta
 
 from flask import current_app, g, redirect, render_template, request, url_for
 
+from api.auth import SESSION_COOKIE
 from api.clock import now
 from api.extensions import db
 from engine.models import User, WebSession
 from engine.passwords import Lockout
 from engine.web_sessions import Lifetime, find_session
 
-SESSION_COOKIE = "motcua_session"
 SIGN_IN_CSRF_COOKIE = "motcua_sign_in_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -76,20 +76,38 @@ def clear_cookie(response, name: str) -> None:
                            secure=request.is_secure)
 
 
+def request_session() -> tuple[WebSession, User] | None:
+    """Return the live session the request's cookie names and its user, marking it seen."""
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if not session_id:
+        return None
+    return find_session(db.session, session_id, now=now(), lifetime=lifetime())
+
+
+def sign_in_redirect(next_path: str | None = None):
+    """Send the browser to the sign-in page, to come back to `next_path` once signed in."""
+    response = redirect(url_for("web.sign_in_page", next=next_path))
+    if request.cookies.get(SESSION_COOKIE):
+        clear_cookie(response, SESSION_COOKIE)  # it ended: idle, expired or deactivated
+    return response
+
+
+def is_local_path(path: str) -> bool:
+    """Tell whether `path` is a path on this site, safe to send a browser back to."""
+    # Browsers drop tabs and newlines and read a backslash as a slash: "/\t/host" is "//host".
+    return (path.startswith("/") and not path.startswith("//") and "\\" not in path
+            and path.isprintable())
+
+
 def _load_session():
     """Find the request's session, refuse a form without its CSRF token, send strangers away."""
     if request.endpoint == "web.static":
         return None  # the style sheet is the same for all, and fetching it is no activity
-    session_id = request.cookies.get(SESSION_COOKIE)
-    found = find_session(db.session, session_id, now=now(), lifetime=lifetime()) if (
-        session_id) else None
+    found = request_session()
     if found is not None:
         g.web_session, g.web_user = found
     if found is None and request.endpoint not in SIGNED_OUT_PAGES:
-        response = redirect(url_for("web.sign_in_page"))
-        if session_id:
-            clear_cookie(response, SESSION_COOKIE)  # it ended: idle, expired or deactivated
-        return response
+        return sign_in_redirect()
     if request.method in UNSAFE_METHODS and not _csrf_token_matches():
         return render_template("web/refused.html"), 400
     return None
@@ -100,6 +118,11 @@ def _csrf_token_matches() -> bool:
                 else request.cookies.get(SIGN_IN_CSRF_COOKIE))
     # The header first: an upload's body is left unread until its own view allows its size.
     sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD)
+    return tokens_match(expected, sent)
+
+
+def tokens_match(expected: str | None, sent: str | None) -> bool:
+    """Compare a CSRF token sent with the expected one, in constant time."""
     return bool(expected and sent) and hmac.compare_digest(expected.encode(), sent.encode())
 
 

@@ -1,6 +1,7 @@
-// The designer REST API, seen from the browser: every call carries the staff token.
+// The JSON API, seen from the designer page: every call goes with the staff app's session
+// cookie and the session's CSRF token in the X-CSRF-Token header (api/auth.py).
 
-// The page lives at /designer/static/, the API at /api/v1/, whatever prefix the app is mounted on.
+// The page lives at /designer, its scripts under /designer/static/, the API at /api/v1/.
 const API_ROOT = new URL('../../api/v1/', import.meta.url);
 
 /** A refused request, with the API's error body: {status, code, message, details}. */
@@ -14,11 +15,14 @@ export class ApiError extends Error {
   }
 }
 
-/** Return a client whose calls send `Authorization: Bearer <getToken()>`. */
-export function createClient(getToken) {
+/**
+ * Return a client whose calls carry the session's CSRF token. `client.request(method, path,
+ * body)` takes a path relative to /api/v1/ and returns the parsed answer or throws ApiError.
+ */
+export function createClient(csrfToken) {
   async function request(method, path, body) {
-    const headers = { Authorization: `Bearer ${getToken()}`, Accept: 'application/json' };
-    const init = { method, headers };
+    const headers = { 'X-CSRF-Token': csrfToken, Accept: 'application/json' };
+    const init = { method, headers, credentials: 'same-origin' };
     if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
@@ -49,13 +53,12 @@ export function createClient(getToken) {
   return {
     request, // the editors' way in (PAGE_CONTRACT.md): a path relative to /api/v1/
     listProcedures: () => request('GET', 'procedures'),
+    listForms: () => request('GET', 'forms'),
+    listDepartments: () => request('GET', 'departments'),
     getProcedure: (code) => request('GET', procedure(code)),
     listVersions: (code) => request('GET', `${procedure(code)}/versions`),
-    async getBpmn(code, number) {
-      const payload = await request('GET', `${version(code, number)}/bpmn`);
-      // The XML comes as the body; accept a JSON wrapper too.
-      return typeof payload === 'string' ? payload : payload.bpmn_xml;
-    },
+    getVersion: (code, number) => request('GET', version(code, number)),
+    getBpmn: (code, number) => request('GET', `${version(code, number)}/bpmn`),
     createDraft: (code, body) => request('POST', `${procedure(code)}/versions`, body),
     updateDraft: (code, number, body) => request('PUT', version(code, number), body),
     validate: (code, number) => request('POST', `${version(code, number)}/validate`),

@@ -1,16 +1,25 @@
-// The process designer: open a procedure's BPMN model, edit it, save a draft, see its
-// problems on the diagram, diff it against the published version and publish it.
-import { ApiError, createClient } from './api.js';
+// The process designer: open a procedure's BPMN model, edit it and the engine's properties
+// of its elements in the panel, save a draft, see its problems on the diagram (each one click
+// from the entry that fixes it), diff it against the published version and publish it.
+// The editors (static/editors/) hear of the open version through DOM events on `document`.
+import 'bpmn-js/dist/assets/diagram-js.css';
+import 'bpmn-js/dist/assets/bpmn-js.css';
+import 'bpmn-js/dist/assets/bpmn-font/css/bpmn-embedded.css';
+import '@bpmn-io/properties-panel/dist/assets/properties-panel.css';
+import BpmnModeler from 'bpmn-js/lib/Modeler';
+import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js-properties-panel';
 
-const TOKEN_KEY = 'motcua.designer.token';
+import { ApiError, createClient } from '../static/api.js';
+import { fixOf, isEditorsProblem } from './problems.js';
+import MotcuaPropertiesProviderModule from './provider.js';
+import spiffworkflow from './spiffworkflow.json';
+import { lists } from './vocabulary.js';
+
 const PROBLEM_OVERLAY = 'motcua-problem';
 const MARKERS = { error: 'motcua-problem-error', warning: 'motcua-problem-warning' };
 
 const $ = (id) => document.getElementById(id);
 const ui = {
-  tokenForm: $('token-form'),
-  tokenInput: $('token-input'),
-  tokenClear: $('token-clear'),
   procedureList: $('procedure-list'),
   proceduresEmpty: $('procedures-empty'),
   procedureTitle: $('procedure-title'),
@@ -26,20 +35,28 @@ const ui = {
   problemList: $('problem-list'),
   diff: $('diff'),
   canvas: $('canvas'),
+  properties: $('properties'),
 };
 
 const state = {
   procedure: null, // {code, name_vi, ...}
   versions: [], // as listed by the API, any order
   number: null, // the version open in the modeler
+  version: null, // its VersionSchema JSON (meta, forms, ...)
   dirty: false, // edited since opened or saved
   revision: 0, // counts edits, so an edit made while a save is under way stays unsaved
   busy: false,
   marked: [], // [elementId, markerClass] pairs currently on the canvas
 };
 
-const api = createClient(() => sessionStorage.getItem(TOKEN_KEY) || '');
-const modeler = new window.BpmnJS({ container: ui.canvas });
+const api = createClient(document.querySelector('meta[name="csrf-token"]').content);
+const modeler = new BpmnModeler({
+  container: ui.canvas,
+  propertiesPanel: { parent: '#properties' },
+  additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule,
+    MotcuaPropertiesProviderModule],
+  moddleExtensions: { spiffworkflow },
+});
 
 // Tests and curious designers reach the modeler here.
 window.motcuaDesigner = { modeler, state };
@@ -70,9 +87,8 @@ function setStatus(kind, ...content) {
 
 function showError(err) {
   if (err instanceof ApiError && err.status === 401) {
-    setStatus('error', ...bilingual('Mã truy cập không hợp lệ hoặc đã bị thu hồi.', 'token rejected'),
-      ` ${err.message}`);
-    ui.tokenInput.focus();
+    // The session ended (idle, signed out elsewhere): sign in again and come back here.
+    window.location.assign(`/dang-nhap?next=${encodeURIComponent(window.location.pathname)}`);
     return;
   }
   const code = err instanceof ApiError ? ` [${err.status} ${err.code}]` : '';
@@ -177,6 +193,24 @@ function severityOf(problem) {
   return problem.severity === 'warning' ? 'warning' : 'error';
 }
 
+/** Select the element a problem is about, and focus the panel's entry that fixes it. */
+function showFix(problem, element) {
+  const fix = fixOf(problem, element, modeler.get('elementRegistry'));
+  const eventBus = modeler.get('eventBus');
+  const focus = () => {
+    if (fix.entry) eventBus.fire('propertiesPanel.showEntry', { id: fix.entry });
+  };
+  const selection = modeler.get('selection');
+  modeler.get('canvas').scrollToElement(fix.element);
+  if (selection.get().length === 1 && selection.get()[0] === fix.element) {
+    focus();
+    return;
+  }
+  // The panel draws the newly selected element first; its entries listen only then.
+  eventBus.once('propertiesPanel.updated', () => setTimeout(focus));
+  selection.select(fix.element);
+}
+
 function showProblems(problems, { number }) {
   clearProblems();
   const registry = modeler.get('elementRegistry');
@@ -195,19 +229,16 @@ function showProblems(problems, { number }) {
       el('span', { class: 'severity' }, severity === 'error' ? 'Lỗi (error)' : 'Cảnh báo (warning)'),
       where ? el('span', { class: 'where' }, where) : null,
       el('span', { class: 'message' }, problem.message));
-    if (/^(meta|forms)\./.test(problem.element || '')) {
-      item.classList.add('linked');
-      item.addEventListener('click', () => focusEditors(problem.element));
-    }
     if (element) {
       item.classList.add('linked');
-      item.title = 'Bấm để xem trên sơ đồ (click to show on the diagram)';
-      item.addEventListener('click', () => {
-        modeler.get('selection').select(element);
-        canvas.scrollToElement(element);
-      });
+      item.title = 'Bấm để sửa (click to fix)';
+      item.addEventListener('click', () => showFix(problem, element));
       if (!byElement.has(element.id)) byElement.set(element.id, []);
       byElement.get(element.id).push(problem);
+    } else if (isEditorsProblem(problem)) {
+      item.classList.add('linked');
+      item.title = 'Bấm để sửa (click to fix)';
+      item.addEventListener('click', () => announce('motcua:focus', { element: problem.element }));
     }
     ui.problemList.append(item);
   }
@@ -371,21 +402,35 @@ function fitDiagram() {
   });
 }
 
+// ---- the editors (static/editors/): DOM events on document, the page's contract with them
+
+function announce(name, detail) {
+  document.dispatchEvent(new CustomEvent(name, { detail }));
+}
+
+function announceVersion() {
+  announce('motcua:version', {
+    client: api, code: state.procedure?.code ?? null, version: state.version, save: saveVersion,
+  });
+}
+
 async function openVersion(number) {
-  const xml = await api.getBpmn(state.procedure.code, number);
+  const code = state.procedure.code;
+  const [xml, version] = await Promise.all([api.getBpmn(code, number), api.getVersion(code, number)]);
   const { warnings } = await modeler.importXML(xml);
   state.number = number;
+  state.version = version;
+  lists.versionForms = version.forms || {};
   state.dirty = false;
   ui.canvas.classList.remove('empty');
   renderVersions();
   resetPanels();
   fitDiagram();
-  const version = findVersion(number);
-  const label = `v${number} · ${STATE_LABELS[version?.state] || version?.state || ''}`;
-  setStatus('info', ...bilingual(`Đã mở ${state.procedure.code} ${label}`, 'opened'),
+  const label = `v${number} · ${STATE_LABELS[version.state] || version.state}`;
+  setStatus('info', ...bilingual(`Đã mở ${code} ${label}`, 'opened'),
     warnings.length ? ` — ${warnings.length} cảnh báo khi đọc (import warnings)` : '');
   if (warnings.length) console.warn('bpmn-js import warnings', warnings);
-  await announceVersion();
+  announceVersion();
 }
 
 async function openProcedure(procedure) {
@@ -393,6 +438,7 @@ async function openProcedure(procedure) {
   await busy(async () => {
     state.procedure = procedure;
     state.number = null;
+    state.version = null;
     ui.procedureTitle.replaceChildren(`${procedure.code} — ${procedure.name_vi}`);
     for (const button of ui.procedureList.querySelectorAll('button')) {
       button.classList.toggle('active', button.dataset.code === procedure.code);
@@ -407,6 +453,48 @@ async function openProcedure(procedure) {
   });
 }
 
+/**
+ * Save the diagram with `meta`/`forms` (keys left out keep their value) as a draft: PUT on
+ * the open draft, or POST a new one when the open version is not a draft. Show its problems,
+ * announce the version, and return the DraftSchema JSON. The editors call this too.
+ */
+async function saveVersion({ meta, forms, change_note: changeNote } = {}) {
+  const current = findVersion(state.number);
+  const isDraft = current !== null && current.state === 'draft';
+  const revision = state.revision;
+  const { xml } = await modeler.saveXML({ format: true });
+  const body = { bpmn_xml: xml };
+  if (meta !== undefined) body.meta = meta;
+  if (forms !== undefined) body.forms = forms;
+  if (changeNote) body.change_note = changeNote;
+  const code = state.procedure.code;
+  let saved;
+  try {
+    saved = isDraft
+      ? await api.updateDraft(code, current.number, body)
+      : await api.createDraft(code, body);
+  } catch (err) {
+    // A model the API cannot even store still gets its problems on the diagram.
+    if (err instanceof ApiError && Array.isArray(err.details.problems)) {
+      showProblems(err.details.problems, { number: state.number });
+    }
+    throw err;
+  }
+  state.number = saved.number;
+  state.version = saved;
+  lists.versionForms = saved.forms || {};
+  state.dirty = state.revision !== revision;
+  await refreshVersions();
+  if (Object.keys(saved.forms_renamed || {}).length) {
+    // The server pointed the steps at the renamed forms: show the model it stored.
+    await modeler.importXML(await api.getBpmn(code, saved.number));
+  }
+  showProblems(saved.problems || [], { number: saved.number });
+  setStatus('ok', ...bilingual(`Đã lưu nháp v${saved.number}`, `draft v${saved.number} saved`));
+  announceVersion();
+  return saved;
+}
+
 async function saveDraft() {
   const current = findVersion(state.number);
   const isDraft = current !== null && current.state === 'draft';
@@ -418,31 +506,7 @@ async function saveDraft() {
     ui.changeNote.focus();
     return;
   }
-  await busy(async () => {
-    const revision = state.revision;
-    const { xml } = await modeler.saveXML({ format: true });
-    const body = note ? { bpmn_xml: xml, change_note: note } : { bpmn_xml: xml };
-    const code = state.procedure.code;
-    let saved;
-    try {
-      saved = isDraft
-        ? await api.updateDraft(code, current.number, body)
-        : await api.createDraft(code, body);
-    } catch (err) {
-      // A model the API cannot even store still gets its problems on the diagram.
-      if (err instanceof ApiError && Array.isArray(err.details.problems)) {
-        showProblems(err.details.problems, { number: state.number });
-      }
-      throw err;
-    }
-    const number = saved.number ?? current.number;
-    state.number = number;
-    state.dirty = state.revision !== revision;
-    await refreshVersions();
-    showProblems(saved.problems || [], { number });
-    setStatus('ok', ...bilingual(`Đã lưu nháp v${number}`, `draft v${number} saved`));
-    await announceVersion();
-  });
+  await busy(() => saveVersion({ change_note: note }));
 }
 
 async function validate() {
@@ -473,7 +537,7 @@ async function publish() {
   await busy(async () => {
     const number = state.number;
     try {
-      await api.publish(state.procedure.code, number);
+      state.version = await api.publish(state.procedure.code, number);
     } catch (err) {
       if (err instanceof ApiError && Array.isArray(err.details.problems)) {
         showProblems(err.details.problems, { number });
@@ -484,74 +548,19 @@ async function publish() {
     ui.changeNote.value = '';
     setStatus('ok', ...bilingual(`Đã công bố phiên bản v${number}`, `published version ${number}`));
     ui.status.dataset.published = String(number);
-    await announceVersion();
+    announceVersion();
   });
 }
 
-// ---- editors: formsmeta's stand-in for the page side of PAGE_CONTRACT.md (panel's page
-// replaces it at merge). Announces each version opened, saved or published, saves for the
-// editors, and hands them clicks on problems about the metadata and forms.
-
-async function announceVersion() {
-  const { code } = state.procedure;
-  const version = state.number === null ? null : await api.request(
-    'GET', `procedures/${encodeURIComponent(code)}/versions/${state.number}`);
-  document.dispatchEvent(new CustomEvent('motcua:version', {
-    detail: { client: api, code, version, save: saveForEditors },
-  }));
+/** Load what the panel offers (forms, departments) and the procedures. */
+async function start() {
+  const [forms, departments] = await Promise.all([api.listForms(), api.listDepartments()]);
+  lists.forms = forms;
+  lists.departments = departments;
+  await loadProcedures();
 }
-
-async function saveForEditors({ meta, forms, change_note: changeNote } = {}) {
-  const current = findVersion(state.number);
-  const code = state.procedure.code;
-  const { xml } = await modeler.saveXML({ format: true });
-  const note = ui.changeNote.value.trim() || changeNote; // what the designer typed comes first
-  const body = { bpmn_xml: xml, ...(meta ? { meta } : {}), ...(forms ? { forms } : {}),
-    ...(note ? { change_note: note } : {}) };
-  const saved = current?.state === 'draft'
-    ? await api.updateDraft(code, current.number, body) : await api.createDraft(code, body);
-  state.number = saved.number;
-  await refreshVersions();
-  if (Object.keys(saved.forms_renamed || {}).length) {
-    // The server pointed the steps at the renamed forms: show the model it stored.
-    await modeler.importXML(await api.getBpmn(code, saved.number));
-  }
-  state.dirty = false;
-  updateButtons();
-  showProblems(saved.problems || [], { number: saved.number });
-  setStatus('ok', ...bilingual(`Đã lưu nháp v${saved.number}`, `draft v${saved.number} saved`));
-  await announceVersion();
-  return saved;
-}
-
-function focusEditors(element) {
-  document.dispatchEvent(new CustomEvent('motcua:focus', { detail: { element } }));
-}
-
-document.addEventListener('motcua:open-procedure', async (event) => {
-  await busy(loadProcedures);
-  ui.procedureList.querySelector(`button[data-code="${CSS.escape(event.detail.code)}"]`)?.click();
-});
 
 // ---- wiring
-
-ui.tokenForm.addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const token = ui.tokenInput.value.trim();
-  if (!token) return;
-  sessionStorage.setItem(TOKEN_KEY, token);
-  ui.tokenInput.value = '';
-  ui.tokenInput.placeholder = '•••• (đã lưu / saved)';
-  await busy(loadProcedures);
-});
-
-ui.tokenClear.addEventListener('click', () => {
-  sessionStorage.removeItem(TOKEN_KEY);
-  ui.tokenInput.placeholder = 'Bearer token';
-  ui.procedureList.replaceChildren();
-  ui.proceduresEmpty.hidden = false;
-  setStatus('info', ...bilingual('Đã xoá mã truy cập', 'token forgotten'));
-});
 
 ui.versionSelect.addEventListener('change', async () => {
   const number = Number(ui.versionSelect.value);
@@ -567,6 +576,15 @@ ui.validate.addEventListener('click', validate);
 ui.showDiff.addEventListener('click', showDiff);
 ui.publish.addEventListener('click', publish);
 
+// The editors created or changed a procedure: open it (listed anew, it may be new).
+document.addEventListener('motcua:open-procedure', async (event) => {
+  const { code } = event.detail || {};
+  if (!code) return;
+  await busy(loadProcedures);
+  const button = ui.procedureList.querySelector(`button[data-code="${CSS.escape(code)}"]`);
+  if (button) button.click();
+});
+
 modeler.on('commandStack.changed', (event) => {
   if (event.trigger === 'clear') return; // importing a model is not an edit
   state.revision += 1;
@@ -579,7 +597,4 @@ window.addEventListener('beforeunload', (event) => {
 });
 
 updateButtons();
-if (sessionStorage.getItem(TOKEN_KEY)) {
-  ui.tokenInput.placeholder = '•••• (đã lưu / saved)';
-  busy(loadProcedures);
-}
+busy(start);
