@@ -10,8 +10,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.designer_page import open_designer
 from tests.e2e.helpers import receive
-from tests.e2e.staff_app import PASSWORD, name_staff
+from tests.e2e.staff_app import name_staff
 from tests.scenarios import SCENARIOS
 
 CERTIFIED_COPY = "2.000815"
@@ -28,12 +29,7 @@ def people(staff, session):
 
 def sign_in_to_designer(page: Page, live_server: str) -> None:
     """Open the designer signed out: sign in on the staff app's page and come back to it."""
-    page.goto(f"{live_server}/designer")
-    expect(page).to_have_url(re.compile(r"/dang-nhap\?next=/designer$"))
-    page.get_by_label("Tên đăng nhập").fill("designer")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_test_id("sign-in").click()
-    expect(page).to_have_url(f"{live_server}/designer")
+    open_designer(page, live_server, "designer")
     expect(page.get_by_test_id("greeting")).to_contain_text("Trần Thị Thiết Kế")
 
 

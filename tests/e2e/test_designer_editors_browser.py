@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.designer_page import open_designer
+from tests.e2e.staff_app import name_staff
 from tests.scenarios import PROCEDURE_CODES
 
 COPY = PROCEDURE_CODES["certified_copy"]
@@ -20,13 +21,19 @@ pytestmark = pytest.mark.one_backend
 
 
 @pytest.fixture
+def staff(staff, session):
+    """The test's staff, the designer with a name and a password to sign in with."""
+    return name_staff(session, staff, {"designer": "Trần Thị Thiết Kế"})
+
+
+@pytest.fixture
 def page(new_page):
     """A wide screen, where the diagram and the editors below it fit."""
     return new_page(viewport={"width": 1440, "height": 1000}, locale="vi-VN")
 
 
 def open_procedure(page: Page, live_server: str, user, code: str) -> None:
-    open_designer(page, live_server, user)
+    open_designer(page, live_server, user.username)
     page.get_by_test_id(f"procedure-{code}").click()
     expect(page.get_by_test_id("status")).to_contain_text("Đã mở")
     expect(page.get_by_test_id("editors-title")).to_contain_text(code)
