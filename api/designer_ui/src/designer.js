@@ -466,7 +466,8 @@ async function saveVersion({ meta, forms, change_note: changeNote } = {}) {
   const body = { bpmn_xml: xml };
   if (meta !== undefined) body.meta = meta;
   if (forms !== undefined) body.forms = forms;
-  if (changeNote) body.change_note = changeNote;
+  const note = ui.changeNote.value.trim() || changeNote; // what the designer typed comes first
+  if (note) body.change_note = note;
   const code = state.procedure.code;
   let saved;
   try {
