@@ -3,7 +3,6 @@
 // on `document` (PAGE_CONTRACT): `motcua:version` and `motcua:focus` in,
 // `motcua:open-procedure` out.
 import { bilingual, el } from './dom.js';
-import { createDecisionTablesLink } from './decision_link.js';
 import { createFormsEditor } from './forms_editor.js';
 import { createImportDialog } from './import_model.js';
 import { createMetaEditor } from './meta_editor.js';
@@ -56,9 +55,8 @@ const importing = createImportDialog({ getClient: () => detail?.client, departme
 const importModel = el('button', { type: 'button', class: 'secondary', 'data-testid': 'import-model',
   disabled: true, title: 'Mở một thủ tục trước (open a procedure first)', onclick: () => importing.open() },
 ...bilingual('Nhập mô hình (bpmn.io / Camunda)', 'import a model'));
-const decisionTables = createDecisionTablesLink();
 root.replaceChildren(
-  el('div', { class: 'ed-head' }, title, decisionTables.node,
+  el('div', { class: 'ed-head' }, title,
     el('span', { class: 'ed-head-actions' }, newProcedure, importModel)),
   el('div', { role: 'tablist', class: 'ed-tabs' }, ...tabs),
   ...Object.values(panels));
@@ -78,7 +76,6 @@ document.addEventListener('motcua:version', (event) => {
     : `${code} · chưa lưu (not saved)`);
   newProcedure.disabled = false;
   importModel.disabled = false;
-  decisionTables.setVersion(detail);
   root.dataset.code = code || '';
   root.dataset.version = version ? String(version.number) : '';
   for (const editor of Object.values(editors)) editor.setVersion(detail);
