@@ -101,7 +101,8 @@ def test_a_refused_model_shows_its_refusals_with_lines_and_cannot_be_created(
     refused = dialog.locator("[data-testid='import-entry'][data-kind='refused']")
     expect(refused).to_have_count(4)
     expect(refused.first).to_contain_text("Không chạy được")
-    expect(refused.first.get_by_test_id("import-entry-where")).to_have_text("dòng 5 · fetch_payment")
+    expect(refused.first.get_by_test_id("import-entry-where")).to_have_text(
+        "dòng 5 · fetch_payment")
     expect(dialog.get_by_test_id("import-problems").locator("li").first).to_contain_text("dòng")
     expect(dialog.get_by_test_id("import-create")).to_be_hidden()
     page.screenshot(path=tmp_path / "import-refused.png")
