@@ -84,6 +84,8 @@ def test_a_camunda_model_is_converted_with_its_report_created_and_opened_in_the_
         "Household business registration", {"working_days": 9})
     xml = http.get("/api/v1/procedures/HKD.NHAP/versions/1/bpmn", headers=designer.headers).text
     assert "working_days(3)" in xml
+    check = http.post("/api/v1/procedures/HKD.NHAP/versions/1/validate", headers=designer.headers)
+    assert check.json() == {"valid": True, "problems": []}
     assert script_errors == []
 
 
