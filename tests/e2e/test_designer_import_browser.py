@@ -128,3 +128,27 @@ def test_the_decision_tables_link_shows_for_a_version_with_tables_and_leads_back
     page.get_by_test_id("back-to-designer").click()
     expect(page).to_have_url(f"{live_server}/designer")
     assert [e for e in script_errors if "Inferno" not in e] == []
+
+
+def test_a_code_already_used_is_refused_at_creation_and_nothing_is_changed(
+        versions_restored, page, script_errors, live_server, staff, http):
+    designer = staff["designer"]
+    open_procedure(page, live_server, designer, HOUSEHOLD)
+    versions = f"/api/v1/procedures/{HOUSEHOLD}/versions"
+    before = (http.get("/api/v1/procedures", headers=designer.headers).json(),
+              http.get(versions, headers=designer.headers).json())
+
+    page.get_by_test_id("import-model").click()
+    dialog = page.get_by_test_id("import-dialog")
+    dialog.get_by_test_id("import-file").set_input_files(FIXTURES / "simple_flow.bpmn")
+    dialog.get_by_test_id("import-code").fill(HOUSEHOLD)
+    dialog.get_by_test_id("import-department").select_option("ECONOMIC")
+    dialog.get_by_test_id("import-convert").click()
+    expect(dialog.get_by_test_id("import-status")).to_contain_text("Đã chuyển đổi")
+    dialog.get_by_test_id("import-create").click()
+
+    expect(dialog.get_by_test_id("import-status")).to_contain_text("409")
+    expect(dialog).to_be_visible()
+    assert (http.get("/api/v1/procedures", headers=designer.headers).json(),
+            http.get(versions, headers=designer.headers).json()) == before
+    assert [e for e in script_errors if "409" not in e] == []
