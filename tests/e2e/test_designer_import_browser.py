@@ -86,6 +86,9 @@ def test_a_camunda_model_is_converted_with_its_report_created_and_opened_in_the_
     assert "working_days(3)" in xml
     check = http.post("/api/v1/procedures/HKD.NHAP/versions/1/validate", headers=designer.headers)
     assert check.json() == {"valid": True, "problems": []}
+    published = http.post("/api/v1/procedures/HKD.NHAP/versions/1/publish",
+                          headers=designer.headers)
+    assert published.status_code == 200, published.text
     assert script_errors == []
 
 
