@@ -30,6 +30,7 @@ const ui = {
   validate: $('validate'),
   showDiff: $('show-diff'),
   publish: $('publish'),
+  decisionTables: $('decision-tables'),
   status: $('status'),
   validationResult: $('validation-result'),
   problemList: $('problem-list'),
@@ -414,14 +415,23 @@ function announceVersion() {
   });
 }
 
+/** Link the procedure's decision-table editor when the open version's tasks read tables. */
+function showDecisionTablesLink(code, tables) {
+  ui.decisionTables.href = `/thiet-ke/${encodeURIComponent(code)}/bang-quyet-dinh`;
+  ui.decisionTables.title = tables.sort().join(', ');
+  ui.decisionTables.hidden = tables.length === 0;
+}
+
 async function openVersion(number) {
   const code = state.procedure.code;
-  const [xml, version] = await Promise.all([api.getBpmn(code, number), api.getVersion(code, number)]);
+  const [xml, version, { decisions }] = await Promise.all([api.getBpmn(code, number),
+    api.getVersion(code, number), api.getDecisions(code, number)]);
   const { warnings } = await modeler.importXML(xml);
   state.number = number;
   state.version = version;
   lists.versionForms = version.forms || {};
   state.dirty = false;
+  showDecisionTablesLink(code, Object.keys(decisions));
   ui.canvas.classList.remove('empty');
   renderVersions();
   resetPanels();
@@ -439,6 +449,7 @@ async function openProcedure(procedure) {
     state.procedure = procedure;
     state.number = null;
     state.version = null;
+    ui.decisionTables.hidden = true;
     ui.procedureTitle.replaceChildren(`${procedure.code} — ${procedure.name_vi}`);
     for (const button of ui.procedureList.querySelectorAll('button')) {
       button.classList.toggle('active', button.dataset.code === procedure.code);

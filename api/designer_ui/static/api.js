@@ -59,6 +59,7 @@ export function createClient(csrfToken) {
     listVersions: (code) => request('GET', `${procedure(code)}/versions`),
     getVersion: (code, number) => request('GET', version(code, number)),
     getBpmn: (code, number) => request('GET', `${version(code, number)}/bpmn`),
+    getDecisions: (code, number) => request('GET', `${version(code, number)}/decisions`),
     createDraft: (code, body) => request('POST', `${procedure(code)}/versions`, body),
     updateDraft: (code, number, body) => request('PUT', version(code, number), body),
     validate: (code, number) => request('POST', `${version(code, number)}/validate`),

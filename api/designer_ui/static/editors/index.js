@@ -4,6 +4,7 @@
 // `motcua:open-procedure` out.
 import { bilingual, el } from './dom.js';
 import { createFormsEditor } from './forms_editor.js';
+import { createImportDialog } from './import_model.js';
 import { createMetaEditor } from './meta_editor.js';
 import { createNewProcedureDialog } from './new_procedure.js';
 import { createMigrationPlan, createTrialRun } from './runs.js';
@@ -50,8 +51,13 @@ const dialog = createNewProcedureDialog({ getClient: () => detail?.client, depar
 const newProcedure = el('button', { type: 'button', 'data-testid': 'new-procedure', disabled: true,
   title: 'Mở một thủ tục trước (open a procedure first)', onclick: () => dialog.open() },
 ...bilingual('Thủ tục mới', 'new procedure'));
+const importing = createImportDialog({ getClient: () => detail?.client, departments });
+const importModel = el('button', { type: 'button', class: 'secondary', 'data-testid': 'import-model',
+  disabled: true, title: 'Mở một thủ tục trước (open a procedure first)', onclick: () => importing.open() },
+...bilingual('Nhập mô hình (bpmn.io / Camunda)', 'import a model'));
 root.replaceChildren(
-  el('div', { class: 'ed-head' }, title, newProcedure),
+  el('div', { class: 'ed-head' }, title,
+    el('span', { class: 'ed-head-actions' }, newProcedure, importModel)),
   el('div', { role: 'tablist', class: 'ed-tabs' }, ...tabs),
   ...Object.values(panels));
 show('forms');
@@ -69,6 +75,7 @@ document.addEventListener('motcua:version', (event) => {
   title.replaceChildren(version ? `${code} · v${version.number} (${version.state})`
     : `${code} · chưa lưu (not saved)`);
   newProcedure.disabled = false;
+  importModel.disabled = false;
   root.dataset.code = code || '';
   root.dataset.version = version ? String(version.number) : '';
   for (const editor of Object.values(editors)) editor.setVersion(detail);
