@@ -74,6 +74,10 @@ def test_a_camunda_model_is_converted_with_its_report_created_and_opened_in_the_
     expect(page.get_by_test_id("procedure-title")).to_contain_text("HKD.NHAP")
     expect(page.get_by_test_id("editors-title")).to_contain_text("HKD.NHAP · v1 (draft)")
     expect(page.get_by_test_id("canvas").locator("[data-element-id='review']")).to_be_visible()
+    # The editors list the imported model's forms, not those of the procedure open before.
+    form_list = page.get_by_test_id("editors").get_by_test_id("form-list")
+    expect(form_list).to_contain_text("hkd_nhap/review_application")
+    expect(form_list).not_to_contain_text("business_household/")
     page.screenshot(path=tmp_path / "import-opened.png")
     versions = http.get("/api/v1/procedures/HKD.NHAP/versions", headers=designer.headers).json()
     assert [(v["number"], v["state"]) for v in versions] == [(1, "draft")]
