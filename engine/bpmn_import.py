@@ -20,6 +20,12 @@ from engine.import_lanes import assign_lanes, department_of
 from engine.import_report import EntryKind, ReportEntry, entry_at
 from engine.import_timers import convert_timer
 from engine.iso_durations import parse_duration
+from engine.model_advice import (
+    NEVER_FIRES,
+    UNSUPPORTED,
+    WAITS_FOR_DELIVERY,
+    finding_and_action,
+)
 from engine.specs import BPMN_NS, NSMAP, SPIFF_NS
 from engine.validation import refuse_hostile, safe_parse
 
@@ -30,11 +36,13 @@ KEPT_NAMESPACES = (BPMN_NS, SPIFF_NS, "http://www.omg.org/spec/BPMN/20100524/DI"
                    "http://www.w3.org/2001/XMLSchema-instance", "http://www.w3.org/XML/1998/namespace")
 DEFAULT_BUDGET_HOURS = 8.0
 _TO_USER_STEP = ("task", "manualTask")
+# The check's own advice for what motcua cannot run, so import and check say the same.
 _REFUSED_TASKS = {
-    "serviceTask": "service tasks call systems motcua does not run",
-    "sendTask": "send tasks send messages, and motcua delivers none",
-    "receiveTask": "receive tasks wait for a message, and motcua delivers none",
-    "businessRuleTask": "business rule tasks need a decision table motcua does not have here",
+    **{tag: finding_and_action(UNSUPPORTED[tag])
+       for tag in ("serviceTask", "sendTask", "receiveTask")},
+    "businessRuleTask": ("business rule tasks need a decision table, and an imported file "
+                         "brings none", "make it a user step, or a script task that computes "
+                         "the value"),
 }
 _REMOVED_CHILDREN = ("ioSpecification", "dataInputAssociation", "dataOutputAssociation",
                      "property")
@@ -43,7 +51,6 @@ _START_TRIGGERS = ("timerEventDefinition", "messageEventDefinition", "signalEven
                    "conditionalEventDefinition")
 # Camunda attributes the import turns into motcua's and reports as it does.
 _CONVERTED_ATTRIBUTES = {"formKey", "candidateGroups", "assignee", "dueDate"}
-_NEVER_DELIVERED = ("messageEventDefinition", "signalEventDefinition")
 # What a sub-process holds that is not something happening inside it.
 _NOT_INSIDE = {"documentation", "extensionElements", "incoming", "outgoing", "ioSpecification",
                "property", "dataInputAssociation", "dataOutputAssociation",
@@ -202,8 +209,7 @@ class _Conversion:
                 said = "an empty sub-process" if tag == "subProcess" else tag
                 self.note(EntryKind.CHANGED, el, f"{said} became a user step (userTask)")
             if tag in _REFUSED_TASKS:
-                self.note(EntryKind.REFUSED, el, _REFUSED_TASKS[tag],
-                          "make it a user step, or a script task that computes the value")
+                self.note(EntryKind.REFUSED, el, *_REFUSED_TASKS[tag])
             elif tag == "scriptTask":
                 self._check_script(el)
             elif tag == "callActivity" and el.get("calledElement") not in calls:
@@ -222,11 +228,8 @@ class _Conversion:
                                  "received")
             elif tag == "timerEventDefinition":
                 self._convert_timer(el)
-            elif tag in _NEVER_DELIVERED and _local(el.getparent()) == "boundaryEvent":
-                self.note(EntryKind.DECIDE, el.getparent(),
-                          f"this boundary event waits for a {tag[:-len('EventDefinition')]}, "
-                          "which motcua never delivers: the path after it never runs",
-                          "remove it, or use a timer boundary event")
+            elif tag in WAITS_FOR_DELIVERY and _local(el.getparent()) == "boundaryEvent":
+                self.note(EntryKind.DECIDE, el.getparent(), *finding_and_action(NEVER_FIRES))
             elif tag == "conditionExpression":
                 self.entries += convert_condition(el, self.variables)
             if el.tag == f"{{{BPMN_NS}}}userTask":
