@@ -199,7 +199,7 @@ def _parser_problem(bpmn_xml: bytes, root, process_id: str, file_name: str,
         parse_model(bpmn_xml, process_id=process_id, file_name=file_name, decisions=decisions)
     except ModelInvalid as err:
         line, element = err.details.get("line"), err.details.get("element")
-        located = _element(root, element)
+        located = _element(root, element) if element else _element_at(root, line)
         if located is not None:
             line, element = line or located.sourceline, located.get("id") or element
         if any((element and p.element == element) or (line and p.line == line) for p in found):
@@ -225,6 +225,12 @@ def _element(root, ident: str | None):
     if found:
         return found[0]
     return next(root.iter(f"{{{BPMN_NS}}}{ident}"), None) if ident.isidentifier() else None
+
+
+def _element_at(root, line: int | None):
+    """Return the element with an id on a line the XML schema names, or None."""
+    return next((el for el in root.iter() if isinstance(el.tag, str) and el.sourceline == line
+                 and el.get("id")), None) if line else None
 
 
 def _bare_message(err: ModelInvalid) -> str:
