@@ -26,6 +26,7 @@ from engine.model_advice import (
     WAITS_FOR_DELIVERY,
     finding_and_action,
 )
+from engine.model_problems import is_bpmn, local_name
 from engine.specs import BPMN_NS, NSMAP, SPIFF_NS
 from engine.validation import refuse_hostile, safe_parse
 
@@ -200,7 +201,7 @@ class _Conversion:
     def _convert_elements(self, process, folder: str) -> None:
         calls = {p.get("id") for p in self.root.iterfind("bpmn:process", NSMAP)}
         for el in list(process.iter()):
-            if not _is_bpmn(el) or el.getroottree().getroot() is not self.root:
+            if not is_bpmn(el) or el.getroottree().getroot() is not self.root:
                 continue  # not BPMN, or inside something removed already
             tag = etree.QName(el).localname
             if tag in _TO_USER_STEP or (tag == "subProcess" and _is_collapsed(el)):
@@ -222,13 +223,13 @@ class _Conversion:
             elif tag in _LOOPS:
                 self._remove(el, f"{tag} removed: the step now runs once",
                              EntryKind.DECIDE, "draw a loop with a gateway if it must repeat")
-            elif tag in _START_TRIGGERS and _local(el.getparent()) == "startEvent" and (
+            elif tag in _START_TRIGGERS and local_name(el.getparent()) == "startEvent" and (
                     el.getparent().getparent() is process):
                 self._remove(el, "the start trigger was removed: a dossier starts when it is "
                                  "received")
             elif tag == "timerEventDefinition":
                 self._convert_timer(el)
-            elif tag in WAITS_FOR_DELIVERY and _local(el.getparent()) == "boundaryEvent":
+            elif tag in WAITS_FOR_DELIVERY and local_name(el.getparent()) == "boundaryEvent":
                 self.note(EntryKind.DECIDE, el.getparent(), *finding_and_action(NEVER_FIRES))
             elif tag == "conditionExpression":
                 self.entries += convert_condition(el, self.variables)
@@ -301,9 +302,9 @@ class _Conversion:
                 if not isinstance(el.tag, str):
                     continue
                 if etree.QName(el).namespace in CAMUNDA_NAMESPACES:
-                    if el.getparent() is not None and _local(el.getparent()) == \
+                    if el.getparent() is not None and local_name(el.getparent()) == \
                             "extensionElements":
-                        self.note(EntryKind.DECIDE, el, f"Camunda's {_local(el)} is not run by "
+                        self.note(EntryKind.DECIDE, el, f"Camunda's {local_name(el)} is not run by "
                                   "motcua and was removed",
                                   "do its work in a script task or a user step if it matters")
                     el.getparent().remove(el)
@@ -369,12 +370,4 @@ def _participant_name(root, process) -> str | None:
 
 def _is_collapsed(sub_process) -> bool:
     """Tell whether a sub-process was drawn as a box with nothing inside: one step."""
-    return not any(_is_bpmn(child) and _local(child) not in _NOT_INSIDE for child in sub_process)
-
-
-def _is_bpmn(el) -> bool:
-    return isinstance(el.tag, str) and etree.QName(el).namespace == BPMN_NS
-
-
-def _local(el) -> str:
-    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+    return not any(is_bpmn(child) and local_name(child) not in _NOT_INSIDE for child in sub_process)

@@ -9,15 +9,12 @@ events, which the diagram then lacks shapes for.
 from lxml import etree
 
 from engine.import_report import EntryKind, ReportEntry
+from engine.model_problems import FLOW_NODES, scopes
 from engine.specs import BPMN_NS, NSMAP
 
 _ACTIVITIES = ("userTask", "scriptTask", "subProcess", "callActivity", "task", "manualTask",
                "intermediateCatchEvent", "intermediateThrowEvent", "startEvent",
                "boundaryEvent")
-_SCOPES = ("process", "subProcess", "adHocSubProcess", "transaction")
-_FLOW_NODES = (*_ACTIVITIES, "endEvent", "exclusiveGateway", "parallelGateway",
-               "inclusiveGateway", "eventBasedGateway", "complexGateway", "serviceTask",
-               "sendTask", "receiveTask", "businessRuleTask")
 
 _AFTER_FLOW_ELEMENTS = ("textAnnotation", "association", "group", "resourceRole", "performer",
                         "humanPerformer", "potentialOwner", "correlationSubscription", "supports")
@@ -26,7 +23,7 @@ _AFTER_FLOW_ELEMENTS = ("textAnnotation", "association", "group", "resourceRole"
 def make_flow_explicit(process) -> list[ReportEntry]:
     """Add split gateways and missing start/end events in every scope of a process."""
     entries = []
-    for scope in [process, *process.iter(*(f"{{{BPMN_NS}}}{s}" for s in _SCOPES[1:]))]:
+    for scope in scopes(process):
         entries += _split_gateways(scope)
         if scope is not process and scope.get("triggeredByEvent") != "true":
             entries += _start_and_end(scope)
@@ -68,7 +65,7 @@ def _start_and_end(scope) -> list[ReportEntry]:
     entries = []
     flows = _flows(scope)
     nodes = [n for n in scope if isinstance(n.tag, str)
-             and etree.QName(n).localname in _FLOW_NODES
+             and etree.QName(n).localname in FLOW_NODES
              and etree.QName(n).localname != "boundaryEvent"]
     targets = {f.get("targetRef") for f in flows}
     sources = {f.get("sourceRef") for f in flows}
