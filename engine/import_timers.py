@@ -12,8 +12,8 @@ from engine.iso_durations import parse_duration, working_time_expression
 from engine.juel import is_juel
 from engine.scripting import ScriptRejected, check_expression
 from engine.specs import BPMN_NS, NSMAP
+from engine.timer_values import TIMER_KINDS
 
-_KINDS = ("timeDuration", "timeDate", "timeCycle")
 _ASK = ("check whether the law counts this period in calendar days or working days; "
         "import with --timers working for working time")
 
@@ -22,7 +22,7 @@ def convert_timer(definition, working: bool) -> list[ReportEntry]:
     """Rewrite one timerEventDefinition in place; return the report's entries about it."""
     owner = definition.getparent()
     where = (owner.sourceline, owner.get("id"))
-    value = next((definition.find(f"bpmn:{kind}", NSMAP) for kind in _KINDS
+    value = next((definition.find(f"bpmn:{kind}", NSMAP) for kind in TIMER_KINDS
                   if definition.find(f"bpmn:{kind}", NSMAP) is not None), None)
     text = (value.text or "").strip() if value is not None else ""
     if not text:
