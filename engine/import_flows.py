@@ -8,7 +8,7 @@ events, which the diagram then lacks shapes for.
 
 from lxml import etree
 
-from engine.import_report import EntryKind, ReportEntry
+from engine.import_report import EntryKind, ReportEntry, entry_at
 from engine.model_problems import FLOW_NODES, scopes
 from engine.specs import BPMN_NS, NSMAP
 
@@ -54,8 +54,8 @@ def _split_gateways(scope) -> list[ReportEntry]:
             flow.set("sourceRef", gateway.get("id"))
             _move_reference(node, gateway, "outgoing", flow.get("id"))
         _connect(scope, node, gateway)
-        entries.append(ReportEntry(
-            EntryKind.CHANGED, node.sourceline, node.get("id"),
+        entries.append(entry_at(
+            EntryKind.CHANGED, node,
             f"{len(outgoing)} flows leave this element: an {kind} '{gateway.get('id')}' now "
             "splits them, as BPMN means", "draw the gateway in the diagram"))
     return entries
@@ -74,21 +74,21 @@ def _start_and_end(scope) -> list[ReportEntry]:
         if len(first) == 1:
             start = _add_node(scope, "startEvent", f"{scope.get('id')}_start")
             _connect(scope, start, first[0])
-            entries.append(ReportEntry(
-                EntryKind.CHANGED, scope.sourceline, scope.get("id"),
+            entries.append(entry_at(
+                EntryKind.CHANGED, scope,
                 f"the sub-process had no start event: '{start.get('id')}' now starts "
                 f"'{first[0].get('id')}'", "draw the start event in the diagram"))
         else:
-            entries.append(ReportEntry(
-                EntryKind.REFUSED, scope.sourceline, scope.get("id"),
+            entries.append(entry_at(
+                EntryKind.REFUSED, scope,
                 f"the sub-process has no start event and {len(first)} elements without "
                 "incoming flows", "add a start event and connect it"))
     if not any(etree.QName(n).localname == "endEvent" for n in nodes):
         for last in [n for n in nodes if n.get("id") not in sources]:
             end = _add_node(scope, "endEvent", f"{last.get('id')}_end")
             _connect(scope, last, end)
-            entries.append(ReportEntry(
-                EntryKind.CHANGED, last.sourceline, last.get("id"),
+            entries.append(entry_at(
+                EntryKind.CHANGED, last,
                 f"the sub-process had no end event: '{end.get('id')}' now follows this "
                 "element", "draw the end event in the diagram"))
     return entries
