@@ -54,10 +54,8 @@ def _split_gateways(scope) -> list[ReportEntry]:
             flow.set("sourceRef", gateway.get("id"))
             _move_reference(node, gateway, "outgoing", flow.get("id"))
         _connect(scope, node, gateway)
-        entries.append(entry_at(
-            EntryKind.CHANGED, node,
-            f"{len(outgoing)} flows leave this element: an {kind} '{gateway.get('id')}' now "
-            "splits them, as BPMN means", "draw the gateway in the diagram"))
+        entries.append(_added(node, "gateway", f"{len(outgoing)} flows leave this element: an "
+                              f"{kind} '{gateway.get('id')}' now splits them, as BPMN means"))
     return entries
 
 
@@ -74,10 +72,8 @@ def _start_and_end(scope) -> list[ReportEntry]:
         if len(first) == 1:
             start = _add_node(scope, "startEvent", f"{scope.get('id')}_start")
             _connect(scope, start, first[0])
-            entries.append(entry_at(
-                EntryKind.CHANGED, scope,
-                f"the sub-process had no start event: '{start.get('id')}' now starts "
-                f"'{first[0].get('id')}'", "draw the start event in the diagram"))
+            entries.append(_added(scope, "start event", "the sub-process had no start event: "
+                                  f"'{start.get('id')}' now starts '{first[0].get('id')}'"))
         else:
             entries.append(entry_at(
                 EntryKind.REFUSED, scope,
@@ -87,11 +83,14 @@ def _start_and_end(scope) -> list[ReportEntry]:
         for last in [n for n in nodes if n.get("id") not in sources]:
             end = _add_node(scope, "endEvent", f"{last.get('id')}_end")
             _connect(scope, last, end)
-            entries.append(entry_at(
-                EntryKind.CHANGED, last,
-                f"the sub-process had no end event: '{end.get('id')}' now follows this "
-                "element", "draw the end event in the diagram"))
+            entries.append(_added(last, "end event", "the sub-process had no end event: "
+                                  f"'{end.get('id')}' now follows this element"))
     return entries
+
+
+def _added(el, shape: str, message: str) -> ReportEntry:
+    """Note a node the import added at an element: the diagram has no shape for it yet."""
+    return entry_at(EntryKind.CHANGED, el, message, f"draw the {shape} in the diagram")
 
 
 def fresh_id(anchor, base: str) -> str:
