@@ -25,6 +25,7 @@ from engine.model_advice import (
     UNSUPPORTED,
     WAITS_FOR_DELIVERY,
     finding_and_action,
+    is_executable,
 )
 from engine.model_problems import is_bpmn, local_name
 from engine.specs import BPMN_NS, NSMAP, SPIFF_NS
@@ -142,7 +143,7 @@ class _Conversion:
         code = self.options.code or main.get("id")
         folder = slug(code) if slug(code)[0].isalpha() else f"procedure_{slug(code)}"
         for process in run:
-            if process.get("isExecutable", "false").strip().lower() != "true":
+            if not is_executable(process):
                 process.set("isExecutable", "true")
                 self.note(EntryKind.CHANGED, process, "marked executable (isExecutable=true)")
             self._convert_elements(process, folder)

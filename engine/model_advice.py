@@ -185,9 +185,9 @@ def executable_problem(root, process_id: str) -> Problem | None:
     """Return the problem when the procedure's process is missing or not executable."""
     found = {p.get("id"): p for p in root.iterfind("bpmn:process", NSMAP) if p.get("id")}
     process = found.get(process_id)
-    if process is not None and _executable(process):
+    if process is not None and is_executable(process):
         return None
-    listed = ", ".join(f"'{pid}' ({'' if _executable(p) else 'not '}executable)"
+    listed = ", ".join(f"'{pid}' ({'' if is_executable(p) else 'not '}executable)"
                        for pid, p in found.items()) or "none"
     nameless = next((p for p in root.iterfind("bpmn:process", NSMAP) if not p.get("id")), None)
     if process is None and nameless is not None:
@@ -202,7 +202,8 @@ def executable_problem(root, process_id: str) -> Problem | None:
                    "process's properties).", process.sourceline, process_id)
 
 
-def _executable(process) -> bool:
+def is_executable(process) -> bool:
+    """Tell whether a process is marked executable (isExecutable="true")."""
     return process.get("isExecutable", "").strip().lower() == "true"
 
 
