@@ -20,6 +20,14 @@ from engine.import_lanes import assign_lanes, department_of
 from engine.import_report import EntryKind, ReportEntry, entry_at
 from engine.import_timers import convert_timer
 from engine.iso_durations import parse_duration
+from engine.model_advice import (
+    NEVER_FIRES,
+    UNSUPPORTED,
+    WAITS_FOR_DELIVERY,
+    finding_and_action,
+    is_executable,
+)
+from engine.model_problems import is_bpmn, local_name
 from engine.specs import BPMN_NS, NSMAP, SPIFF_NS
 from engine.validation import refuse_hostile, safe_parse
 
@@ -30,11 +38,13 @@ KEPT_NAMESPACES = (BPMN_NS, SPIFF_NS, "http://www.omg.org/spec/BPMN/20100524/DI"
                    "http://www.w3.org/2001/XMLSchema-instance", "http://www.w3.org/XML/1998/namespace")
 DEFAULT_BUDGET_HOURS = 8.0
 _TO_USER_STEP = ("task", "manualTask")
+# The check's own advice for what motcua cannot run, so import and check say the same.
 _REFUSED_TASKS = {
-    "serviceTask": "service tasks call systems motcua does not run",
-    "sendTask": "send tasks send messages, and motcua delivers none",
-    "receiveTask": "receive tasks wait for a message, and motcua delivers none",
-    "businessRuleTask": "business rule tasks need a decision table motcua does not have here",
+    **{tag: finding_and_action(UNSUPPORTED[tag])
+       for tag in ("serviceTask", "sendTask", "receiveTask")},
+    "businessRuleTask": ("business rule tasks need a decision table, and an imported file "
+                         "brings none", "make it a user step, or a script task that computes "
+                         "the value"),
 }
 _REMOVED_CHILDREN = ("ioSpecification", "dataInputAssociation", "dataOutputAssociation",
                      "property")
@@ -43,7 +53,6 @@ _START_TRIGGERS = ("timerEventDefinition", "messageEventDefinition", "signalEven
                    "conditionalEventDefinition")
 # Camunda attributes the import turns into motcua's and reports as it does.
 _CONVERTED_ATTRIBUTES = {"formKey", "candidateGroups", "assignee", "dueDate"}
-_NEVER_DELIVERED = ("messageEventDefinition", "signalEventDefinition")
 # What a sub-process holds that is not something happening inside it.
 _NOT_INSIDE = {"documentation", "extensionElements", "incoming", "outgoing", "ioSpecification",
                "property", "dataInputAssociation", "dataOutputAssociation",
@@ -134,7 +143,7 @@ class _Conversion:
         code = self.options.code or main.get("id")
         folder = slug(code) if slug(code)[0].isalpha() else f"procedure_{slug(code)}"
         for process in run:
-            if process.get("isExecutable", "false").strip().lower() != "true":
+            if not is_executable(process):
                 process.set("isExecutable", "true")
                 self.note(EntryKind.CHANGED, process, "marked executable (isExecutable=true)")
             self._convert_elements(process, folder)
@@ -193,7 +202,7 @@ class _Conversion:
     def _convert_elements(self, process, folder: str) -> None:
         calls = {p.get("id") for p in self.root.iterfind("bpmn:process", NSMAP)}
         for el in list(process.iter()):
-            if not _is_bpmn(el) or el.getroottree().getroot() is not self.root:
+            if not is_bpmn(el) or el.getroottree().getroot() is not self.root:
                 continue  # not BPMN, or inside something removed already
             tag = etree.QName(el).localname
             if tag in _TO_USER_STEP or (tag == "subProcess" and _is_collapsed(el)):
@@ -202,8 +211,7 @@ class _Conversion:
                 said = "an empty sub-process" if tag == "subProcess" else tag
                 self.note(EntryKind.CHANGED, el, f"{said} became a user step (userTask)")
             if tag in _REFUSED_TASKS:
-                self.note(EntryKind.REFUSED, el, _REFUSED_TASKS[tag],
-                          "make it a user step, or a script task that computes the value")
+                self.note(EntryKind.REFUSED, el, *_REFUSED_TASKS[tag])
             elif tag == "scriptTask":
                 self._check_script(el)
             elif tag == "callActivity" and el.get("calledElement") not in calls:
@@ -216,17 +224,14 @@ class _Conversion:
             elif tag in _LOOPS:
                 self._remove(el, f"{tag} removed: the step now runs once",
                              EntryKind.DECIDE, "draw a loop with a gateway if it must repeat")
-            elif tag in _START_TRIGGERS and _local(el.getparent()) == "startEvent" and (
+            elif tag in _START_TRIGGERS and local_name(el.getparent()) == "startEvent" and (
                     el.getparent().getparent() is process):
                 self._remove(el, "the start trigger was removed: a dossier starts when it is "
                                  "received")
             elif tag == "timerEventDefinition":
                 self._convert_timer(el)
-            elif tag in _NEVER_DELIVERED and _local(el.getparent()) == "boundaryEvent":
-                self.note(EntryKind.DECIDE, el.getparent(),
-                          f"this boundary event waits for a {tag[:-len('EventDefinition')]}, "
-                          "which motcua never delivers: the path after it never runs",
-                          "remove it, or use a timer boundary event")
+            elif tag in WAITS_FOR_DELIVERY and local_name(el.getparent()) == "boundaryEvent":
+                self.note(EntryKind.DECIDE, el.getparent(), *finding_and_action(NEVER_FIRES))
             elif tag == "conditionExpression":
                 self.entries += convert_condition(el, self.variables)
             if el.tag == f"{{{BPMN_NS}}}userTask":
@@ -298,9 +303,9 @@ class _Conversion:
                 if not isinstance(el.tag, str):
                     continue
                 if etree.QName(el).namespace in CAMUNDA_NAMESPACES:
-                    if el.getparent() is not None and _local(el.getparent()) == \
+                    if el.getparent() is not None and local_name(el.getparent()) == \
                             "extensionElements":
-                        self.note(EntryKind.DECIDE, el, f"Camunda's {_local(el)} is not run by "
+                        self.note(EntryKind.DECIDE, el, f"Camunda's {local_name(el)} is not run by "
                                   "motcua and was removed",
                                   "do its work in a script task or a user step if it matters")
                     el.getparent().remove(el)
@@ -366,12 +371,4 @@ def _participant_name(root, process) -> str | None:
 
 def _is_collapsed(sub_process) -> bool:
     """Tell whether a sub-process was drawn as a box with nothing inside: one step."""
-    return not any(_is_bpmn(child) and _local(child) not in _NOT_INSIDE for child in sub_process)
-
-
-def _is_bpmn(el) -> bool:
-    return isinstance(el.tag, str) and etree.QName(el).namespace == BPMN_NS
-
-
-def _local(el) -> str:
-    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+    return not any(is_bpmn(child) and local_name(child) not in _NOT_INSIDE for child in sub_process)

@@ -1,11 +1,9 @@
 """Check an imported model as `motcua workflows check` would, and trial-run it.
 
-The check's problems name lines of the converted model (the file the designer will open);
-a problem SpiffWorkflow raised without a line gets its element's line here.
+The check's problems name lines of the converted model (the file the designer will open),
+located and worded by the check itself (engine.validation), so import and check agree.
 """
 
-import re
-from dataclasses import replace
 from datetime import datetime
 
 from engine.bpmn_import import ImportedModel
@@ -14,9 +12,7 @@ from engine.context import EngineContext
 from engine.form_samples import generate_samples
 from engine.specs import parse_model
 from engine.trial_run import TrialRun, trial_run
-from engine.validation import FormLookup, Problem, safe_parse, validate_model
-
-_QUOTED = re.compile(r"'([^']+)'")
+from engine.validation import FormLookup, Problem, validate_model
 
 
 def check_imported(imported: ImportedModel, *, known_forms: FormLookup,
@@ -25,34 +21,8 @@ def check_imported(imported: ImportedModel, *, known_forms: FormLookup,
     def forms(key: str) -> bool:
         return key in imported.forms or known_forms(key)
 
-    problems = validate_model(imported.bpmn_xml, meta=imported.meta, forms=forms,
-                              department_codes=department_codes,
-                              file_name=imported.meta["bpmn"])
-    root = safe_parse(imported.bpmn_xml)
-    return [_located(p, root) for p in problems]
-
-
-def _located(problem: Problem, root) -> Problem:
-    """Find the line of a problem that names its element, or an element only in words."""
-    if problem.line is not None:
-        if problem.element is None:  # the XML schema names the line only
-            at_line = next((el for el in root.iter() if isinstance(el.tag, str)
-                            and el.sourceline == problem.line and el.get("id")), None)
-            return replace(problem, element=at_line.get("id")) if at_line is not None \
-                else problem
-        return problem
-    names = [problem.element] if problem.element else _QUOTED.findall(problem.message)
-    for name in names:
-        for el in root.iter():
-            if isinstance(el.tag, str) and name in (el.get("id"), *el.attrib.values()):
-                return replace(problem, line=el.sourceline, element=_owner_id(el))
-    return problem
-
-
-def _owner_id(el) -> str | None:
-    while el is not None and not el.get("id"):
-        el = el.getparent()
-    return el.get("id") if el is not None else None
+    return validate_model(imported.bpmn_xml, meta=imported.meta, forms=forms,
+                          department_codes=department_codes, file_name=imported.meta["bpmn"])
 
 
 def trial_imported(ctx: EngineContext, imported: ImportedModel, *, calendar: WorkingCalendar,

@@ -8,16 +8,13 @@ events, which the diagram then lacks shapes for.
 
 from lxml import etree
 
-from engine.import_report import EntryKind, ReportEntry
+from engine.import_report import EntryKind, ReportEntry, entry_at
+from engine.model_problems import FLOW_NODES, scopes
 from engine.specs import BPMN_NS, NSMAP
 
 _ACTIVITIES = ("userTask", "scriptTask", "subProcess", "callActivity", "task", "manualTask",
                "intermediateCatchEvent", "intermediateThrowEvent", "startEvent",
                "boundaryEvent")
-_SCOPES = ("process", "subProcess", "adHocSubProcess", "transaction")
-_FLOW_NODES = (*_ACTIVITIES, "endEvent", "exclusiveGateway", "parallelGateway",
-               "inclusiveGateway", "eventBasedGateway", "complexGateway", "serviceTask",
-               "sendTask", "receiveTask", "businessRuleTask")
 
 _AFTER_FLOW_ELEMENTS = ("textAnnotation", "association", "group", "resourceRole", "performer",
                         "humanPerformer", "potentialOwner", "correlationSubscription", "supports")
@@ -26,7 +23,7 @@ _AFTER_FLOW_ELEMENTS = ("textAnnotation", "association", "group", "resourceRole"
 def make_flow_explicit(process) -> list[ReportEntry]:
     """Add split gateways and missing start/end events in every scope of a process."""
     entries = []
-    for scope in [process, *process.iter(*(f"{{{BPMN_NS}}}{s}" for s in _SCOPES[1:]))]:
+    for scope in scopes(process):
         entries += _split_gateways(scope)
         if scope is not process and scope.get("triggeredByEvent") != "true":
             entries += _start_and_end(scope)
@@ -57,10 +54,8 @@ def _split_gateways(scope) -> list[ReportEntry]:
             flow.set("sourceRef", gateway.get("id"))
             _move_reference(node, gateway, "outgoing", flow.get("id"))
         _connect(scope, node, gateway)
-        entries.append(ReportEntry(
-            EntryKind.CHANGED, node.sourceline, node.get("id"),
-            f"{len(outgoing)} flows leave this element: an {kind} '{gateway.get('id')}' now "
-            "splits them, as BPMN means", "draw the gateway in the diagram"))
+        entries.append(_added(node, "gateway", f"{len(outgoing)} flows leave this element: an "
+                              f"{kind} '{gateway.get('id')}' now splits them, as BPMN means"))
     return entries
 
 
@@ -68,7 +63,7 @@ def _start_and_end(scope) -> list[ReportEntry]:
     entries = []
     flows = _flows(scope)
     nodes = [n for n in scope if isinstance(n.tag, str)
-             and etree.QName(n).localname in _FLOW_NODES
+             and etree.QName(n).localname in FLOW_NODES
              and etree.QName(n).localname != "boundaryEvent"]
     targets = {f.get("targetRef") for f in flows}
     sources = {f.get("sourceRef") for f in flows}
@@ -77,24 +72,25 @@ def _start_and_end(scope) -> list[ReportEntry]:
         if len(first) == 1:
             start = _add_node(scope, "startEvent", f"{scope.get('id')}_start")
             _connect(scope, start, first[0])
-            entries.append(ReportEntry(
-                EntryKind.CHANGED, scope.sourceline, scope.get("id"),
-                f"the sub-process had no start event: '{start.get('id')}' now starts "
-                f"'{first[0].get('id')}'", "draw the start event in the diagram"))
+            entries.append(_added(scope, "start event", "the sub-process had no start event: "
+                                  f"'{start.get('id')}' now starts '{first[0].get('id')}'"))
         else:
-            entries.append(ReportEntry(
-                EntryKind.REFUSED, scope.sourceline, scope.get("id"),
+            entries.append(entry_at(
+                EntryKind.REFUSED, scope,
                 f"the sub-process has no start event and {len(first)} elements without "
                 "incoming flows", "add a start event and connect it"))
     if not any(etree.QName(n).localname == "endEvent" for n in nodes):
         for last in [n for n in nodes if n.get("id") not in sources]:
             end = _add_node(scope, "endEvent", f"{last.get('id')}_end")
             _connect(scope, last, end)
-            entries.append(ReportEntry(
-                EntryKind.CHANGED, last.sourceline, last.get("id"),
-                f"the sub-process had no end event: '{end.get('id')}' now follows this "
-                "element", "draw the end event in the diagram"))
+            entries.append(_added(last, "end event", "the sub-process had no end event: "
+                                  f"'{end.get('id')}' now follows this element"))
     return entries
+
+
+def _added(el, shape: str, message: str) -> ReportEntry:
+    """Note a node the import added at an element: the diagram has no shape for it yet."""
+    return entry_at(EntryKind.CHANGED, el, message, f"draw the {shape} in the diagram")
 
 
 def fresh_id(anchor, base: str) -> str:

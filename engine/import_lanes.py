@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from lxml import etree
 
 from engine.import_flows import fresh_id
-from engine.import_report import EntryKind, ReportEntry
+from engine.import_report import EntryKind, ReportEntry, entry_at
 from engine.specs import BPMN_NS, NSMAP
 
 
@@ -47,14 +47,14 @@ def assign_lanes(process, steps: dict[str, str | None], *, lines: dict[str, int 
         department = named or (wanted.most_common(1)[0][0] if wanted else None)
         if department is None and lane.find("bpmn:childLaneSet", NSMAP) is None:
             department = default
-            entries.append(ReportEntry(
-                EntryKind.DECIDE, lane.sourceline, lane.get("id"),
+            entries.append(entry_at(
+                EntryKind.DECIDE, lane,
                 f"lane '{lane.get('name') or lane.get('id')}' maps to no department; it is now "
                 f"'{default}', the procedure's department",
                 "name the department with --map LANE=DEPT, or rename the lane"))
         if department is not None and lane.get("name") != department:
-            entries.append(ReportEntry(
-                EntryKind.CHANGED, lane.sourceline, lane.get("id"),
+            entries.append(entry_at(
+                EntryKind.CHANGED, lane,
                 f"lane '{lane.get('name') or ''}' renamed '{department}' (a department code)"))
             lane.set("name", department)
         lane_departments[lane] = department

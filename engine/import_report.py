@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
+from engine.model_problems import owner_id
+
 
 class EntryKind(StrEnum):
     """What the designer does with an entry."""
@@ -30,11 +32,7 @@ class ReportEntry:
 
 def entry_at(kind: EntryKind, el, message: str, action: str = "") -> ReportEntry:
     """Return an entry located at an element: its line, and its id or its owner's."""
-    owner = el
-    while owner is not None and not owner.get("id"):
-        owner = owner.getparent()
-    return ReportEntry(kind, el.sourceline, owner.get("id") if owner is not None else None,
-                       message, action)
+    return ReportEntry(kind, el.sourceline, owner_id(el), message, action)
 
 
 _HEADINGS = {

@@ -4,14 +4,11 @@ One working day is 8 working hours (DOMAIN.md). Months and years have no fixed l
 working time, so they are not converted.
 """
 
-import re
 from dataclasses import dataclass
 
+from engine.timer_values import duration_parts
+
 HOURS_PER_WORKING_DAY = 8
-_DURATION = re.compile(
-    r"P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+(?:\.\d+)?)D)?"
-    r"(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?"
-    r"(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?")
 
 
 @dataclass(frozen=True)
@@ -28,13 +25,13 @@ class Duration:
 
 
 def parse_duration(text: str) -> Duration | None:
-    """Return a duration in days and hours, or None for anything else (months, years, dates)."""
-    value = text.strip()
-    match = _DURATION.fullmatch(value)
-    if not match or value in ("P", "PT") or value.endswith("T"):
-        return None
-    parts = {k: float(v) for k, v in match.groupdict().items() if v is not None}
-    if parts.get("years") or parts.get("months"):
+    """Return a duration in days and hours, or None for anything else (months, years, dates).
+
+    The text is read by the engine's own parser (engine.timer_values), so what the import
+    converts is what a timer runs.
+    """
+    parts = duration_parts(text.strip())
+    if not parts or parts.get("years") or parts.get("months"):
         return None
     return Duration(days=parts.get("weeks", 0) * 5 + parts.get("days", 0),
                     hours=parts.get("hours", 0) + parts.get("minutes", 0) / 60

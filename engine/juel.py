@@ -41,15 +41,22 @@ class Translation:
     variables: dict[str, list]
 
 
+def juel_body(text: str) -> str | None:
+    """Return what a JUEL expression (`${…}` or `#{…}`) holds between its braces, or None."""
+    stripped = text.strip()
+    if stripped[:2] in ("${", "#{") and stripped.endswith("}"):
+        return stripped[2:-1]
+    return None
+
+
 def is_juel(text: str) -> bool:
     """Tell whether a condition is written in JUEL: `${…}` or `#{…}`."""
-    stripped = text.strip()
-    return stripped[:2] in ("${", "#{") and stripped.endswith("}")
+    return juel_body(text) is not None
 
 
 def translate(text: str) -> Translation:
     """Return the Python of a JUEL condition; raise JuelRefused for what is not a comparison."""
-    body = text.strip()[2:-1]
+    body = juel_body(text) or ""
     if not body.strip():
         raise JuelRefused("the condition is empty", "write the condition, e.g. approved == True")
     parts: list[str] = []

@@ -9,6 +9,7 @@ each problem is ours and located; what SpiffWorkflow still refuses is re-worded 
 import re
 from collections.abc import Iterator
 
+from engine.juel import juel_body
 from engine.model_problems import (
     FLOW_NODES,
     Problem,
@@ -72,7 +73,6 @@ _SPLITTERS = {"startEvent", "exclusiveGateway", "inclusiveGateway", "parallelGat
               "eventBasedGateway", "complexGateway"}
 _REFERENCES = {"errorRef": "error", "escalationRef": "escalation", "messageRef": "message",
                "signalRef": "signal"}
-_CAMUNDA_EXPRESSION = re.compile(r"^\s*[$#]\{(?P<inner>.*)\}\s*$", re.DOTALL)
 _ELEMENT_REPR = re.compile(r"<Element \{[^}]*\}(?P<tag>\w+) at 0x[0-9a-f]+>")
 _NAMESPACE = re.compile(r"\{http://www\.omg\.org/spec/BPMN/20100524/MODEL\}")
 _ANY_NAMESPACE = re.compile(r"\{[^}]*\}")
@@ -185,9 +185,9 @@ def executable_problem(root, process_id: str) -> Problem | None:
     """Return the problem when the procedure's process is missing or not executable."""
     found = {p.get("id"): p for p in root.iterfind("bpmn:process", NSMAP) if p.get("id")}
     process = found.get(process_id)
-    if process is not None and _executable(process):
+    if process is not None and is_executable(process):
         return None
-    listed = ", ".join(f"'{pid}' ({'' if _executable(p) else 'not '}executable)"
+    listed = ", ".join(f"'{pid}' ({'' if is_executable(p) else 'not '}executable)"
                        for pid, p in found.items()) or "none"
     nameless = next((p for p in root.iterfind("bpmn:process", NSMAP) if not p.get("id")), None)
     if process is None and nameless is not None:
@@ -202,16 +202,23 @@ def executable_problem(root, process_id: str) -> Problem | None:
                    "process's properties).", process.sourceline, process_id)
 
 
-def _executable(process) -> bool:
+def is_executable(process) -> bool:
+    """Tell whether a process is marked executable (isExecutable="true")."""
     return process.get("isExecutable", "").strip().lower() == "true"
+
+
+def finding_and_action(advice: str) -> tuple[str, str]:
+    """Split advice into what is wrong and what to do: the action follows its last '; '."""
+    finding, _, action = advice.rpartition("; ")
+    return finding, action
 
 
 def camunda_expression_advice(code: str) -> str | None:
     """Return advice for a Camunda (JUEL) `${…}` or `#{…}` expression, or None for others."""
-    match = _CAMUNDA_EXPRESSION.match(code)
-    if match is None:
+    body = juel_body(code)
+    if body is None:
         return None
-    inner = " ".join(match["inner"].split())
+    inner = " ".join(body.split())
     return (f"'{' '.join(code.split())}' is a Camunda (JUEL) expression, and motcua's are "
             f"written in Python: write it without the braces, e.g. `{inner}` (in Python: and, "
             "or, not, ==, None, True, False), or import the file with `motcua workflows "

@@ -15,6 +15,9 @@ FLOW_NODES = {
     "eventBasedGateway", "complexGateway",
 }
 
+# Elements with flow of their own inside a process: each has its own start and end.
+SCOPES = {"subProcess", "transaction", "adHocSubProcess"}
+
 
 class Severity(StrEnum):
     """Whether a problem stops publication."""
@@ -46,6 +49,11 @@ def local_name(el) -> str:
 def is_bpmn(el) -> bool:
     """Tell whether the element is one of BPMN's own."""
     return isinstance(el.tag, str) and etree.QName(el).namespace == BPMN_NS
+
+
+def scopes(process) -> list:
+    """Return the process and every sub-process in it: each has its own start and end."""
+    return [process, *(el for el in process.iter() if is_bpmn(el) and local_name(el) in SCOPES)]
 
 
 def owner_id(el) -> str | None:

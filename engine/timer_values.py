@@ -54,9 +54,7 @@ def _readable(kind: str, value: str) -> bool:
         if kind == TIME_DATE:
             TimerEventDefinition.get_datetime(value)
         elif kind == TIME_DURATION:
-            if not value.upper().startswith("P"):
-                return False
-            TimerEventDefinition.parse_iso_duration(value)
+            return duration_parts(value) is not None
         else:
             if not value.upper().startswith("R") or "/" not in value:
                 return False
@@ -64,6 +62,16 @@ def _readable(kind: str, value: str) -> bool:
     except Exception:  # noqa: BLE001 - SpiffWorkflow's parsers raise bare Exception and others
         return False
     return True
+
+
+def duration_parts(value: str) -> dict[str, int | float] | None:
+    """Return an ISO-8601 duration's parts (days, hours…) as SpiffWorkflow reads them, or None."""
+    if not value.upper().startswith("P"):
+        return None
+    try:
+        return TimerEventDefinition.parse_iso_duration(value)
+    except Exception:  # noqa: BLE001 - SpiffWorkflow's parser raises bare Exception
+        return None
 
 
 def calendar_days(kind: str, value: str) -> int | None:
@@ -74,12 +82,8 @@ def calendar_days(kind: str, value: str) -> int | None:
     """
     if kind == TIME_DATE:
         return None
-    duration = value.split("/")[-1] if kind == TIME_CYCLE else value
-    try:
-        parsed = TimerEventDefinition.parse_iso_duration(duration)
-    except Exception:  # noqa: BLE001 - a cycle ending in a date has no duration at its end
-        return None
-    if not any(parsed.get(part) for part in _DAY_DESIGNATORS):
+    parsed = duration_parts(value.split("/")[-1] if kind == TIME_CYCLE else value)
+    if parsed is None or not any(parsed.get(part) for part in _DAY_DESIGNATORS):
         return None
     days = parsed.get("days")
     only_days = set(parsed) == {"days"} and isinstance(days, int)

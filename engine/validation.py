@@ -27,12 +27,14 @@ from engine.model_advice import (
 )
 from engine.model_problems import (
     FLOW_NODES,
+    SCOPES,
     Problem,
     Severity,
     is_bpmn,
     label,
     local_name,
     owner_id,
+    scopes,
 )
 from engine.scripting import ScriptRejected, check_expression, check_script
 from engine.specs import BPMN_NS, NSMAP, ParsedModel, parse_model
@@ -58,7 +60,6 @@ _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 # Anything but the five predefined entities and character references needs a DTD.
 _ENTITY_REFERENCE = re.compile(
     rb"&(?!(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9A-Fa-f]+);)[A-Za-z_:][\w.:-]*;")
-_SCOPES = {"subProcess", "transaction", "adHocSubProcess"}
 
 
 class HostileXml(DomainError):
@@ -199,7 +200,7 @@ def _parser_problem(bpmn_xml: bytes, root, process_id: str, file_name: str,
         parse_model(bpmn_xml, process_id=process_id, file_name=file_name, decisions=decisions)
     except ModelInvalid as err:
         line, element = err.details.get("line"), err.details.get("element")
-        located = _element(root, element)
+        located = _element(root, element) if element else _element_at(root, line)
         if located is not None:
             line, element = line or located.sourceline, located.get("id") or element
         if any((element and p.element == element) or (line and p.line == line) for p in found):
@@ -225,6 +226,12 @@ def _element(root, ident: str | None):
     if found:
         return found[0]
     return next(root.iter(f"{{{BPMN_NS}}}{ident}"), None) if ident.isidentifier() else None
+
+
+def _element_at(root, line: int | None):
+    """Return the element with an id on a line the XML schema names, or None."""
+    return next((el for el in root.iter() if isinstance(el.tag, str) and el.sourceline == line
+                 and el.get("id")), None) if line else None
 
 
 def _bare_message(err: ModelInvalid) -> str:
@@ -439,7 +446,7 @@ def _expression_problems(process) -> Iterator[Problem]:
 
 
 def _gateway_problems(process) -> Iterator[Problem]:
-    for scope in _scopes(process):
+    for scope in scopes(process):
         flows = {f.get("id"): f for f in scope.iterfind("bpmn:sequenceFlow", NSMAP)}
         for gateway in scope.iterfind("bpmn:exclusiveGateway", NSMAP):
             ident = gateway.get("id")
@@ -466,11 +473,6 @@ def _gateway_problems(process) -> Iterator[Problem]:
 
 
 # ---- the flow graph
-
-def _scopes(process) -> list:
-    """Return the process and every sub-process in it: each has its own start and end."""
-    return [process, *(el for el in process.iter() if is_bpmn(el) and local_name(el) in _SCOPES)]
-
 
 @dataclass
 class _Graph:
@@ -509,7 +511,7 @@ def _graph(scope) -> _Graph:
                 connect(ident, target)
     entries = [ident for ident, el in nodes.items()
                if local_name(el) == "startEvent"
-               or (local_name(el) in _SCOPES and el.get("triggeredByEvent") == "true")]
+               or (local_name(el) in SCOPES and el.get("triggeredByEvent") == "true")]
     exits = {ident for ident, el in nodes.items() if local_name(el) == "endEvent"}
     return _Graph(nodes, successors, predecessors, entries, exits)
 
@@ -525,7 +527,7 @@ def _reach(starts, edges: dict[str, list[str]]) -> set[str]:
 
 
 def _graph_problems(process) -> Iterator[Problem]:
-    for scope in _scopes(process):
+    for scope in scopes(process):
         graph = _graph(scope)
         if not graph.entries and graph.nodes:
             yield Problem("the process has no start event", scope.sourceline, scope.get("id"))
@@ -543,7 +545,7 @@ def _graph_problems(process) -> Iterator[Problem]:
 
 
 def _is_event_subprocess(el) -> bool:
-    return local_name(el) in _SCOPES and el.get("triggeredByEvent") == "true"
+    return local_name(el) in SCOPES and el.get("triggeredByEvent") == "true"
 
 
 # ---- budgets against the statutory deadline
@@ -605,7 +607,7 @@ def _longest_path(scope, memo: dict) -> _Longest:
             if not facts.counted or repeat_after_supplement:
                 return 0.0, f"{el.get('id')} (not counted)"
             return facts.budget or 0.0, f"{el.get('id')} ({(facts.budget or 0):g} h)"
-        if tag in _SCOPES:
+        if tag in SCOPES:
             inner = _longest_path(el, memo)
             return max(inner.total, 0.0), f"{el.get('id')} ({max(inner.total, 0.0):g} h)"
         if tag in ("startEvent", "endEvent"):

@@ -10,6 +10,7 @@ from lxml import etree
 from engine.bpmn_import import ImportOptions, ModelUnreadable, TimerMode, import_model
 from engine.import_check import check_imported
 from engine.import_report import EntryKind
+from engine.model_advice import UNSUPPORTED
 from engine.specs import NSMAP
 from engine.validation import HostileXml, is_valid
 
@@ -115,6 +116,15 @@ def test_what_motcua_cannot_run_is_refused_with_its_line_and_an_action():
     assert refused == {(5, "fetch_payment"), (11, "compute_fee"), (14, "wait_payment"),
                        (19, "f_paid")}
     assert all(e.action for e in result.entries if e.kind == EntryKind.REFUSED)
+
+
+def test_import_and_check_say_the_same_about_what_motcua_cannot_run():
+    result = imported("camunda_refused.bpmn")
+
+    refusal = next(e for e in result.entries if e.element == "fetch_payment")
+    problems = check_imported(result, known_forms=lambda key: False, department_codes=CODES)
+    advice = next(p.message for p in problems if p.element == "fetch_payment")
+    assert f"{refusal.message}; {refusal.action}" == advice == UNSUPPORTED["serviceTask"]
 
 
 def test_a_file_that_is_not_xml_is_unreadable_with_its_line():

@@ -81,9 +81,10 @@ EXPECTED = {
     "timer_words": ("<bpmn:timeDuration", "x", (
         "the timer would fail on the first dossier: 'seven days' is not a duration; give the "
         "timeDuration a duration such as P7D or PT4H.")),
-    "schema_error": ('<bpmn:approval id="stray"', None, (
-        "the BPMN loader refuses this element: Element 'bpmn:approval': This element is not "
-        "expected. Expected is one of ( bpmn:artifact, bpmn:association, bpmn:group, "
+    "schema_error": ('<bpmn:approval id="stray"', "stray", (
+        "the BPMN loader refuses this element (approval): Element 'bpmn:approval': This "
+        "element is not expected. Expected is one of ( bpmn:artifact, bpmn:association, "
+        "bpmn:group, "
         "bpmn:textAnnotation, bpmn:resourceRole, bpmn:performer, bpmn:humanPerformer, "
         "bpmn:potentialOwner, bpmn:correlationSubscription, bpmn:supports ). Correct it in the "
         "modeler, or remove it if the procedure does not need it.")),
