@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from api.extensions import db
 from engine.due import fire_all_due
+from engine.errors import ModelInvalid
 from engine.models import Dossier, Incident
 from engine.procedures import load_departments, load_procedure, publish_procedures
 from tests.conftest import NOW
@@ -160,6 +161,16 @@ def test_a_runaway_timer_expression_is_stopped_as_an_incident(
 
     assert_incident_then_a_sane_dossier_still_works(http, staff, session, response,
                                                     step="n0", message="was stopped")
+
+
+def test_a_runaway_timer_reading_only_the_helpers_is_refused_before_publication(publish):
+    with pytest.raises(ModelInvalid) as refused:
+        publish(model(REVIEW, timer("sum(range(10**11))"), REVIEW))
+
+    assert refused.value.details["element"] == "n1"
+    assert refused.value.details["line"] is not None
+    assert "the timer fails when a dossier reaches it" in str(refused.value)
+    assert "was stopped" in str(refused.value)
 
 
 def test_a_runaway_script_after_a_timer_is_stopped_as_an_incident_by_the_scheduler(
