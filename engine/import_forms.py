@@ -6,13 +6,14 @@ the model's conditions read, so a dossier (and a trial run) can take every branc
 
 import re
 
+from engine.folding import identifier
+
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def slug(text: str) -> str:
     """Return a lower-case identifier for a file or form name: letters, digits, underscores."""
-    value = re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower()
-    return value or "x"
+    return identifier(text) or "x"
 
 
 def form_key_of(folder: str, camunda_form_key: str | None, step_id: str) -> str:

@@ -5,23 +5,20 @@ new procedures get one from their name (`Đăng ký khai sinh` → `dang_ky_khai
 `_2`, `_3`… after a name already taken.
 """
 
-import re
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.folding import fold
+from engine.folding import identifier
 from engine.models import Procedure
 
 FOLDER_MAX = 100  # procedures.folder
 SLUG_MAX = 80  # room left for a suffix
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 FALLBACK = "thu_tuc"
 
 
 def folder_slug(name_vi: str) -> str:
     """Return the name lower-cased, without accents, its other characters as single '_'."""
-    slug = _NOT_SLUG.sub("_", fold(name_vi))[:SLUG_MAX].strip("_")
+    slug = identifier(name_vi)[:SLUG_MAX].strip("_")
     return slug or FALLBACK
 
 

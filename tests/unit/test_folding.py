@@ -2,7 +2,7 @@
 
 import pytest
 
-from engine.folding import fold, matches
+from engine.folding import fold, identifier, matches
 
 
 @pytest.mark.parametrize(("text", "folded"), [
@@ -31,3 +31,9 @@ def test_every_word_of_the_query_must_occur():
 
 def test_words_may_come_from_any_of_the_texts():
     assert matches("1.001193 khai", "Đăng ký khai sinh", "1.001193")
+
+
+def test_an_identifier_is_the_folded_text_with_other_characters_as_single_underscores():
+    assert identifier("Đăng ký  khai sinh (bản sao)") == "dang_ky_khai_sinh_ban_sao"
+    assert identifier("review-Application.html") == "review_application_html"
+    assert identifier("???") == ""
