@@ -1,13 +1,12 @@
 """The public catalogue of procedures: what to bring, what it costs, how long it takes."""
 
-import functools
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.fees import fixed_fee_vnd
-from engine.folding import fold
+from engine.folding import fold, matches
 from engine.models import Department, Procedure, ProcedureVersion
 from engine.online import accepts_online
 from engine.procedures import get_all_procedures, get_procedure_or_raise
@@ -59,19 +58,10 @@ def posted_entries(session: Session) -> list[CatalogueEntry]:
 def narrowed(entries: list[CatalogueEntry], query: str, *, field: str = ""
              ) -> list[CatalogueEntry]:
     """Keep the entries of `field` (if given) holding every word of `query`, accents ignored."""
-    wanted, words = fold(field), fold(query).split()
+    wanted = fold(field)
     return [entry for entry in entries
-            if (not wanted or _folded(entry.field) == wanted)
-            and all(word in _haystack(entry) for word in words)]
-
-
-def _haystack(entry: CatalogueEntry) -> str:
-    return _folded(" ".join((entry.name_vi, entry.name_en, entry.code, entry.field)))
-
-
-# Folding is most of a search's time (400-odd names, character by character), and the
-# catalogue's names change only when a version is published: remember them.
-_folded = functools.lru_cache(maxsize=8192)(fold)
+            if (not wanted or fold(entry.field) == wanted)
+            and matches(query, entry.name_vi, entry.name_en, entry.code, entry.field)]
 
 
 def catalogue_fields(entries: list[CatalogueEntry]) -> list[tuple[str, int]]:

@@ -1,5 +1,6 @@
 """Fold Vietnamese text for search: "Đăng ký Khai sinh" and "dang ky khai sinh" match."""
 
+import functools
 import re
 import unicodedata
 
@@ -17,8 +18,13 @@ def fold(text: str) -> str:
 
 def matches(query: str, *texts: str) -> bool:
     """Tell whether every word of `query` occurs, folded, in one of `texts` taken together."""
-    haystack = fold(" ".join(texts))
+    haystack = _fold_remembered(" ".join(texts))
     return all(word in haystack for word in fold(query).split())
+
+
+# A search folds the same few hundred catalogue names on every request: remember them. Only
+# `matches` uses it: personal data (applicants' names) goes through `fold`, never kept.
+_fold_remembered = functools.lru_cache(maxsize=8192)(fold)
 
 
 def identifier(text: str) -> str:
